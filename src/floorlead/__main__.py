@@ -1,0 +1,5 @@
+"""``python -m floorlead``."""
+
+from floorlead.cli import main
+
+main()

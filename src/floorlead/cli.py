@@ -1,0 +1,263 @@
+"""The command line: the TUI by default; demo, simulate, ingest and db."""
+
+from __future__ import annotations
+
+import logging
+import sys
+import time
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Annotated, Any
+
+import platformdirs
+import typer
+
+from floorlead import __version__
+from floorlead.errors import FloorleadError
+
+log = logging.getLogger("floorlead.cli")
+
+app = typer.Typer(
+    name="floorlead",
+    help="A keyboard-driven terminal for contact-center floor supervisors.",
+    no_args_is_help=False,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    rich_markup_mode=None,
+)
+db_app = typer.Typer(help="Create, upgrade and check the floor database.",
+                     pretty_exceptions_enable=False)
+app.add_typer(db_app, name="db")
+
+DbOption = Annotated[
+    str | None,
+    typer.Option("--db", help="Database file or SQLAlchemy URL (default: FLOORLEAD_DB, the "
+                              "settings file, then the platform data folder)."),
+]
+ConfigOption = Annotated[
+    Path | None,
+    typer.Option("--config", help="Settings file (default: FLOORLEAD_CONFIG or the platform "
+                                  "config folder)."),
+]
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"floorlead {__version__}")
+        raise typer.Exit()
+
+
+def _state(ctx: typer.Context) -> dict[str, Any]:
+    ctx.ensure_object(dict)
+    root = ctx.find_root()
+    root.ensure_object(dict)
+    return root.obj  # type: ignore[no-any-return]
+
+
+def _settings(ctx: typer.Context) -> Any:
+    from floorlead.config import load_settings
+
+    return load_settings(_state(ctx).get("config"))
+
+
+def _target(ctx: typer.Context, db: str | None) -> Any:
+    from floorlead.store.db import resolve_target
+
+    settings = _settings(ctx)
+    return resolve_target(db or _state(ctx).get("db"), settings.database_url)
+
+
+@app.callback(invoke_without_command=True)
+def root(
+    ctx: typer.Context,
+    db: DbOption = None,
+    config: ConfigOption = None,
+    version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True,
+                                          help="Print the version and exit.")] = False,
+) -> None:
+    """Open the floor (the TUI) when no command is given."""
+    state = _state(ctx)
+    state["db"] = db
+    state["config"] = config
+    if ctx.invoked_subcommand is None:
+        from floorlead.store.db import open_database
+
+        settings = _settings(ctx)
+        database = open_database(_target(ctx, None))
+        _run_tui(database, settings)
+
+
+def _run_tui(database: Any, settings: Any, **kwargs: Any) -> None:
+    from floorlead.tui.app import FloorleadApp
+
+    try:
+        FloorleadApp(database, settings, **kwargs).run()
+    finally:
+        database.dispose()
+
+
+def _demo_path() -> Path:
+    return Path(platformdirs.user_cache_dir("floorlead")) / "demo" / "demo.db"
+
+
+@app.command()
+def demo(
+    ctx: typer.Context,
+    agents: Annotated[int, typer.Option(min=1, max=1000, help="Agents on the floor.")] = 18,
+    seed: Annotated[int, typer.Option(help="Same seed, same floor.")] = 1,
+    speed: Annotated[float, typer.Option(min=0.1, max=3600,
+                                         help="Simulated seconds per real second.")] = 1.0,
+    history: Annotated[int, typer.Option(min=0, max=90, help="Past days to backfill.")] = 0,
+) -> None:
+    """Open the TUI on a live simulated floor, in its own fresh database (never yours)."""
+    from floorlead.feeds.live import LiveSimulation, SimClock, backfill
+    from floorlead.feeds.simulator import FloorSimulator, simulation_begin
+    from floorlead.store.db import open_database, resolve_target
+
+    settings = _settings(ctx)
+    path = _demo_path()
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{path}{suffix}").unlink(missing_ok=True)
+    database = open_database(resolve_target(str(path)))
+    now = datetime.now(timezone.utc)
+    tz = settings.floor.timezone
+    sim = FloorSimulator(start=simulation_begin(now, tz, history), timezone=tz, seed=seed,
+                         agents=agents)
+    typer.echo(f"Building the demo floor in {path} …", err=True)
+    backfill(database, sim, now)
+    clock = SimClock(now, speed)
+    runner = LiveSimulation(database, sim, clock,
+                            on_error=lambda exc: log.warning("simulator: %s", exc))
+    runner.start()
+    try:
+        _run_tui(database, settings, clock=clock, demo=True)
+    finally:
+        runner.stop()
+        runner.join(timeout=5)
+
+
+@app.command()
+def simulate(
+    ctx: typer.Context,
+    db: DbOption = None,
+    agents: Annotated[int, typer.Option(min=1, max=1000, help="Agents on the floor.")] = 18,
+    speed: Annotated[float, typer.Option(min=0.1, max=3600,
+                                         help="Simulated seconds per real second.")] = 1.0,
+    seed: Annotated[int, typer.Option(help="Same seed, same floor.")] = 1,
+    history: Annotated[int, typer.Option(min=0, max=90, help="Past days to backfill.")] = 0,
+    duration: Annotated[float | None, typer.Option(
+        help="Stop after this many real seconds (default: run until ctrl+c).")] = None,
+) -> None:
+    """Run the simulated floor headless into a database another floorlead may be watching.
+
+    The past (HISTORY days and the shift's first two hours) is written at once; then the
+    floor moves with the clock, SPEED times as fast (above 1, event times run ahead of the
+    wall clock, which only a floorlead started with the same clock would show).
+    """
+    from floorlead.feeds.live import SimClock, backfill, store_events
+    from floorlead.feeds.simulator import FloorSimulator, simulation_begin
+    from floorlead.store.db import open_database
+
+    settings = _settings(ctx)
+    database = open_database(_target(ctx, db))
+    tz = settings.floor.timezone
+    now = datetime.now(timezone.utc)
+    sim = FloorSimulator(start=simulation_begin(now, tz, history), timezone=tz, seed=seed,
+                         agents=agents)
+    written = backfill(database, sim, now)
+    typer.echo(f"Backfilled {written} events into {database.target.describe()}; "
+               "the floor is live (ctrl+c stops).", err=True)
+    clock = SimClock(now, speed)
+    started = time.monotonic()
+    pending: list[Any] = []
+    try:
+        while duration is None or time.monotonic() - started < duration:
+            pending += sim.advance(clock())
+            try:
+                written += store_events(database, pending)
+                pending = []
+            except FloorleadError as exc:
+                typer.echo(f"floorlead: {exc} (will retry)", err=True)
+            time.sleep(0.5)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        database.dispose()
+    typer.echo(f"Wrote {written} events.", err=True)
+
+
+@app.command()
+def ingest(
+    ctx: typer.Context,
+    source: Annotated[str, typer.Argument(help="A JSON Lines file of native events, or - "
+                                               "for standard input.")],
+    db: DbOption = None,
+) -> None:
+    """Read native JSON Lines events into the database (bad lines are reported and skipped)."""
+    from floorlead.feeds.jsonl import ingest_lines
+    from floorlead.store.db import open_database
+
+    database = open_database(_target(ctx, db))
+    try:
+        if source == "-":
+            result = ingest_lines(database, sys.stdin)
+        else:
+            path = Path(source)
+            try:
+                handle = path.open(encoding="utf-8")
+            except OSError as exc:
+                raise FloorleadError(f"Cannot read {path}: {exc.strerror}.") from None
+            with handle:
+                result = ingest_lines(database, handle)
+    finally:
+        database.dispose()
+    for number, reason in result.errors[:50]:
+        typer.echo(f"line {number}: {reason}", err=True)
+    if len(result.errors) > 50:
+        typer.echo(f"… and {len(result.errors) - 50} more bad lines", err=True)
+    typer.echo(f"read {result.read}, applied {result.applied}, duplicates skipped "
+               f"{result.duplicates}, rejected {len(result.errors)}")
+    if result.errors:
+        raise typer.Exit(1)
+
+
+@db_app.command("upgrade")
+def db_upgrade(ctx: typer.Context, db: DbOption = None) -> None:
+    """Create the database, or bring it to the current version."""
+    from floorlead.store.db import head_revision, open_database
+
+    database = open_database(_target(ctx, db))
+    database.dispose()
+    typer.echo(f"{database.target.describe()} is at the current version ({head_revision()}).")
+
+
+@db_app.command("check")
+def db_check(ctx: typer.Context, db: DbOption = None) -> None:
+    """Say whether the database exists, is floorlead's and is current; change nothing."""
+    from floorlead.store.db import check_database
+
+    result = check_database(_target(ctx, db))
+    typer.echo(result.message)
+    if not result.ok:
+        raise typer.Exit(1)
+
+
+@db_app.command("path")
+def db_path(ctx: typer.Context, db: DbOption = None) -> None:
+    """Print where the floor database is."""
+    typer.echo(_target(ctx, db).describe())
+
+
+def main() -> None:
+    """Entry point: errors the user can fix are one sentence on stderr, never a traceback."""
+    from floorlead.logs import setup_logging
+
+    setup_logging()
+    try:
+        app()  # standalone: click reports usage errors and sets the exit code itself
+    except FloorleadError as exc:
+        log.warning("%s", exc)
+        typer.echo(f"floorlead: {exc}", err=True)
+        sys.exit(1)
+    except KeyboardInterrupt:
+        sys.exit(130)

@@ -1,0 +1,267 @@
+"""Settings: a TOML file in the user's config folder; a missing file means the defaults.
+
+Every value is checked on load; a bad one raises :class:`ConfigError` naming its key and the
+file, so the user sees one sentence instead of a traceback.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from dataclasses import dataclass, field, fields, replace
+from pathlib import Path
+from typing import Any
+
+import pendulum
+import platformdirs
+
+from floorlead.errors import ConfigError
+
+APP_NAME = "floorlead"
+PRIORITIES = ("P1", "P2", "P3", "P4")
+
+
+def default_config_path() -> Path:
+    override = os.environ.get("FLOORLEAD_CONFIG")
+    if override:
+        return Path(override).expanduser()
+    return Path(platformdirs.user_config_dir(APP_NAME)) / "config.toml"
+
+
+@dataclass(frozen=True)
+class FloorSettings:
+    name: str = "Contact floor"
+    timezone: str = "America/New_York"
+    interval_minutes: int = 30
+    day_start: str = "00:00"
+    supervisor: str = ""
+
+
+@dataclass(frozen=True)
+class MetricSettings:
+    short_abandon_s: int = 5
+    default_sl_target: str = "80/20"
+
+
+@dataclass(frozen=True)
+class ThresholdSettings:
+    longest_wait_warn_s: int = 60
+    longest_wait_critical_s: int = 120
+    abandon_rate_warn: float = 0.05
+    adherence_grace_min: int = 3
+    long_acw_s: int = 120
+    long_break_min: int = 17
+    long_lunch_min: int = 35
+
+
+@dataclass(frozen=True)
+class TimesheetSettings:
+    overtime_rules: str = "us_federal"
+    workweek_start: str = "monday"
+    rounding_minutes: int = 0
+    grace_minutes: int = 5
+    meal_required_after_h: float = 5.0
+
+
+@dataclass(frozen=True)
+class EscalationSettings:
+    respond_minutes: dict[str, int] = field(
+        default_factory=lambda: {"P1": 2, "P2": 10, "P3": 60, "P4": 240}
+    )
+    resolve_minutes: dict[str, int] = field(
+        default_factory=lambda: {"P1": 30, "P2": 120, "P3": 480, "P4": 1440}
+    )
+    approval_second_above: float = 10000.0
+    resolution_codes: tuple[str, ...] = (
+        "resolved",
+        "refunded",
+        "credited",
+        "explained",
+        "handed_to_team",
+        "no_action",
+    )
+
+
+@dataclass(frozen=True)
+class Settings:
+    floor: FloorSettings = field(default_factory=FloorSettings)
+    metrics: MetricSettings = field(default_factory=MetricSettings)
+    thresholds: ThresholdSettings = field(default_factory=ThresholdSettings)
+    timesheets: TimesheetSettings = field(default_factory=TimesheetSettings)
+    escalations: EscalationSettings = field(default_factory=EscalationSettings)
+    database_url: str = ""
+    source: Path | None = None
+
+
+_SECTIONS: dict[str, type] = {
+    "floor": FloorSettings,
+    "metrics": MetricSettings,
+    "thresholds": ThresholdSettings,
+    "timesheets": TimesheetSettings,
+    "escalations": EscalationSettings,
+}
+
+
+def _fail(path: Path, key: str, why: str) -> ConfigError:
+    return ConfigError(f"Setting {key} in {path} {why}.")
+
+
+def _coerce(path: Path, key: str, value: Any, default: Any) -> Any:
+    """Check ``value`` against the type of the default it replaces."""
+    if isinstance(default, bool):
+        if not isinstance(value, bool):
+            raise _fail(path, key, "must be true or false")
+        return value
+    if isinstance(default, int):
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise _fail(path, key, f"must be a whole number, not {value!r}")
+        return value
+    if isinstance(default, float):
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise _fail(path, key, f"must be a number, not {value!r}")
+        return float(value)
+    if isinstance(default, str):
+        if not isinstance(value, str):
+            raise _fail(path, key, f"must be text, not {value!r}")
+        return value
+    if isinstance(default, tuple):
+        if not isinstance(value, list) or not all(isinstance(v, str) and v for v in value):
+            raise _fail(path, key, "must be a list of names")
+        if not value:
+            raise _fail(path, key, "must not be empty")
+        return tuple(value)
+    if isinstance(default, dict):
+        if not isinstance(value, dict):
+            raise _fail(path, key, "must be a table such as { P1 = 2, P2 = 10 }")
+        merged = dict(default)
+        for sub, minutes in value.items():
+            if sub not in default:
+                raise _fail(path, f"{key}.{sub}", f"is not one of {', '.join(default)}")
+            if isinstance(minutes, bool) or not isinstance(minutes, int) or minutes <= 0:
+                raise _fail(path, f"{key}.{sub}", "must be a whole number of minutes above 0")
+            merged[sub] = minutes
+        return merged
+    raise _fail(path, key, "has an unsupported type")  # pragma: no cover
+
+
+def _validate(path: Path, s: Settings) -> None:
+    """Range and vocabulary checks that the types alone do not catch."""
+    f, m, t, ts, e = s.floor, s.metrics, s.thresholds, s.timesheets, s.escalations
+    try:
+        pendulum.timezone(f.timezone)
+    except Exception:
+        raise _fail(path, "floor.timezone", f"is not a known time zone: {f.timezone!r}") from None
+    if f.interval_minutes not in (15, 30, 60):
+        raise _fail(path, "floor.interval_minutes", "must be 15, 30 or 60")
+    try:
+        hh, mm = (int(p) for p in f.day_start.split(":"))
+        if not (0 <= hh < 24 and 0 <= mm < 60):
+            raise ValueError
+    except ValueError:
+        raise _fail(path, "floor.day_start", "must be a time like 06:00") from None
+    if not 0 <= m.short_abandon_s <= 60:
+        raise _fail(path, "metrics.short_abandon_s", "must be between 0 and 60 seconds")
+    from floorlead.domain.events import EventError, SlTarget
+
+    try:
+        SlTarget.parse(m.default_sl_target)
+    except EventError:
+        raise _fail(path, "metrics.default_sl_target", "must look like 80/20") from None
+    for key in ("longest_wait_warn_s", "longest_wait_critical_s", "adherence_grace_min",
+                "long_acw_s", "long_break_min", "long_lunch_min"):
+        if getattr(t, key) <= 0:
+            raise _fail(path, f"thresholds.{key}", "must be above 0")
+    if t.longest_wait_critical_s < t.longest_wait_warn_s:
+        raise _fail(path, "thresholds.longest_wait_critical_s", "must not be below the warn level")
+    if not 0 < t.abandon_rate_warn < 1:
+        raise _fail(path, "thresholds.abandon_rate_warn", "must be a fraction between 0 and 1")
+    if ts.overtime_rules not in ("us_federal", "california"):
+        raise _fail(path, "timesheets.overtime_rules", "must be us_federal or california")
+    days = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+    if ts.workweek_start.lower() not in days:
+        raise _fail(path, "timesheets.workweek_start", "must be a day name such as monday")
+    if ts.rounding_minutes not in (0, 5, 6, 15):
+        raise _fail(path, "timesheets.rounding_minutes", "must be 0, 5, 6 or 15")
+    if ts.grace_minutes < 0:
+        raise _fail(path, "timesheets.grace_minutes", "must be 0 or more")
+    if e.approval_second_above < 0:
+        raise _fail(path, "escalations.approval_second_above", "must be 0 or more")
+
+
+def load_settings(path: Path | None = None) -> Settings:
+    """Read settings from ``path`` (default: the user's config file); missing means defaults."""
+    path = path or default_config_path()
+    raw: dict[str, Any] = {}
+    if path.exists():
+        try:
+            raw = tomllib.loads(path.read_text(encoding="utf-8"))
+        except tomllib.TOMLDecodeError as exc:
+            raise ConfigError(f"The settings file {path} is not valid TOML ({exc}).") from None
+        except (OSError, UnicodeDecodeError) as exc:
+            raise ConfigError(f"The settings file {path} cannot be read ({exc}).") from None
+    settings = Settings(source=path if path.exists() else None)
+    changes: dict[str, Any] = {}
+    for section, value in raw.items():
+        if section == "database":
+            if not isinstance(value, dict) or not isinstance(value.get("url", ""), str):
+                raise _fail(path, "database.url", "must be text")
+            changes["database_url"] = value.get("url", "")
+            continue
+        cls = _SECTIONS.get(section)
+        if cls is None:
+            raise _fail(path, section, f"is not a known section ({', '.join(_SECTIONS)}, database)")
+        if not isinstance(value, dict):
+            raise _fail(path, section, "must be a table")
+        current = getattr(settings, section)
+        known = {f.name: getattr(current, f.name) for f in fields(cls)}
+        updates = {}
+        for key, item in value.items():
+            if key not in known:
+                raise _fail(path, f"{section}.{key}", "is not a known setting")
+            updates[key] = _coerce(path, f"{section}.{key}", item, known[key])
+        changes[section] = replace(current, **updates)
+    settings = replace(settings, **changes)
+    env_tz = os.environ.get("FLOORLEAD_TIMEZONE")
+    if env_tz:
+        settings = replace(settings, floor=replace(settings.floor, timezone=env_tz))
+    _validate(path, settings)
+    return settings
+
+
+EXAMPLE = """\
+# floorlead settings. Every key is optional; these are the defaults.
+[floor]
+name = "Contact floor"
+timezone = "America/New_York"   # the floor's time zone (IANA name)
+interval_minutes = 30           # 15, 30 or 60
+day_start = "00:00"             # when the floor's "today" begins
+supervisor = ""                 # your name in the audit log (default: your login)
+
+[metrics]
+short_abandon_s = 5             # abandons sooner than this are not counted at all
+default_sl_target = "80/20"
+
+[thresholds]
+longest_wait_warn_s = 60
+longest_wait_critical_s = 120
+abandon_rate_warn = 0.05
+adherence_grace_min = 3
+long_acw_s = 120
+long_break_min = 17
+long_lunch_min = 35
+
+[timesheets]
+overtime_rules = "us_federal"   # or "california"
+workweek_start = "monday"
+rounding_minutes = 0            # 0, 5, 6 or 15 (nearest, neutral)
+grace_minutes = 5
+meal_required_after_h = 5.0
+
+[escalations]
+respond_minutes = { P1 = 2, P2 = 10, P3 = 60, P4 = 240 }
+resolve_minutes = { P1 = 30, P2 = 120, P3 = 480, P4 = 1440 }
+approval_second_above = 10000.0
+
+# [database]
+# url = "postgresql+psycopg://floor@db.example/floor"   # several supervisors, one floor
+"""

@@ -1,0 +1,1 @@
+"""Pure floor logic: imports neither Textual nor the database layer."""

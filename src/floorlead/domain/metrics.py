@@ -1,0 +1,286 @@
+"""Queue and agent metrics, exactly as defined in the design card (and the help screen).
+
+Everything here is pure: contacts, state changes and schedule blocks come in as plain
+dataclasses together with ``now``; nothing reads a clock or a database.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+WORKING_STATES = frozenset({"available", "on_contact", "acw"})
+BUSY_STATES = frozenset({"on_contact", "acw"})
+AUX_STATES = frozenset({"break", "lunch", "meeting", "training", "coaching"})
+
+#: Which agent states count as "in the scheduled activity".
+ADHERENT_STATES: dict[str, frozenset[str]] = {
+    "work": WORKING_STATES,
+    "break": frozenset({"break"}),
+    "lunch": frozenset({"lunch"}),
+    "meeting": frozenset({"meeting"}),
+    "training": frozenset({"training"}),
+    "coaching": frozenset({"coaching"}),
+}
+
+
+@dataclass(frozen=True)
+class ContactTimes:
+    queue_id: str
+    queued_at: datetime
+    answered_at: datetime | None = None
+    abandoned_at: datetime | None = None
+    ended_at: datetime | None = None
+    wrapped_at: datetime | None = None
+    agent_id: str | None = None
+    hold_s: int = 0
+    contact_id: str = ""
+
+
+def _known(at: datetime | None, now: datetime) -> datetime | None:
+    """An instant only counts once it has happened (snapshots may be taken in the past)."""
+    return at if at is not None and at <= now else None
+
+
+@dataclass(frozen=True)
+class QueueMetrics:
+    """Figures for one queue over one window (contacts counted in the window they queued)."""
+
+    offered: int = 0
+    answered: int = 0
+    abandoned: int = 0
+    short_abandoned: int = 0
+    answered_in_target: int = 0
+    handled: int = 0
+    waiting: int = 0
+    queue_time_answered_s: float = 0.0
+    handle_time_s: float = 0.0
+
+    @property
+    def service_level(self) -> float | None:
+        """Answered within T ÷ (answered + abandoned), short abandons excluded."""
+        denominator = self.answered + self.abandoned
+        return self.answered_in_target / denominator if denominator else None
+
+    @property
+    def asa_s(self) -> float | None:
+        return self.queue_time_answered_s / self.answered if self.answered else None
+
+    @property
+    def aht_s(self) -> float | None:
+        return self.handle_time_s / self.handled if self.handled else None
+
+    @property
+    def abandon_rate(self) -> float | None:
+        return self.abandoned / self.offered if self.offered else None
+
+
+def queue_metrics(
+    contacts: Iterable[ContactTimes],
+    *,
+    start: datetime,
+    end: datetime,
+    now: datetime,
+    sl_seconds: int,
+    short_abandon_s: int,
+) -> QueueMetrics:
+    """Metrics of the contacts that entered the queue in ``[start, end)``, as known at ``now``."""
+    offered = answered = abandoned = short = in_target = handled = waiting = 0
+    queue_time = handle_time = 0.0
+    for c in contacts:
+        if not (start <= c.queued_at < end) or c.queued_at > now:
+            continue
+        answered_at = _known(c.answered_at, now)
+        abandoned_at = _known(c.abandoned_at, now)
+        if abandoned_at is not None and answered_at is None:
+            wait = (abandoned_at - c.queued_at).total_seconds()
+            if wait < short_abandon_s:
+                short += 1
+                continue
+            offered += 1
+            abandoned += 1
+            continue
+        offered += 1
+        if answered_at is None:
+            waiting += 1
+            continue
+        answered += 1
+        wait = (answered_at - c.queued_at).total_seconds()
+        queue_time += wait
+        if wait <= sl_seconds:
+            in_target += 1
+        wrapped_at = _known(c.wrapped_at, now)
+        if wrapped_at is not None:
+            handled += 1
+            handle_time += (wrapped_at - answered_at).total_seconds()
+    return QueueMetrics(
+        offered=offered, answered=answered, abandoned=abandoned, short_abandoned=short,
+        answered_in_target=in_target, handled=handled, waiting=waiting,
+        queue_time_answered_s=queue_time, handle_time_s=handle_time,
+    )
+
+
+def waiting_now(contacts: Iterable[ContactTimes], now: datetime) -> list[ContactTimes]:
+    """Contacts still in queue at ``now``, oldest first."""
+    still = [
+        c for c in contacts
+        if c.queued_at <= now and _known(c.answered_at, now) is None
+        and _known(c.abandoned_at, now) is None
+    ]
+    return sorted(still, key=lambda c: c.queued_at)
+
+
+def longest_wait_s(contacts: Iterable[ContactTimes], now: datetime) -> float | None:
+    """now − queue entry of the oldest contact still waiting; None when nobody waits."""
+    queue = waiting_now(contacts, now)
+    return (now - queue[0].queued_at).total_seconds() if queue else None
+
+
+# ---------------------------------------------------------------------- agents
+
+
+@dataclass(frozen=True)
+class StateChange:
+    at: datetime
+    state: str
+
+
+@dataclass(frozen=True)
+class Segment:
+    start: datetime
+    end: datetime
+    label: str
+
+    @property
+    def seconds(self) -> float:
+        return max(0.0, (self.end - self.start).total_seconds())
+
+
+def state_segments(
+    changes: Sequence[StateChange], start: datetime, end: datetime
+) -> list[Segment]:
+    """The agent's states over ``[start, end)``; before the first change they were offline.
+
+    ``changes`` must be sorted and may begin before ``start`` (the state carried in).
+    """
+    out: list[Segment] = []
+    current = "offline"
+    since = start
+    for change in changes:
+        if change.at <= start:
+            current = change.state
+            continue
+        if change.at >= end:
+            break
+        if change.at > since:
+            out.append(Segment(since, change.at, current))
+        current, since = change.state, change.at
+    if end > since:
+        out.append(Segment(since, end, current))
+    return out
+
+
+@dataclass(frozen=True)
+class ScheduleBlock:
+    start: datetime
+    end: datetime
+    activity: str
+
+
+def scheduled_segments(
+    blocks: Sequence[ScheduleBlock], start: datetime, end: datetime
+) -> list[Segment]:
+    """Effective schedule over ``[start, end)``: breaks, lunches and meetings override work."""
+    cuts = {start, end}
+    for b in blocks:
+        for t in (b.start, b.end):
+            if start < t < end:
+                cuts.add(t)
+    points = sorted(cuts)
+    out: list[Segment] = []
+    for a, z in zip(points, points[1:], strict=False):
+        covering = [b for b in blocks if b.start <= a and b.end >= z]
+        if not covering:
+            continue
+        specific = [b for b in covering if b.activity != "work"]
+        activity = (specific or covering)[-1].activity
+        if out and out[-1].label == activity and out[-1].end == a:
+            out[-1] = Segment(out[-1].start, z, activity)
+        else:
+            out.append(Segment(a, z, activity))
+    return out
+
+
+def scheduled_activity_at(blocks: Sequence[ScheduleBlock], at: datetime) -> str | None:
+    segs = scheduled_segments(blocks, at, at + timedelta(seconds=1))
+    return segs[0].label if segs else None
+
+
+def _overlap(a: Segment, b: Segment) -> float:
+    lo, hi = max(a.start, b.start), min(a.end, b.end)
+    return max(0.0, (hi - lo).total_seconds())
+
+
+def time_in_states(segments: Iterable[Segment]) -> dict[str, float]:
+    totals: dict[str, float] = {}
+    for s in segments:
+        totals[s.label] = totals.get(s.label, 0.0) + s.seconds
+    return totals
+
+
+def occupancy(segments: Iterable[Segment]) -> float | None:
+    """(time on contacts + ACW) ÷ (that + available idle time)."""
+    totals = time_in_states(segments)
+    busy = sum(totals.get(s, 0.0) for s in BUSY_STATES)
+    idle = totals.get("available", 0.0)
+    return busy / (busy + idle) if busy + idle > 0 else None
+
+
+@dataclass(frozen=True)
+class Adherence:
+    scheduled_s: float
+    adherent_s: float
+    in_adherence_now: bool | None
+    wrong_for_s: float
+
+    @property
+    def percent(self) -> float | None:
+        """Minutes in the scheduled activity ÷ scheduled minutes, as a fraction."""
+        return self.adherent_s / self.scheduled_s if self.scheduled_s > 0 else None
+
+
+def adherence(
+    states: Sequence[Segment],
+    schedule: Sequence[Segment],
+    now: datetime,
+    grace_s: float,
+) -> Adherence:
+    """Adherence of one agent up to ``now``; out of adherence after ``grace_s`` in a wrong state.
+
+    Unscheduled time (no block) is not judged: an agent working off-schedule is not adherent
+    time, but also not scheduled time.
+    """
+    scheduled = adherent = 0.0
+    for block in schedule:
+        if block.start >= now:
+            continue
+        block = Segment(block.start, min(block.end, now), block.label)
+        scheduled += block.seconds
+        wanted = ADHERENT_STATES.get(block.label, frozenset())
+        adherent += sum(_overlap(block, s) for s in states if s.label in wanted)
+    current_block = next((b for b in schedule if b.start <= now < b.end), None)
+    if current_block is None:
+        return Adherence(scheduled, adherent, None, 0.0)
+    wanted = ADHERENT_STATES.get(current_block.label, frozenset())
+    # how long the agent has been in the wrong state, continuously, up to now
+    wrong_since: datetime | None = None
+    for seg in reversed(states):
+        if seg.start >= now:
+            continue
+        if seg.label in wanted:
+            break
+        wrong_since = seg.start
+    wrong_since = max(wrong_since, current_block.start) if wrong_since else None
+    wrong_for = (now - wrong_since).total_seconds() if wrong_since else 0.0
+    return Adherence(scheduled, adherent, wrong_for <= grace_s, wrong_for)

@@ -1,0 +1,79 @@
+"""Worked time from clock punches. Pure: punches in, figures and exceptions out.
+
+The timesheet issue extends this with overtime rule sets and rounding; the foundation needs
+worked time and the obvious exceptions so the approval screen shows real figures.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+PAIRS = {"in": "out", "break_start": "break_end", "meal_start": "meal_end"}
+
+
+@dataclass(frozen=True)
+class PunchTime:
+    at: datetime
+    kind: str
+
+
+@dataclass(frozen=True)
+class WorkedDay:
+    first_in: datetime | None
+    last_out: datetime | None
+    worked_s: float
+    break_s: float
+    meal_s: float
+    exceptions: tuple[str, ...]
+
+
+def _pair(punches: Sequence[PunchTime], opener: str, closer: str,
+          until: datetime) -> tuple[float, list[str]]:
+    """Seconds between matching opener/closer punches, and the unmatched ones as exceptions."""
+    total = 0.0
+    problems: list[str] = []
+    open_at: datetime | None = None
+    for p in punches:
+        if p.kind == opener:
+            if open_at is not None:
+                problems.append(f"missing {closer.replace('_', ' ')} punch")
+            open_at = p.at
+        elif p.kind == closer:
+            if open_at is None:
+                problems.append(f"{closer.replace('_', ' ')} without {opener.replace('_', ' ')}")
+            else:
+                total += (p.at - open_at).total_seconds()
+                open_at = None
+    if open_at is not None and until > open_at:
+        # still open: counts up to ``until`` (the shift's end or now) and is flagged when
+        # the shift is over
+        total += (until - open_at).total_seconds()
+    return total, problems
+
+
+def worked_day(punches: Sequence[PunchTime], *, now: datetime,
+               shift_end: datetime | None) -> WorkedDay:
+    """Worked time = clocked-in time minus unpaid meal periods; rest breaks are paid."""
+    ordered = sorted(punches, key=lambda p: p.at)
+    shift_over = shift_end is not None and now >= shift_end
+    until = now if not shift_over or shift_end is None else shift_end
+    clocked, exceptions = _pair(ordered, "in", "out", until)
+    breaks, b_problems = _pair(ordered, "break_start", "break_end", until)
+    meals, m_problems = _pair(ordered, "meal_start", "meal_end", until)
+    exceptions += b_problems + m_problems
+    ins = [p.at for p in ordered if p.kind == "in"]
+    outs = [p.at for p in ordered if p.kind == "out"]
+    if shift_over and ins and (not outs or outs[-1] < ins[-1]):
+        exceptions.append("missing out punch")
+    if shift_over and not ins and ordered:
+        exceptions.append("missing in punch")
+    return WorkedDay(
+        first_in=ins[0] if ins else None,
+        last_out=outs[-1] if outs else None,
+        worked_s=max(0.0, clocked - meals),
+        break_s=breaks,
+        meal_s=meals,
+        exceptions=tuple(dict.fromkeys(exceptions)),
+    )

@@ -1,0 +1,359 @@
+"""Engine factory, SQLite pragmas, migrations and the database health check.
+
+Nothing connects at import time: every engine comes from :func:`open_database` or
+:func:`make_engine`, which take the URL.
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import platformdirs
+from sqlalchemy import Engine, create_engine, event, inspect, text
+from sqlalchemy.engine import Connection, make_url
+from sqlalchemy.exc import ArgumentError, NoSuchModuleError, OperationalError, SQLAlchemyError
+from sqlalchemy.pool import ConnectionPoolEntry
+
+from floorlead.errors import DatabaseError
+
+BUSY_TIMEOUT_MS = 5000
+MIGRATIONS = "floorlead.store:migrations"
+
+
+def default_database_path() -> Path:
+    return Path(platformdirs.user_data_dir("floorlead")) / "floor.db"
+
+
+@dataclass(frozen=True)
+class DatabaseTarget:
+    """Where the floor lives: a SQLite file (``path`` set) or any SQLAlchemy URL."""
+
+    url: str
+    path: Path | None
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.url.startswith("sqlite")
+
+    def describe(self) -> str:
+        if self.path is not None:
+            return str(self.path)
+        return make_url(self.url).render_as_string(hide_password=True)
+
+
+def resolve_target(db: str | None, configured: str = "") -> DatabaseTarget:
+    """``--db`` wins, then ``FLOORLEAD_DB``, then the settings file, then the default file."""
+    value = db or os.environ.get("FLOORLEAD_DB") or configured
+    if not value:
+        path = default_database_path()
+        return DatabaseTarget(f"sqlite:///{path}", path)
+    if "://" not in value:
+        path = Path(value).expanduser().absolute()
+        return DatabaseTarget(f"sqlite:///{path}", path)
+    try:
+        url = make_url(value)
+    except ArgumentError:
+        raise DatabaseError(f"{value!r} is not a valid database URL or file path.") from None
+    if url.get_backend_name() == "sqlite":
+        if not url.database or url.database == ":memory:":
+            raise DatabaseError("An in-memory SQLite database cannot hold a floor; name a file.")
+        path = Path(url.database).expanduser().absolute()
+        return DatabaseTarget(f"sqlite:///{path}", path)
+    return DatabaseTarget(value, None)
+
+
+def _sqlite_pragmas(dbapi_conn: Any, _record: ConnectionPoolEntry) -> None:
+    cursor = dbapi_conn.cursor()
+    try:
+        cursor.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        cursor.execute("PRAGMA foreign_keys = ON")
+        mode = cursor.execute("PRAGMA journal_mode").fetchone()[0]
+        if str(mode).lower() != "wal":
+            cursor.execute("PRAGMA journal_mode = WAL")
+        cursor.execute("PRAGMA synchronous = NORMAL")
+    finally:
+        cursor.close()
+    dbapi_conn.isolation_level = None
+
+
+def _sqlite_begin(conn: Connection) -> None:
+    """Own the transaction (pysqlite's legacy mode would not let SAVEPOINTs work); writers
+    take the write lock up front so a busy database waits instead of failing mid-way."""
+    write = conn.get_execution_options().get("floorlead_write", False)
+    conn.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
+
+
+def make_engine(target: DatabaseTarget, *, read_only: bool = False) -> Engine:
+    """A SQLAlchemy engine for ``target``; SQLite gets WAL, foreign keys and a busy timeout."""
+    try:
+        if target.path is not None:
+            if read_only:
+                uri = f"file:{target.path}?mode=ro"
+                engine = create_engine(
+                    "sqlite://",
+                    creator=lambda: sqlite3.connect(
+                        uri, uri=True, timeout=BUSY_TIMEOUT_MS / 1000, check_same_thread=False
+                    ),
+                )
+                event.listen(engine, "connect", lambda c, _r: setattr(c, "isolation_level", None))
+                event.listen(engine, "begin", _sqlite_begin)
+            else:
+                engine = create_engine(
+                    target.url,
+                    connect_args={"timeout": BUSY_TIMEOUT_MS / 1000, "check_same_thread": False},
+                )
+                event.listen(engine, "connect", _sqlite_pragmas)
+            event.listen(engine, "begin", _sqlite_begin)
+            return engine
+        return create_engine(target.url, pool_pre_ping=True)
+    except (NoSuchModuleError, ImportError):
+        raise DatabaseError(
+            f"floorlead cannot talk to {target.describe()}: its database driver is not installed."
+        ) from None
+    except (ArgumentError, SQLAlchemyError) as exc:
+        raise DatabaseError(f"The database URL {target.describe()} cannot be used ({exc}).") from None
+
+
+def _alembic_config(connection: Connection | None = None) -> Any:
+    from alembic.config import Config
+
+    cfg = Config()
+    cfg.set_main_option("script_location", MIGRATIONS)
+    cfg.attributes["connection"] = connection
+    return cfg
+
+
+def head_revision() -> str:
+    from alembic.script import ScriptDirectory
+
+    head = ScriptDirectory.from_config(_alembic_config()).get_current_head()
+    assert head is not None
+    return head
+
+
+def known_revisions() -> set[str]:
+    from alembic.script import ScriptDirectory
+
+    return {s.revision for s in ScriptDirectory.from_config(_alembic_config()).walk_revisions()}
+
+
+def current_revision(conn: Connection) -> str | None:
+    from alembic.runtime.migration import MigrationContext
+
+    return MigrationContext.configure(conn).get_current_revision()
+
+
+def _create_private_file(path: Path) -> None:
+    """Create the database file readable by its owner only, before SQLite opens it."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
+        os.close(fd)
+    except FileExistsError:
+        pass
+    except OSError as exc:
+        raise DatabaseError(f"Cannot create the database {path}: {exc.strerror}.") from None
+
+
+def _check_file_access(path: Path) -> None:
+    if path.is_dir():
+        raise DatabaseError(f"{path} is a folder, not a database file.")
+    if not os.access(path, os.R_OK):
+        raise DatabaseError(f"The database {path} cannot be read (permission denied).")
+    if not os.access(path, os.W_OK):
+        raise DatabaseError(f"The database {path} is read-only; floorlead needs to write to it.")
+    if not os.access(path.parent, os.W_OK):
+        raise DatabaseError(
+            f"The folder of {path} is read-only; SQLite needs it writable for its journal."
+        )
+
+
+def explain_operational_error(exc: BaseException, target: DatabaseTarget) -> DatabaseError:
+    """Turn a driver error into one sentence a supervisor can act on."""
+    message = str(getattr(exc, "orig", exc)).lower()
+    where = target.describe()
+    if "locked" in message or "busy" in message:
+        return DatabaseError(
+            f"The database {where} is locked by another program; try again in a moment."
+        )
+    if "not a database" in message or "malformed" in message or "encrypted" in message:
+        return DatabaseError(f"{where} is not a usable SQLite database file.")
+    if "readonly" in message or "read-only" in message:
+        return DatabaseError(f"The database {where} is read-only; floorlead needs to write to it.")
+    if "unable to open" in message:
+        return DatabaseError(f"The database {where} cannot be opened.")
+    if "could not connect" in message or "connection refused" in message:
+        return DatabaseError(f"Cannot connect to the database server for {where}.")
+    first_line = str(getattr(exc, "orig", exc)).splitlines()[0] if str(exc) else type(exc).__name__
+    return DatabaseError(f"The database {where} cannot be used: {first_line}.")
+
+
+def _has_floorlead_tables(conn: Connection) -> bool:
+    names = set(inspect(conn).get_table_names())
+    return "alembic_version" in names
+
+
+def _is_empty(conn: Connection) -> bool:
+    return not inspect(conn).get_table_names()
+
+
+class FloorDatabase:
+    """An open, migrated floor database. ``engine`` is shared by reads and writes."""
+
+    def __init__(self, target: DatabaseTarget, engine: Engine) -> None:
+        self.target = target
+        self.engine = engine
+
+    @contextmanager
+    def begin(self) -> Iterator[Connection]:
+        """One transaction: committed if the block finishes, rolled back otherwise."""
+        try:
+            with self.engine.connect() as conn:
+                conn.execution_options(floorlead_write=True)
+                with conn.begin():
+                    yield conn
+        except OperationalError as exc:
+            raise explain_operational_error(exc, self.target) from None
+
+    @contextmanager
+    def connect(self) -> Iterator[Connection]:
+        try:
+            with self.engine.connect() as conn:
+                yield conn
+        except OperationalError as exc:
+            raise explain_operational_error(exc, self.target) from None
+
+    def dispose(self) -> None:
+        self.engine.dispose()
+
+
+def upgrade(conn: Connection) -> None:
+    from alembic import command
+
+    command.upgrade(_alembic_config(conn), "head")
+
+
+def open_database(target: DatabaseTarget, *, create: bool = True) -> FloorDatabase:
+    """Open (creating and migrating when needed) the floor database at ``target``.
+
+    Refuses a file that is not floorlead's, and a database from a newer floorlead, without
+    changing either.
+    """
+    if target.path is not None:
+        if not target.path.exists():
+            if not create:
+                raise DatabaseError(f"There is no database at {target.path}.")
+            if not target.path.parent.exists():
+                try:
+                    target.path.parent.mkdir(parents=True, exist_ok=True)
+                except OSError as exc:
+                    raise DatabaseError(
+                        f"Cannot create the folder {target.path.parent}: {exc.strerror}."
+                    ) from None
+            _create_private_file(target.path)
+        _check_file_access(target.path)
+    engine = make_engine(target)
+    try:
+        with engine.begin() as conn:
+            if not _is_empty(conn) and not _has_floorlead_tables(conn):
+                raise DatabaseError(f"{target.describe()} is not a floorlead database.")
+            revision = current_revision(conn)
+            head = head_revision()
+            if revision is not None and revision not in known_revisions():
+                raise DatabaseError(
+                    f"The database {target.describe()} was written by a newer floorlead "
+                    f"(revision {revision}); upgrade floorlead to open it."
+                )
+            if revision != head:
+                upgrade(conn)
+    except DatabaseError:
+        engine.dispose()
+        raise
+    except (OperationalError, sqlite3.DatabaseError) as exc:
+        engine.dispose()
+        raise explain_operational_error(exc, target) from None
+    except SQLAlchemyError as exc:
+        engine.dispose()
+        raise explain_operational_error(exc, target) from None
+    return FloorDatabase(target, engine)
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    ok: bool
+    message: str
+
+
+def check_database(target: DatabaseTarget) -> CheckResult:
+    """Say whether the database exists, is floorlead's and is current; never change anything."""
+    where = target.describe()
+    if target.path is not None:
+        if not target.path.exists():
+            return CheckResult(False, f"There is no database at {where}.")
+        if not os.access(target.path, os.R_OK):
+            return CheckResult(False, f"The database {where} cannot be read (permission denied).")
+    try:
+        engine = make_engine(target, read_only=True)
+    except DatabaseError as exc:
+        return CheckResult(False, str(exc))
+    try:
+        with engine.connect() as conn:
+            if _is_empty(conn) or not _has_floorlead_tables(conn):
+                return CheckResult(False, f"{where} is not a floorlead database.")
+            revision = current_revision(conn)
+    except (OperationalError, sqlite3.DatabaseError) as exc:
+        return CheckResult(False, str(explain_operational_error(exc, target)))
+    except SQLAlchemyError as exc:
+        return CheckResult(False, str(explain_operational_error(exc, target)))
+    finally:
+        engine.dispose()
+    head = head_revision()
+    if revision == head:
+        return CheckResult(True, f"{where} is a floorlead database at the current version ({head}).")
+    if revision is None or revision not in known_revisions():
+        return CheckResult(
+            False, f"{where} is at revision {revision}, unknown to this floorlead (newer?)."
+        )
+    return CheckResult(
+        False, f"{where} is at revision {revision}; run `floorlead db upgrade` to reach {head}."
+    )
+
+
+class ChangeWatcher:
+    """Notices commits by other connections. SQLite: ``PRAGMA data_version`` on a connection
+    kept for this purpose; other databases: a cheap fingerprint query."""
+
+    def __init__(self, db: FloorDatabase) -> None:
+        self._db = db
+        self._raw: sqlite3.Connection | None = None
+
+    def token(self) -> tuple[int, ...]:
+        if self._db.target.path is not None:
+            if self._raw is None:
+                self._raw = sqlite3.connect(
+                    f"file:{self._db.target.path}?mode=ro", uri=True, check_same_thread=False
+                )
+                self._raw.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+            row = self._raw.execute("PRAGMA data_version").fetchone()
+            return (int(row[0]),)
+        with self._db.connect() as conn:
+            row = conn.execute(
+                text(
+                    "SELECT (SELECT coalesce(max(id), 0) FROM audit_log),"
+                    " (SELECT coalesce(max(id), 0) FROM agent_state),"
+                    " (SELECT count(*) FROM contact),"
+                    " (SELECT coalesce(max(id), 0) FROM punch)"
+                )
+            ).one()
+            return tuple(int(v) for v in row)
+
+    def close(self) -> None:
+        if self._raw is not None:
+            self._raw.close()
+            self._raw = None

@@ -1,0 +1,372 @@
+"""Read models for the screens: frozen dataclasses built in one read transaction.
+
+Widgets get these, never ORM rows, so nothing lazy-loads on the UI thread.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+
+from sqlalchemy import and_, func, or_, select
+from sqlalchemy.engine import Connection
+
+from floorlead.config import Settings
+from floorlead.domain import metrics as mx
+from floorlead.domain import when
+from floorlead.domain.timesheets import PunchTime, worked_day
+from floorlead.store import models as m
+from floorlead.store.ingest import (
+    AGENT,
+    AGENT_QUEUE,
+    AGENT_STATE,
+    CONTACT,
+    ESCALATION,
+    PUNCH,
+    QUEUE,
+    SCHEDULE,
+    _table,
+)
+
+TIMESHEET = _table(m.Timesheet)
+COACHING = _table(m.CoachingNote)
+PRIORITY_ORDER = {"P1": 0, "P2": 1, "P3": 2, "P4": 3}
+
+
+@dataclass(frozen=True)
+class QueueRow:
+    id: str
+    name: str
+    channel: str
+    sl_percent: int
+    sl_seconds: int
+    waiting: int
+    oldest_waiting_at: datetime | None
+    interval: mx.QueueMetrics
+    today: mx.QueueMetrics
+    staffed: int
+    available: int
+    on_contact: int
+    acw: int
+    aux: int
+
+    @property
+    def sl_target(self) -> str:
+        return f"{self.sl_percent}/{self.sl_seconds}"
+
+
+@dataclass(frozen=True)
+class AgentRow:
+    id: str
+    name: str
+    team: str
+    queues: tuple[str, ...]
+    state: str
+    state_since: datetime | None
+    reason: str
+    contact_id: str | None
+    contact_queue: str | None
+    scheduled_now: str | None
+    in_adherence: bool | None
+    adherence: float | None
+    occupancy: float | None
+    handled: int
+    on_shift: bool
+
+
+@dataclass(frozen=True)
+class EscalationRow:
+    id: str
+    priority: str
+    raised_at: datetime
+    customer: str
+    queue_id: str | None
+    agent_id: str | None
+    agent_name: str
+    kind: str
+    amount_cents: int | None
+    assignee: str
+    status: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class TimesheetRow:
+    agent_id: str
+    name: str
+    shift_date: date
+    scheduled_start: datetime | None
+    scheduled_end: datetime | None
+    first_in: datetime | None
+    last_out: datetime | None
+    worked_s: float
+    break_s: float
+    meal_s: float
+    exceptions: tuple[str, ...]
+    status: str
+
+
+@dataclass(frozen=True)
+class NoteRow:
+    id: int
+    agent_id: str
+    agent_name: str
+    at: datetime
+    author: str
+    category: str
+    text: str
+    commitment: str
+    follow_up_on: date | None
+
+
+@dataclass(frozen=True)
+class FloorSnapshot:
+    taken_at: datetime
+    timezone: str
+    day: date
+    day_start: datetime
+    interval_start: datetime
+    interval_end: datetime
+    short_abandon_s: int
+    queues: tuple[QueueRow, ...] = ()
+    agents: tuple[AgentRow, ...] = ()
+    escalations: tuple[EscalationRow, ...] = ()
+    timesheets: tuple[TimesheetRow, ...] = ()
+    notes: tuple[NoteRow, ...] = ()
+    agent_names: dict[str, str] = field(default_factory=dict)
+
+
+def _contacts(conn: Connection, day_start: datetime, now: datetime) -> list[mx.ContactTimes]:
+    carried = day_start - timedelta(days=1)
+    rows = conn.execute(
+        select(CONTACT).where(
+            CONTACT.c.queued_at <= now,
+            or_(
+                CONTACT.c.queued_at >= day_start,
+                and_(CONTACT.c.queued_at >= carried, CONTACT.c.answered_at.is_(None),
+                     CONTACT.c.abandoned_at.is_(None)),
+                and_(CONTACT.c.queued_at >= carried, CONTACT.c.wrapped_at.is_(None)),
+            ),
+        )
+    )
+    return [
+        mx.ContactTimes(
+            queue_id=r.queue_id, queued_at=r.queued_at, answered_at=r.answered_at,
+            abandoned_at=r.abandoned_at, ended_at=r.ended_at, wrapped_at=r.wrapped_at,
+            agent_id=r.agent_id, hold_s=r.hold_s, contact_id=r.id,
+        )
+        for r in rows
+    ]
+
+
+def _state_changes(conn: Connection, day_start: datetime,
+                   now: datetime) -> dict[str, list[mx.StateChange]]:
+    last_before = (
+        select(AGENT_STATE.c.agent_id, func.max(AGENT_STATE.c.at).label("at"))
+        .where(AGENT_STATE.c.at < day_start)
+        .group_by(AGENT_STATE.c.agent_id)
+        .subquery()
+    )
+    carried = conn.execute(
+        select(AGENT_STATE.c.agent_id, AGENT_STATE.c.at, AGENT_STATE.c.state).join(
+            last_before,
+            and_(AGENT_STATE.c.agent_id == last_before.c.agent_id,
+                 AGENT_STATE.c.at == last_before.c.at),
+        )
+    )
+    out: dict[str, list[mx.StateChange]] = defaultdict(list)
+    for r in carried:
+        out[r.agent_id].append(mx.StateChange(r.at, r.state))
+    rows = conn.execute(
+        select(AGENT_STATE.c.agent_id, AGENT_STATE.c.at, AGENT_STATE.c.state,
+               AGENT_STATE.c.reason)
+        .where(AGENT_STATE.c.at >= day_start, AGENT_STATE.c.at <= now)
+        .order_by(AGENT_STATE.c.at, AGENT_STATE.c.id)
+    )
+    for r in rows:
+        out[r.agent_id].append(mx.StateChange(r.at, r.state))
+    return out
+
+
+def _last_reasons(conn: Connection, now: datetime) -> dict[str, str]:
+    latest = (
+        select(AGENT_STATE.c.agent_id, func.max(AGENT_STATE.c.id).label("id"))
+        .where(AGENT_STATE.c.at <= now)
+        .group_by(AGENT_STATE.c.agent_id)
+        .subquery()
+    )
+    rows = conn.execute(
+        select(AGENT_STATE.c.agent_id, AGENT_STATE.c.reason).join(
+            latest, AGENT_STATE.c.id == latest.c.id
+        )
+    )
+    return {r.agent_id: r.reason for r in rows}
+
+
+def _schedules(conn: Connection, start: datetime,
+               end: datetime) -> dict[str, list[mx.ScheduleBlock]]:
+    rows = conn.execute(
+        select(SCHEDULE).where(SCHEDULE.c.end > start, SCHEDULE.c.start < end)
+        .order_by(SCHEDULE.c.start)
+    )
+    out: dict[str, list[mx.ScheduleBlock]] = defaultdict(list)
+    for r in rows:
+        out[r.agent_id].append(mx.ScheduleBlock(r.start, r.end, r.activity))
+    return out
+
+
+def floor_snapshot(conn: Connection, settings: Settings, now: datetime) -> FloorSnapshot:
+    """Everything the five screens show, as known at ``now``."""
+    tz = settings.floor.timezone
+    day = when.floor_date(now, tz, settings.floor.day_start)
+    day_start, day_end = when.day_bounds(day, tz, settings.floor.day_start)
+    i_start, i_end = when.interval_bounds(now, tz, settings.floor.interval_minutes)
+    short = settings.metrics.short_abandon_s
+    grace = settings.thresholds.adherence_grace_min * 60
+
+    agent_rows = conn.execute(select(AGENT).where(AGENT.c.active).order_by(AGENT.c.name)).all()
+    names = {a.id: a.name for a in agent_rows}
+    skills: dict[str, list[str]] = defaultdict(list)
+    for r in conn.execute(select(AGENT_QUEUE)):
+        skills[r.agent_id].append(r.queue_id)
+    contacts = _contacts(conn, day_start, now)
+    changes = _state_changes(conn, day_start, now)
+    reasons = _last_reasons(conn, now)
+    schedules = _schedules(conn, day_start - timedelta(hours=12), day_end + timedelta(hours=12))
+
+    on_contact_of: dict[str, mx.ContactTimes] = {}
+    handled: dict[str, int] = defaultdict(int)
+    for c in contacts:
+        if c.agent_id is None or c.answered_at is None or c.answered_at > now:
+            continue
+        if c.wrapped_at is None or c.wrapped_at > now:
+            on_contact_of[c.agent_id] = c
+        elif c.queued_at >= day_start:
+            handled[c.agent_id] += 1
+
+    agents: list[AgentRow] = []
+    for a in agent_rows:
+        history = changes.get(a.id, [])
+        segs = mx.state_segments(history, day_start, now)
+        state = history[-1].state if history else "offline"
+        since = history[-1].at if history else None
+        blocks = schedules.get(a.id, [])
+        sched = mx.scheduled_segments(blocks, day_start, day_end)
+        adh = mx.adherence(segs, sched, now, grace)
+        current = on_contact_of.get(a.id) if state in mx.BUSY_STATES else None
+        scheduled_now = mx.scheduled_activity_at(blocks, now)
+        agents.append(AgentRow(
+            id=a.id, name=a.name, team=a.team, queues=tuple(skills.get(a.id, [])),
+            state=state, state_since=since, reason=reasons.get(a.id, ""),
+            contact_id=None if current is None else current.contact_id,
+            contact_queue=None if current is None else current.queue_id,
+            scheduled_now=scheduled_now, in_adherence=adh.in_adherence_now,
+            adherence=adh.percent, occupancy=mx.occupancy(segs),
+            handled=handled.get(a.id, 0),
+            on_shift=state != "offline" or scheduled_now is not None,
+        ))
+
+    queues: list[QueueRow] = []
+    by_queue: dict[str, list[mx.ContactTimes]] = defaultdict(list)
+    for c in contacts:
+        by_queue[c.queue_id].append(c)
+    for q in conn.execute(select(QUEUE).order_by(QUEUE.c.name)):
+        qc = by_queue.get(q.id, [])
+        waiting = mx.waiting_now(qc, now)
+        skilled = [ag for ag in agents if q.id in ag.queues and ag.state != "offline"]
+        queues.append(QueueRow(
+            id=q.id, name=q.name, channel=q.channel, sl_percent=q.sl_percent,
+            sl_seconds=q.sl_seconds, waiting=len(waiting),
+            oldest_waiting_at=waiting[0].queued_at if waiting else None,
+            interval=mx.queue_metrics(qc, start=i_start, end=i_end, now=now,
+                                      sl_seconds=q.sl_seconds, short_abandon_s=short),
+            today=mx.queue_metrics(qc, start=day_start, end=day_end, now=now,
+                                   sl_seconds=q.sl_seconds, short_abandon_s=short),
+            staffed=len(skilled),
+            available=sum(ag.state == "available" for ag in skilled),
+            on_contact=sum(ag.state == "on_contact" for ag in skilled),
+            acw=sum(ag.state == "acw" for ag in skilled),
+            aux=sum(ag.state in mx.AUX_STATES for ag in skilled),
+        ))
+
+    return FloorSnapshot(
+        taken_at=now, timezone=tz, day=day, day_start=day_start, interval_start=i_start,
+        interval_end=i_end, short_abandon_s=short, queues=tuple(queues), agents=tuple(agents),
+        escalations=tuple(open_escalations(conn, names)),
+        timesheets=tuple(day_timesheets(conn, settings, day, now, names, schedules)),
+        notes=tuple(recent_notes(conn, names)), agent_names=names,
+    )
+
+
+def open_escalations(conn: Connection, names: dict[str, str]) -> list[EscalationRow]:
+    rows = conn.execute(select(ESCALATION).where(ESCALATION.c.status != "resolved"))
+    out = [
+        EscalationRow(
+            id=r.id, priority=r.priority, raised_at=r.raised_at, customer=r.customer,
+            queue_id=r.queue_id, agent_id=r.agent_id, agent_name=names.get(r.agent_id or "", ""),
+            kind=r.kind, amount_cents=r.amount_cents, assignee=r.assignee, status=r.status,
+            reason=r.reason,
+        )
+        for r in rows
+    ]
+    out.sort(key=lambda e: (PRIORITY_ORDER.get(e.priority, 9), e.raised_at))
+    return out
+
+
+def day_timesheets(
+    conn: Connection, settings: Settings, day: date, now: datetime, names: dict[str, str],
+    schedules: dict[str, list[mx.ScheduleBlock]] | None = None,
+) -> list[TimesheetRow]:
+    """One row per agent whose shift starts on ``day`` (scheduled, or punched in that day)."""
+    tz = settings.floor.timezone
+    start, end = when.day_bounds(day, tz, settings.floor.day_start)
+    if schedules is None:
+        schedules = _schedules(conn, start - timedelta(hours=12), end + timedelta(hours=12))
+    shifts: dict[str, tuple[datetime | None, datetime | None]] = {}
+    for agent, blocks in schedules.items():
+        work = [b for b in blocks if b.activity == "work" and start <= b.start < end]
+        if work:
+            shifts[agent] = (work[0].start, max(b.end for b in work))
+    punch_rows = conn.execute(
+        select(PUNCH).where(PUNCH.c.at >= start - timedelta(hours=2),
+                            PUNCH.c.at < end + timedelta(hours=18), PUNCH.c.voided.is_(False))
+        .order_by(PUNCH.c.at)
+    ).all()
+    for p in punch_rows:
+        if p.kind == "in" and start <= p.at < end and p.agent_id not in shifts:
+            shifts[p.agent_id] = (None, None)
+    statuses = {
+        r.agent_id: r.status
+        for r in conn.execute(select(TIMESHEET).where(TIMESHEET.c.shift_date == day))
+    }
+    out: list[TimesheetRow] = []
+    for agent, (s_start, s_end) in shifts.items():
+        lo = (s_start or start) - timedelta(hours=2)
+        hi = (s_end or end) + timedelta(hours=4)
+        punches = [PunchTime(p.at, p.kind) for p in punch_rows
+                   if p.agent_id == agent and lo <= p.at <= hi and p.at <= now]
+        worked = worked_day(punches, now=now, shift_end=s_end)
+        exceptions = worked.exceptions
+        if s_start is None:
+            exceptions = ("unscheduled shift", *exceptions)
+        elif not punches and s_end is not None and now >= s_start:
+            exceptions = ("no punches", *exceptions)
+        out.append(TimesheetRow(
+            agent_id=agent, name=names.get(agent, agent), shift_date=day,
+            scheduled_start=s_start, scheduled_end=s_end, first_in=worked.first_in,
+            last_out=worked.last_out, worked_s=worked.worked_s, break_s=worked.break_s,
+            meal_s=worked.meal_s, exceptions=exceptions, status=statuses.get(agent, "pending"),
+        ))
+    out.sort(key=lambda t: (not t.exceptions, t.name))
+    return out
+
+
+def recent_notes(conn: Connection, names: dict[str, str], limit: int = 200) -> list[NoteRow]:
+    rows = conn.execute(select(COACHING).order_by(COACHING.c.at.desc()).limit(limit))
+    return [
+        NoteRow(id=r.id, agent_id=r.agent_id, agent_name=names.get(r.agent_id, r.agent_id),
+                at=r.at, author=r.author, category=r.category, text=r.text,
+                commitment=r.commitment, follow_up_on=r.follow_up_on)
+        for r in rows
+    ]

@@ -1,0 +1,1 @@
+"""The Textual user interface. Talks to the store only through store.read / store.write."""

@@ -1,0 +1,201 @@
+"""FloorleadApp: the five screens, global keys, the floor clock and the refresh worker.
+
+Data flows one way: the refresh worker (a thread) watches the database for commits by any
+connection, reads a fresh :class:`FloorSnapshot` only when something changed, and posts it; the
+app hands it to the screen on view. Screens never build SQL.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from datetime import datetime, timezone
+from typing import ClassVar
+
+from textual import on, work
+from textual.app import App
+from textual.binding import Binding, BindingType
+from textual.screen import Screen
+
+from floorlead.config import Settings
+from floorlead.errors import FloorleadError
+from floorlead.store.db import ChangeWatcher, FloorDatabase
+from floorlead.store.read import FloorSnapshot, floor_snapshot
+from floorlead.tui.commands import FloorCommands
+from floorlead.tui.messages import LoadFailed, NothingChanged, SnapshotLoaded
+from floorlead.tui.screens.agents import AgentsScreen
+from floorlead.tui.screens.base import FloorScreen
+from floorlead.tui.screens.coaching import CoachingScreen
+from floorlead.tui.screens.escalations import EscalationsScreen
+from floorlead.tui.screens.help import HelpScreen
+from floorlead.tui.screens.queues import QueuesScreen
+from floorlead.tui.screens.timesheets import TimesheetsScreen
+
+log = logging.getLogger("floorlead.tui")
+
+SCREENS: tuple[tuple[str, str], ...] = (
+    ("queues", "Queues"),
+    ("agents", "Agents"),
+    ("escalations", "Escalations"),
+    ("timesheets", "Timesheets"),
+    ("coaching", "Coaching"),
+)
+#: Reload at least this often even when nothing was committed (the interval rolls over).
+FORCE_RELOAD_S = 15.0
+
+
+def _utc_now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+class FloorleadApp(App[None]):
+    """The supervisor's desk terminal."""
+
+    CSS_PATH = "floorlead.tcss"
+    TITLE = "floorlead"
+    COMMANDS = App.COMMANDS | {FloorCommands}
+    MODES: ClassVar[dict[str, str | Callable[[], Screen]]] = {  # type: ignore[type-arg]
+        "queues": QueuesScreen,
+        "agents": AgentsScreen,
+        "escalations": EscalationsScreen,
+        "timesheets": TimesheetsScreen,
+        "coaching": CoachingScreen,
+    }
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("1", "switch_mode('queues')", "Queues", tooltip="Live queue board",
+                id="go.queues"),
+        Binding("2", "switch_mode('agents')", "Agents", tooltip="Agent availability",
+                id="go.agents"),
+        Binding("3", "switch_mode('escalations')", "Escalations", tooltip="Escalation queue",
+                id="go.escalations"),
+        Binding("4", "switch_mode('timesheets')", "Timesheets", tooltip="Timesheet approval",
+                id="go.timesheets"),
+        Binding("5", "switch_mode('coaching')", "Coaching", tooltip="Coaching notes",
+                id="go.coaching"),
+        Binding("f1,question_mark", "help", "Help", key_display="?",
+                tooltip="Keys and metric definitions", id="app.help"),
+        Binding("q", "quit", "Quit", tooltip="Leave floorlead", id="app.quit"),
+    ]
+
+    def __init__(
+        self,
+        db: FloorDatabase,
+        settings: Settings,
+        *,
+        clock: Callable[[], datetime] = _utc_now,
+        demo: bool = False,
+        poll_interval: float = 0.5,
+    ) -> None:
+        super().__init__()
+        self.db = db
+        self.settings = settings
+        self.clock = clock
+        self.demo = demo
+        self.poll_interval = poll_interval
+        self.snapshot: FloorSnapshot | None = None
+        self.loads = 0
+        self._watcher: ChangeWatcher | None = None
+        self._token: tuple[int, ...] | None = None
+        self._last_load = 0.0
+        self._failing = False
+
+    # ------------------------------------------------------------------ start-up
+
+    def on_mount(self) -> None:
+        self.switch_mode("queues")
+        self.set_interval(1.0, self._tick)
+        self._load_snapshot()
+
+    def on_unmount(self) -> None:
+        if self._watcher is not None:
+            self._watcher.close()
+
+    # ------------------------------------------------------------------ refresh loop
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="refresh")
+    def _load_snapshot(self) -> None:
+        """Runs in a thread: never touches widgets, only posts messages."""
+        try:
+            if self._watcher is None:
+                self._watcher = ChangeWatcher(self.db)
+            token = self._watcher.token()
+            stale = time.monotonic() - self._last_load > FORCE_RELOAD_S
+            if token == self._token and not stale and self.snapshot is not None:
+                self.post_message(NothingChanged())
+                return
+            with self.db.connect() as conn:
+                snapshot = floor_snapshot(conn, self.settings, self.clock())
+            self._token = token
+            self._last_load = time.monotonic()
+            self.post_message(SnapshotLoaded(snapshot))
+        except FloorleadError as exc:
+            self.post_message(LoadFailed(str(exc)))
+        except Exception as exc:  # a reader must never take the terminal down
+            log.exception("loading the floor failed")
+            self.post_message(LoadFailed(f"Reading the floor failed: {exc}."))
+
+    def _rearm(self) -> None:
+        self.set_timer(self.poll_interval, self._load_snapshot)
+
+    @on(SnapshotLoaded)
+    def _snapshot_loaded(self, message: SnapshotLoaded) -> None:
+        self.snapshot = message.snapshot
+        self.loads += 1
+        if self._failing:
+            self._failing = False
+            self.notify("Reading the floor again.", timeout=3)
+        self.render_screen(self.screen)
+        self._rearm()
+
+    @on(NothingChanged)
+    def _nothing_changed(self) -> None:
+        self._rearm()
+
+    @on(LoadFailed)
+    def _load_failed(self, message: LoadFailed) -> None:
+        if not self._failing:
+            self._failing = True
+            log.warning("load failed: %s", message.reason)
+            self.notify(message.reason, severity="error", timeout=8)
+        self._rearm()
+
+    # ------------------------------------------------------------------ the clock
+
+    def _tick(self) -> None:
+        self.render_screen(self.screen)
+
+    def render_screen(self, screen: Screen) -> None:  # type: ignore[type-arg]
+        if isinstance(screen, FloorScreen) and screen.is_mounted:
+            screen.tick(self.snapshot, self.clock())
+
+    # ------------------------------------------------------------------ actions
+
+    def jump_to(self, mode: str, key: str) -> None:
+        """Palette jumps: show ``mode`` and put the cursor on ``key``."""
+
+        def select() -> None:
+            screen = self.screen
+            if isinstance(screen, FloorScreen) and not screen.select(key):
+                self.notify("That row is no longer on the floor.", severity="warning")
+
+        self.switch_mode(mode)
+        self.call_after_refresh(select)
+
+    def action_help(self) -> None:
+        keys: list[tuple[str, str]] = []
+        seen: set[str] = set()
+        for screen_binding in self.screen.active_bindings.values():
+            b = screen_binding.binding
+            if b.action.startswith(("cursor_", "scroll_", "page_", "select_cursor")):
+                continue
+            if b.description and b.action not in seen:
+                seen.add(b.action)
+                keys.append((self.get_key_display(b), b.description))
+        keys.append(("ctrl+p", "Command palette: jump to a screen, agent, queue or escalation"))
+        f = self.settings.floor
+        self.push_screen(HelpScreen(
+            keys, interval=f.interval_minutes, tz=f.timezone, day_start=f.day_start,
+            short=self.settings.metrics.short_abandon_s,
+            grace=self.settings.thresholds.adherence_grace_min,
+        ))

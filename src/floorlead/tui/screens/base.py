@@ -1,0 +1,73 @@
+"""What every floor screen shares: the header with the floor clock, the footer, and the
+``show(snapshot, now)`` entry point the app calls when data or the clock moves."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+from typing import TYPE_CHECKING, ClassVar
+
+from textual.app import ComposeResult
+from textual.screen import Screen
+from textual.widgets import Footer
+
+from floorlead.domain.when import clock_text
+from floorlead.store.read import FloorSnapshot
+from floorlead.tui.widgets.floor_table import FloorTable
+from floorlead.tui.widgets.header import FloorHeader
+
+if TYPE_CHECKING:
+    from floorlead.tui.app import FloorleadApp
+
+
+class FloorScreen(Screen[None]):
+    """Base of the five screens."""
+
+    SCREEN_TITLE: ClassVar[str] = ""
+    #: Palette entries that only make sense on this screen: (title, help, action name).
+    SCREEN_COMMANDS: ClassVar[tuple[tuple[str, str, str], ...]] = ()
+
+    @property
+    def floor_app(self) -> FloorleadApp:
+        from floorlead.tui.app import FloorleadApp
+
+        assert isinstance(self.app, FloorleadApp)
+        return self.app
+
+    def compose(self) -> ComposeResult:
+        yield FloorHeader(self.header_title())
+        yield from self.compose_body()
+        yield Footer()
+
+    def header_title(self) -> str:
+        app = self.floor_app
+        demo = " · DEMO (simulated)" if app.demo else ""
+        return f"floorlead · {self.SCREEN_TITLE} · {app.settings.floor.name}{demo}"
+
+    def compose_body(self) -> Iterable:  # type: ignore[type-arg]
+        return ()
+
+    def on_screen_resume(self) -> None:
+        self.floor_app.render_screen(self)
+
+    def tick(self, snapshot: FloorSnapshot | None, now: datetime) -> None:
+        """Called by the app every second and on every new snapshot."""
+        tz = self.floor_app.settings.floor.timezone
+        self.query_one(FloorHeader).set_clock(clock_text(now, tz))
+        if snapshot is not None:
+            self.show(snapshot, now)
+
+    def show(self, snapshot: FloorSnapshot, now: datetime) -> None:
+        raise NotImplementedError
+
+    def main_table(self) -> FloorTable | None:
+        tables = self.query(FloorTable)
+        return tables.first() if tables else None
+
+    def select(self, key: str) -> bool:
+        """Move the cursor to ``key`` (palette jumps); False when it is not on this screen."""
+        table = self.main_table()
+        if table is None or not table.select_key(key):
+            return False
+        table.focus()
+        return True

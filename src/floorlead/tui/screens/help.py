@@ -1,0 +1,58 @@
+"""Help (F1 or ?): the keys of the screen you came from, the global keys, and the metric
+definitions the board uses, so nobody has to argue about what "service level" means."""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import VerticalScroll
+from textual.screen import ModalScreen
+from textual.widgets import Markdown
+
+DEFINITIONS = """\
+## Definitions
+
+- **Interval**: the current {interval}-minute interval on the floor's clock ({tz}).
+  **Today**: since {day_start} on the floor's clock.
+- **Offered**: contacts that entered a queue. **Short abandon**: abandoned within
+  {short}s; left out of offered, service level and abandon rate.
+- **Service level (SL)**: answered within T ÷ (answered + abandoned), short abandons
+  excluded; T and the target come from the queue (80/20 = 80 % within 20 s).
+  Contacts still waiting are in neither part.
+- **ASA**: total queue time of answered contacts ÷ answered contacts.
+- **AHT**: (talk + hold + after-call work) ÷ handled contacts.
+- **Abandon rate**: abandoned ÷ offered (short abandons excluded from both).
+- **Longest wait**: now − queue entry of the oldest contact still waiting.
+- **Occupancy**: (time on contacts + ACW) ÷ (that + available idle time).
+- **Adherence**: minutes in the scheduled activity ÷ scheduled minutes; "OUT adh" after
+  {grace} minutes in the wrong state.
+- Contacts count in the interval in which they entered the queue.
+
+Marks never rely on colour alone: ▼ below SL target, ▲ warning, ‼ critical, ✗ out of
+adherence, ✓ in adherence.
+"""
+
+
+class HelpScreen(ModalScreen[None]):
+    """Lists keys and definitions; Escape, q or ? closes it."""
+
+    BINDINGS = [
+        Binding("escape,q,question_mark,f1", "close", "Close help", tooltip="Back to the floor",
+                id="help.close"),
+    ]
+
+    def __init__(self, keys: list[tuple[str, str]], *, interval: int, tz: str, day_start: str,
+                 short: int, grace: int) -> None:
+        super().__init__()
+        self._keys = keys
+        self._defs = DEFINITIONS.format(interval=interval, tz=tz, day_start=day_start,
+                                        short=short, grace=grace)
+
+    def compose(self) -> ComposeResult:
+        lines = ["# floorlead help", "", "## Keys", ""]
+        lines += [f"- `{key}`  {desc}" for key, desc in self._keys]
+        with VerticalScroll(id="help-body"):
+            yield Markdown("\n".join(lines) + "\n\n" + self._defs)
+
+    def action_close(self) -> None:
+        self.dismiss(None)

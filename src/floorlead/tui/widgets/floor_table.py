@@ -1,0 +1,72 @@
+"""A DataTable that refreshes in place: cursor, selection and scroll survive every reload."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from rich.text import Text
+from textual.widgets import DataTable
+
+Cell = str | Text
+Row = tuple[str, Sequence[Cell]]
+
+
+class FloorTable(DataTable[Cell]):
+    """Rows have stable keys (agent id, queue id, ...); :meth:`sync` diffs against them."""
+
+    DEFAULT_CSS = """
+    FloorTable { height: 1fr; }
+    """
+
+    def __init__(self, columns: Sequence[tuple[str, str]], **kwargs: object) -> None:
+        super().__init__(cursor_type="row", zebra_stripes=True, **kwargs)  # type: ignore[arg-type]
+        self._column_spec = list(columns)
+        self._keys: list[str] = []
+        self._cells: dict[str, tuple[Cell, ...]] = {}
+
+    def on_mount(self) -> None:
+        for key, label in self._column_spec:
+            self.add_column(label, key=key)
+
+    @property
+    def selected_key(self) -> str | None:
+        """The key of the row under the cursor, if any."""
+        if not self._keys or not 0 <= self.cursor_row < len(self._keys):
+            return None
+        return self._keys[self.cursor_row]
+
+    def select_key(self, key: str) -> bool:
+        if key in self._keys:
+            self.move_cursor(row=self._keys.index(key), animate=False)
+            return True
+        return False
+
+    def sync(self, rows: Sequence[Row]) -> None:
+        """Show ``rows``: update changed cells in place, or rebuild keeping the cursor's row."""
+        keys = [key for key, _cells in rows]
+        columns = [key for key, _label in self._column_spec]
+        if keys == self._keys:
+            for key, cells in rows:
+                old = self._cells.get(key, ())
+                for index, (column, value) in enumerate(zip(columns, cells, strict=False)):
+                    if index >= len(old) or old[index] != value:
+                        self.update_cell(key, column, value)
+                self._cells[key] = tuple(cells)
+            return
+        selected = self.selected_key
+        old_row = self.cursor_row
+        scroll_x, scroll_y = self.scroll_x, self.scroll_y
+        self.clear()
+        for key, cells in rows:
+            self.add_row(*cells, key=key)
+            self._cells[key] = tuple(cells)
+        self._keys = keys
+        if selected in keys:
+            target = keys.index(selected)
+        else:
+            target = min(max(old_row, 0), max(len(keys) - 1, 0))
+        if keys:
+            self.move_cursor(row=target, animate=False, scroll=False)
+        self.scroll_to(scroll_x, scroll_y, animate=False)
+        if keys and selected in keys:
+            self.move_cursor(row=target, animate=False)

@@ -1,0 +1,31 @@
+"""The top line: where you are, which floor, and the floor's own clock."""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.containers import Horizontal
+from textual.widgets import Label
+
+
+class FloorHeader(Horizontal):
+    """Screen title on the left, the floor's clock (in its time zone) on the right."""
+
+    DEFAULT_CSS = """
+    FloorHeader { height: 1; dock: top; }
+    FloorHeader > #title { width: 1fr; }
+    FloorHeader > #clock { width: auto; }
+    """
+
+    def __init__(self, title: str) -> None:
+        super().__init__()
+        self._title = title
+
+    def compose(self) -> ComposeResult:
+        yield Label(self._title, id="title")
+        yield Label("", id="clock")
+
+    def set_title(self, title: str) -> None:
+        self.query_one("#title", Label).update(title)
+
+    def set_clock(self, text: str) -> None:
+        self.query_one("#clock", Label).update(text)
