@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import sys
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -25,19 +25,24 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     rich_markup_mode=None,
 )
-db_app = typer.Typer(help="Create, upgrade and check the floor database.",
-                     pretty_exceptions_enable=False)
+db_app = typer.Typer(
+    help="Create, upgrade and check the floor database.", pretty_exceptions_enable=False
+)
 app.add_typer(db_app, name="db")
 
 DbOption = Annotated[
     str | None,
-    typer.Option("--db", help="Database file or SQLAlchemy URL (default: FLOORLEAD_DB, the "
-                              "settings file, then the platform data folder)."),
+    typer.Option(
+        "--db",
+        help="Database file or SQLAlchemy URL (default: FLOORLEAD_DB, the "
+        "settings file, then the platform data folder).",
+    ),
 ]
 ConfigOption = Annotated[
     Path | None,
-    typer.Option("--config", help="Settings file (default: FLOORLEAD_CONFIG or the platform "
-                                  "config folder)."),
+    typer.Option(
+        "--config", help="Settings file (default: FLOORLEAD_CONFIG or the platform config folder)."
+    ),
 ]
 
 
@@ -72,8 +77,12 @@ def root(
     ctx: typer.Context,
     db: DbOption = None,
     config: ConfigOption = None,
-    version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True,
-                                          help="Print the version and exit.")] = False,
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version", callback=_version, is_eager=True, help="Print the version and exit."
+        ),
+    ] = False,
 ) -> None:
     """Open the floor (the TUI) when no command is given."""
     state = _state(ctx)
@@ -105,8 +114,9 @@ def demo(
     ctx: typer.Context,
     agents: Annotated[int, typer.Option(min=1, max=1000, help="Agents on the floor.")] = 18,
     seed: Annotated[int, typer.Option(help="Same seed, same floor.")] = 1,
-    speed: Annotated[float, typer.Option(min=0.1, max=3600,
-                                         help="Simulated seconds per real second.")] = 1.0,
+    speed: Annotated[
+        float, typer.Option(min=0.1, max=3600, help="Simulated seconds per real second.")
+    ] = 1.0,
     history: Annotated[int, typer.Option(min=0, max=90, help="Past days to backfill.")] = 0,
 ) -> None:
     """Open the TUI on a live simulated floor, in its own fresh database (never yours)."""
@@ -119,15 +129,17 @@ def demo(
     for suffix in ("", "-wal", "-shm"):
         Path(f"{path}{suffix}").unlink(missing_ok=True)
     database = open_database(resolve_target(str(path)))
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     tz = settings.floor.timezone
-    sim = FloorSimulator(start=simulation_begin(now, tz, history), timezone=tz, seed=seed,
-                         agents=agents)
+    sim = FloorSimulator(
+        start=simulation_begin(now, tz, history), timezone=tz, seed=seed, agents=agents
+    )
     typer.echo(f"Building the demo floor in {path} …", err=True)
     backfill(database, sim, now)
     clock = SimClock(now, speed)
-    runner = LiveSimulation(database, sim, clock,
-                            on_error=lambda exc: log.warning("simulator: %s", exc))
+    runner = LiveSimulation(
+        database, sim, clock, on_error=lambda exc: log.warning("simulator: %s", exc)
+    )
     runner.start()
     try:
         _run_tui(database, settings, clock=clock, demo=True)
@@ -141,12 +153,15 @@ def simulate(
     ctx: typer.Context,
     db: DbOption = None,
     agents: Annotated[int, typer.Option(min=1, max=1000, help="Agents on the floor.")] = 18,
-    speed: Annotated[float, typer.Option(min=0.1, max=3600,
-                                         help="Simulated seconds per real second.")] = 1.0,
+    speed: Annotated[
+        float, typer.Option(min=0.1, max=3600, help="Simulated seconds per real second.")
+    ] = 1.0,
     seed: Annotated[int, typer.Option(help="Same seed, same floor.")] = 1,
     history: Annotated[int, typer.Option(min=0, max=90, help="Past days to backfill.")] = 0,
-    duration: Annotated[float | None, typer.Option(
-        help="Stop after this many real seconds (default: run until ctrl+c).")] = None,
+    duration: Annotated[
+        float | None,
+        typer.Option(help="Stop after this many real seconds (default: run until ctrl+c)."),
+    ] = None,
 ) -> None:
     """Run the simulated floor headless into a database another floorlead may be watching.
 
@@ -161,12 +176,16 @@ def simulate(
     settings = _settings(ctx)
     database = open_database(_target(ctx, db))
     tz = settings.floor.timezone
-    now = datetime.now(timezone.utc)
-    sim = FloorSimulator(start=simulation_begin(now, tz, history), timezone=tz, seed=seed,
-                         agents=agents)
+    now = datetime.now(UTC)
+    sim = FloorSimulator(
+        start=simulation_begin(now, tz, history), timezone=tz, seed=seed, agents=agents
+    )
     written = backfill(database, sim, now)
-    typer.echo(f"Backfilled {written} events into {database.target.describe()}; "
-               "the floor is live (ctrl+c stops).", err=True)
+    typer.echo(
+        f"Backfilled {written} events into {database.target.describe()}; "
+        "the floor is live (ctrl+c stops).",
+        err=True,
+    )
     clock = SimClock(now, speed)
     started = time.monotonic()
     pending: list[Any] = []
@@ -189,8 +208,9 @@ def simulate(
 @app.command()
 def ingest(
     ctx: typer.Context,
-    source: Annotated[str, typer.Argument(help="A JSON Lines file of native events, or - "
-                                               "for standard input.")],
+    source: Annotated[
+        str, typer.Argument(help="A JSON Lines file of native events, or - for standard input.")
+    ],
     db: DbOption = None,
 ) -> None:
     """Read native JSON Lines events into the database (bad lines are reported and skipped)."""
@@ -215,8 +235,10 @@ def ingest(
         typer.echo(f"line {number}: {reason}", err=True)
     if len(result.errors) > 50:
         typer.echo(f"… and {len(result.errors) - 50} more bad lines", err=True)
-    typer.echo(f"read {result.read}, applied {result.applied}, duplicates skipped "
-               f"{result.duplicates}, rejected {len(result.errors)}")
+    typer.echo(
+        f"read {result.read}, applied {result.applied}, duplicates skipped "
+        f"{result.duplicates}, rejected {len(result.errors)}"
+    )
     if result.errors:
         raise typer.Exit(1)
 

@@ -167,8 +167,14 @@ def _validate(path: Path, s: Settings) -> None:
         SlTarget.parse(m.default_sl_target)
     except EventError:
         raise _fail(path, "metrics.default_sl_target", "must look like 80/20") from None
-    for key in ("longest_wait_warn_s", "longest_wait_critical_s", "adherence_grace_min",
-                "long_acw_s", "long_break_min", "long_lunch_min"):
+    for key in (
+        "longest_wait_warn_s",
+        "longest_wait_critical_s",
+        "adherence_grace_min",
+        "long_acw_s",
+        "long_break_min",
+        "long_lunch_min",
+    ):
         if getattr(t, key) <= 0:
             raise _fail(path, f"thresholds.{key}", "must be above 0")
     if t.longest_wait_critical_s < t.longest_wait_warn_s:

@@ -8,7 +8,7 @@ from __future__ import annotations
 import json
 import math
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -163,7 +163,7 @@ def parse_instant(value: Any, key: str = "at") -> datetime:
         raise EventError(f"{key} {value!r} is not an ISO 8601 time") from None
     if parsed.tzinfo is None or parsed.utcoffset() is None:
         raise EventError(f"{key} {value!r} has no time zone offset")
-    return parsed.astimezone(timezone.utc)
+    return parsed.astimezone(UTC)
 
 
 def _text(obj: dict[str, Any], key: str, *, required: bool = True, default: str = "") -> str:
@@ -250,9 +250,13 @@ def parse_event(obj: Any) -> Event:
             **ident,
         )
     if kind == "contact.queued":
-        return ContactQueued(at=at, contact=_text(obj, "contact"), queue=_text(obj, "queue"), **ident)
+        return ContactQueued(
+            at=at, contact=_text(obj, "contact"), queue=_text(obj, "queue"), **ident
+        )
     if kind == "contact.answered":
-        return ContactAnswered(at=at, contact=_text(obj, "contact"), agent=_text(obj, "agent"), **ident)
+        return ContactAnswered(
+            at=at, contact=_text(obj, "contact"), agent=_text(obj, "agent"), **ident
+        )
     if kind == "contact.abandoned":
         return ContactAbandoned(at=at, contact=_text(obj, "contact"), **ident)
     if kind == "contact.ended":
@@ -274,7 +278,9 @@ def parse_event(obj: Any) -> Event:
             **ident,
         )
     if kind == "punch":
-        return Punch(at=at, agent=_text(obj, "agent"), kind=_choice(obj, "kind", PUNCH_KINDS), **ident)
+        return Punch(
+            at=at, agent=_text(obj, "agent"), kind=_choice(obj, "kind", PUNCH_KINDS), **ident
+        )
     raise EventError(f"unknown event type {kind!r}")
 
 
@@ -288,39 +294,74 @@ def parse_line(line: str) -> Event:
 
 
 def _iso(at: datetime) -> str:
-    return at.astimezone(timezone.utc).isoformat().replace("+00:00", "Z")
+    return at.astimezone(UTC).isoformat().replace("+00:00", "Z")
 
 
 def to_json(event: Event) -> str:
     """Serialise an event back to one native JSON Lines record."""
     out: dict[str, Any] = {}
     if isinstance(event, QueueUpsert):
-        out = {"type": "queue.upsert", "queue": event.queue, "name": event.name,
-               "channel": event.channel, "sl_target": str(event.sl_target)}
+        out = {
+            "type": "queue.upsert",
+            "queue": event.queue,
+            "name": event.name,
+            "channel": event.channel,
+            "sl_target": str(event.sl_target),
+        }
     elif isinstance(event, AgentUpsert):
-        out = {"type": "agent.upsert", "agent": event.agent, "name": event.name,
-               "team": event.team, "queues": list(event.queues)}
+        out = {
+            "type": "agent.upsert",
+            "agent": event.agent,
+            "name": event.name,
+            "team": event.team,
+            "queues": list(event.queues),
+        }
     elif isinstance(event, ScheduleBlock):
-        out = {"type": "schedule", "agent": event.agent, "start": _iso(event.start),
-               "end": _iso(event.end), "activity": event.activity}
+        out = {
+            "type": "schedule",
+            "agent": event.agent,
+            "start": _iso(event.start),
+            "end": _iso(event.end),
+            "activity": event.activity,
+        }
     elif isinstance(event, AgentStateChanged):
-        out = {"type": "agent.state", "at": _iso(event.at), "agent": event.agent,
-               "state": event.state}
+        out = {
+            "type": "agent.state",
+            "at": _iso(event.at),
+            "agent": event.agent,
+            "state": event.state,
+        }
         if event.reason:
             out["reason"] = event.reason
     elif isinstance(event, ContactQueued):
-        out = {"type": "contact.queued", "at": _iso(event.at), "contact": event.contact,
-               "queue": event.queue}
+        out = {
+            "type": "contact.queued",
+            "at": _iso(event.at),
+            "contact": event.contact,
+            "queue": event.queue,
+        }
     elif isinstance(event, ContactAnswered):
-        out = {"type": "contact.answered", "at": _iso(event.at), "contact": event.contact,
-               "agent": event.agent}
+        out = {
+            "type": "contact.answered",
+            "at": _iso(event.at),
+            "contact": event.contact,
+            "agent": event.agent,
+        }
     elif isinstance(event, (ContactAbandoned, ContactEnded, ContactWrapped)):
         name = {ContactAbandoned: "abandoned", ContactEnded: "ended", ContactWrapped: "wrapped"}
-        out = {"type": f"contact.{name[type(event)]}", "at": _iso(event.at),
-               "contact": event.contact}
+        out = {
+            "type": f"contact.{name[type(event)]}",
+            "at": _iso(event.at),
+            "contact": event.contact,
+        }
     elif isinstance(event, EscalationRaised):
-        out = {"type": "escalation.raised", "at": _iso(event.at), "escalation": event.escalation,
-               "priority": event.priority, "kind": event.kind}
+        out = {
+            "type": "escalation.raised",
+            "at": _iso(event.at),
+            "escalation": event.escalation,
+            "priority": event.priority,
+            "kind": event.kind,
+        }
         for key in ("contact", "agent", "queue", "reason", "customer"):
             if getattr(event, key):
                 out[key] = getattr(event, key)

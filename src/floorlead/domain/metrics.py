@@ -6,6 +6,7 @@ dataclasses together with ``now``; nothing reads a clock or a database.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -115,17 +116,25 @@ def queue_metrics(
             handled += 1
             handle_time += (wrapped_at - answered_at).total_seconds()
     return QueueMetrics(
-        offered=offered, answered=answered, abandoned=abandoned, short_abandoned=short,
-        answered_in_target=in_target, handled=handled, waiting=waiting,
-        queue_time_answered_s=queue_time, handle_time_s=handle_time,
+        offered=offered,
+        answered=answered,
+        abandoned=abandoned,
+        short_abandoned=short,
+        answered_in_target=in_target,
+        handled=handled,
+        waiting=waiting,
+        queue_time_answered_s=queue_time,
+        handle_time_s=handle_time,
     )
 
 
 def waiting_now(contacts: Iterable[ContactTimes], now: datetime) -> list[ContactTimes]:
     """Contacts still in queue at ``now``, oldest first."""
     still = [
-        c for c in contacts
-        if c.queued_at <= now and _known(c.answered_at, now) is None
+        c
+        for c in contacts
+        if c.queued_at <= now
+        and _known(c.answered_at, now) is None
         and _known(c.abandoned_at, now) is None
     ]
     return sorted(still, key=lambda c: c.queued_at)
@@ -157,9 +166,7 @@ class Segment:
         return max(0.0, (self.end - self.start).total_seconds())
 
 
-def state_segments(
-    changes: Sequence[StateChange], start: datetime, end: datetime
-) -> list[Segment]:
+def state_segments(changes: Sequence[StateChange], start: datetime, end: datetime) -> list[Segment]:
     """The agent's states over ``[start, end)``; before the first change they were offline.
 
     ``changes`` must be sorted and may begin before ``start`` (the state carried in).
@@ -199,7 +206,7 @@ def scheduled_segments(
                 cuts.add(t)
     points = sorted(cuts)
     out: list[Segment] = []
-    for a, z in zip(points, points[1:], strict=False):
+    for a, z in itertools.pairwise(points):
         covering = [b for b in blocks if b.start <= a and b.end >= z]
         if not covering:
             continue

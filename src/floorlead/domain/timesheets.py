@@ -29,8 +29,9 @@ class WorkedDay:
     exceptions: tuple[str, ...]
 
 
-def _pair(punches: Sequence[PunchTime], opener: str, closer: str,
-          until: datetime) -> tuple[float, list[str]]:
+def _pair(
+    punches: Sequence[PunchTime], opener: str, closer: str, until: datetime
+) -> tuple[float, list[str]]:
     """Seconds between matching opener/closer punches, and the unmatched ones as exceptions."""
     total = 0.0
     problems: list[str] = []
@@ -53,8 +54,9 @@ def _pair(punches: Sequence[PunchTime], opener: str, closer: str,
     return total, problems
 
 
-def worked_day(punches: Sequence[PunchTime], *, now: datetime,
-               shift_end: datetime | None) -> WorkedDay:
+def worked_day(
+    punches: Sequence[PunchTime], *, now: datetime, shift_end: datetime | None
+) -> WorkedDay:
     """Worked time = clocked-in time minus unpaid meal periods; rest breaks are paid."""
     ordered = sorted(punches, key=lambda p: p.at)
     shift_over = shift_end is not None and now >= shift_end

@@ -5,13 +5,13 @@ Instants are UTC ``datetime``s everywhere else; this module is where zones are a
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 
 import pendulum
 
 
 def _zone(tz: str) -> pendulum.Timezone:
-    return pendulum.timezone(tz)  # type: ignore[return-value]
+    return pendulum.timezone(tz)
 
 
 def local(at: datetime, tz: str) -> pendulum.DateTime:
@@ -20,7 +20,7 @@ def local(at: datetime, tz: str) -> pendulum.DateTime:
 
 
 def to_utc(at: pendulum.DateTime | datetime) -> datetime:
-    return datetime.fromtimestamp(at.timestamp(), tz=timezone.utc)
+    return datetime.fromtimestamp(at.timestamp(), tz=UTC)
 
 
 def _parse_hhmm(day_start: str) -> tuple[int, int]:
@@ -81,5 +81,5 @@ def hours_text(seconds: float | None) -> str:
     """Worked time as ``7h45``."""
     if seconds is None:
         return "—"
-    minutes = int(round(seconds / 60))
+    minutes = round(seconds / 60)
     return f"{minutes // 60}h{minutes % 60:02d}"

@@ -33,8 +33,9 @@ def store_events(db: FloorDatabase, events: list[ev.Event]) -> int:
         return apply_trusted(conn, events)
 
 
-def backfill(db: FloorDatabase, sim: FloorSimulator, until: datetime,
-             step: timedelta = timedelta(hours=1)) -> int:
+def backfill(
+    db: FloorDatabase, sim: FloorSimulator, until: datetime, step: timedelta = timedelta(hours=1)
+) -> int:
     """Simulate up to ``until`` as fast as possible, one transaction per simulated hour."""
     total = store_events(db, sim.setup_events())
     at = sim.now
@@ -47,9 +48,15 @@ def backfill(db: FloorDatabase, sim: FloorSimulator, until: datetime,
 class LiveSimulation(threading.Thread):
     """Keeps the simulated floor moving in the background until :meth:`stop`."""
 
-    def __init__(self, db: FloorDatabase, sim: FloorSimulator, clock: Callable[[], datetime],
-                 *, tick: float = 0.5, on_error: Callable[[Exception], None] | None = None,
-                 ) -> None:
+    def __init__(
+        self,
+        db: FloorDatabase,
+        sim: FloorSimulator,
+        clock: Callable[[], datetime],
+        *,
+        tick: float = 0.5,
+        on_error: Callable[[Exception], None] | None = None,
+    ) -> None:
         super().__init__(name="floorlead-simulator", daemon=True)
         self.db = db
         self.sim = sim

@@ -37,33 +37,102 @@ class QueueSpec:
 
 
 QUEUE_SPECS = (
-    QueueSpec("billing", "Billing", "voice", "80/20", 0.30, 250, 45, 110),
-    QueueSpec("tech", "Tech support", "voice", "80/30", 0.24, 360, 60, 150),
-    QueueSpec("chat", "Web chat", "chat", "80/60", 0.18, 420, 30, 300),
-    QueueSpec("sales", "Sales", "voice", "80/20", 0.14, 230, 35, 90),
+    QueueSpec("billing", "Billing", "voice", "80/20", 0.30, 250, 45, 180),
+    QueueSpec("tech", "Tech support", "voice", "80/30", 0.24, 360, 60, 240),
+    QueueSpec("chat", "Web chat", "chat", "80/60", 0.18, 420, 30, 420),
+    QueueSpec("sales", "Sales", "voice", "80/20", 0.14, 230, 35, 150),
     QueueSpec("email", "Email", "email", "90/14400", 0.08, 300, 60, None),
-    QueueSpec("retention", "Retention", "voice", "85/15", 0.06, 330, 50, 100),
+    QueueSpec("retention", "Retention", "voice", "85/15", 0.06, 330, 50, 160),
 )
 
-FIRST = ("Dana", "Luis", "Priya", "Marcus", "Aiko", "Tomas", "Grace", "Omar", "Nadia", "Ben",
-         "Chloe", "Ravi", "Sofia", "Kwame", "Elena", "Jin", "Maya", "Diego", "Hana", "Noah",
-         "Leila", "Sam", "Ines", "Theo", "Zara", "Felix", "Amara", "Owen", "Yuki", "Carla")
-LAST = ("Reyes", "Okafor", "Lindqvist", "Haddad", "Moreau", "Tanaka", "Novak", "Silva",
-        "Brennan", "Kowalski", "Mensah", "Ortega", "Fischer", "Nakamura", "Petrov", "Quinn",
-        "Duarte", "Sato", "Abara", "Holm", "Vance", "Castro", "Iyer", "Lund")
+FIRST = (
+    "Dana",
+    "Luis",
+    "Priya",
+    "Marcus",
+    "Aiko",
+    "Tomas",
+    "Grace",
+    "Omar",
+    "Nadia",
+    "Ben",
+    "Chloe",
+    "Ravi",
+    "Sofia",
+    "Kwame",
+    "Elena",
+    "Jin",
+    "Maya",
+    "Diego",
+    "Hana",
+    "Noah",
+    "Leila",
+    "Sam",
+    "Ines",
+    "Theo",
+    "Zara",
+    "Felix",
+    "Amara",
+    "Owen",
+    "Yuki",
+    "Carla",
+)
+LAST = (
+    "Reyes",
+    "Okafor",
+    "Lindqvist",
+    "Haddad",
+    "Moreau",
+    "Tanaka",
+    "Novak",
+    "Silva",
+    "Brennan",
+    "Kowalski",
+    "Mensah",
+    "Ortega",
+    "Fischer",
+    "Nakamura",
+    "Petrov",
+    "Quinn",
+    "Duarte",
+    "Sato",
+    "Abara",
+    "Holm",
+    "Vance",
+    "Castro",
+    "Iyer",
+    "Lund",
+)
 TEAMS = ("North", "South", "East", "West")
-KINDS = (("complaint", 0.34), ("refund", 0.26), ("approval", 0.16), ("technical", 0.16),
-         ("other", 0.08))
+KINDS = (
+    ("complaint", 0.34),
+    ("refund", 0.26),
+    ("approval", 0.16),
+    ("technical", 0.16),
+    ("other", 0.08),
+)
 PRIORITY_WEIGHTS = (("P1", 0.06), ("P2", 0.24), ("P3", 0.45), ("P4", 0.25))
 REASONS = {
-    "complaint": ("Customer asks for a supervisor", "Repeat caller, third contact this week",
-                  "Threatens to cancel the account"),
-    "refund": ("Refund above agent limit", "Double charge on last invoice",
-               "Refund for a service outage"),
-    "approval": ("High-value order needs second approval", "Credit limit increase",
-                 "Goodwill credit above policy"),
-    "technical": ("Outage reported by customer", "Fix did not work, needs tier 2",
-                  "Account locked after reset"),
+    "complaint": (
+        "Customer asks for a supervisor",
+        "Repeat caller, third contact this week",
+        "Threatens to cancel the account",
+    ),
+    "refund": (
+        "Refund above agent limit",
+        "Double charge on last invoice",
+        "Refund for a service outage",
+    ),
+    "approval": (
+        "High-value order needs second approval",
+        "Credit limit increase",
+        "Goodwill credit above policy",
+    ),
+    "technical": (
+        "Outage reported by customer",
+        "Fix did not work, needs tier 2",
+        "Account locked after reset",
+    ),
     "other": ("Legal request", "Press enquiry", "Data access request"),
 }
 
@@ -107,9 +176,17 @@ class SimContact:
 class FloorSimulator:
     """Generates a floor's events in time order; call :meth:`advance` with later instants."""
 
-    def __init__(self, *, start: datetime, timezone: str, seed: int = 1, agents: int = 18,
-                 queues: int = 5, shift_anchor: str | None = None,
-                 load: float = 0.86) -> None:
+    def __init__(
+        self,
+        *,
+        start: datetime,
+        timezone: str,
+        seed: int = 1,
+        agents: int = 18,
+        queues: int = 5,
+        shift_anchor: str | None = None,
+        load: float = 0.8,
+    ) -> None:
         if not 1 <= agents <= 1000:
             raise ValueError("the simulator runs 1 to 1,000 agents")
         if not 3 <= queues <= 6:
@@ -151,8 +228,9 @@ class FloorSimulator:
     def _make_agents(self, n: int) -> list[SimAgent]:
         out: list[SimAgent] = []
         # primary skills in proportion to each queue's share of the work
-        self._primary_cycle = [q.id for q in self.queues
-                               for _ in range(max(1, round(q.weight * 20)))]
+        self._primary_cycle = [
+            q.id for q in self.queues for _ in range(max(1, round(q.weight * 20)))
+        ]
         self.rng.shuffle(self._primary_cycle)
         ids = [q.id for q in self.queues]
         weights = [q.weight for q in self.queues]
@@ -163,22 +241,29 @@ class FloorSimulator:
             primary = self._primary_cycle[i % len(self._primary_cycle)]
             extra = self.rng.choices(ids, weights=weights, k=2)
             skills = tuple(dict.fromkeys([primary, *extra]))
-            out.append(SimAgent(
-                id=f"a{i + 1:02d}" if n < 100 else f"a{i + 1:04d}", name=name,
-                team=TEAMS[(i * len(TEAMS)) // n], skills=skills,
-                offset_min=SHIFT_OFFSETS_MIN[i % len(SHIFT_OFFSETS_MIN)],
-            ))
+            out.append(
+                SimAgent(
+                    id=f"a{i + 1:02d}" if n < 100 else f"a{i + 1:04d}",
+                    name=name,
+                    team=TEAMS[(i * len(TEAMS)) // n],
+                    skills=skills,
+                    offset_min=SHIFT_OFFSETS_MIN[i % len(SHIFT_OFFSETS_MIN)],
+                )
+            )
         return out
 
     def setup_events(self) -> list[ev.Event]:
         """Queues and agents, to send before any other event."""
         out: list[ev.Event] = [
-            ev.QueueUpsert(queue=q.id, name=q.name, channel=q.channel,
-                           sl_target=ev.SlTarget.parse(q.sl_target))
+            ev.QueueUpsert(
+                queue=q.id, name=q.name, channel=q.channel, sl_target=ev.SlTarget.parse(q.sl_target)
+            )
             for q in self.queues
         ]
-        out += [ev.AgentUpsert(agent=a.id, name=a.name, team=a.team, queues=a.skills)
-                for a in self.agents]
+        out += [
+            ev.AgentUpsert(agent=a.id, name=a.name, team=a.team, queues=a.skills)
+            for a in self.agents
+        ]
         return out
 
     def _plan_day(self, day: date) -> None:
@@ -188,25 +273,37 @@ class FloorSimulator:
         self._planned.add(day)
         import pendulum
 
-        base = when.to_utc(pendulum.datetime(day.year, day.month, day.day, self.anchor_h,
-                                             self.anchor_m, tz=self.tz))
+        base = when.to_utc(
+            pendulum.datetime(
+                day.year, day.month, day.day, self.anchor_h, self.anchor_m, tz=self.tz
+            )
+        )
         for a in self.agents:
             start = base + timedelta(minutes=a.offset_min)
             end = start + SHIFT_LENGTH
             blocks = [
                 (start + timedelta(hours=2), start + timedelta(hours=2, minutes=15), "break"),
                 (start + timedelta(hours=4), start + timedelta(hours=4, minutes=30), "lunch"),
-                (start + timedelta(hours=6, minutes=30), start + timedelta(hours=6, minutes=45),
-                 "break"),
+                (
+                    start + timedelta(hours=6, minutes=30),
+                    start + timedelta(hours=6, minutes=45),
+                    "break",
+                ),
             ]
             if int(a.id[1:]) % 6 == 3:
-                blocks.append((start + timedelta(hours=5), start + timedelta(hours=5, minutes=30),
-                               "training" if day.day % 2 else "meeting"))
+                blocks.append(
+                    (
+                        start + timedelta(hours=5),
+                        start + timedelta(hours=5, minutes=30),
+                        "training" if day.day % 2 else "meeting",
+                    )
+                )
                 blocks.sort()
             self._out.append(ev.ScheduleBlock(agent=a.id, start=start, end=end, activity="work"))
             for b_start, b_end, activity in blocks:
-                self._out.append(ev.ScheduleBlock(agent=a.id, start=b_start, end=b_end,
-                                                  activity=activity))
+                self._out.append(
+                    ev.ScheduleBlock(agent=a.id, start=b_start, end=b_end, activity=activity)
+                )
             if end <= self.now:
                 continue
             shift = Shift(start, end, blocks)
@@ -263,9 +360,13 @@ class FloorSimulator:
     def _free_agent_for(self, queue: str) -> SimAgent | None:
         best: SimAgent | None = None
         for a in self.agents:
-            if a.state == "available" and not a.reserved and not a.due and queue in a.skills:
-                if best is None or (a.idle_since or self.now) < (best.idle_since or self.now):
-                    best = a
+            free = a.state == "available" and not a.reserved and not a.due
+            if (
+                free
+                and queue in a.skills
+                and (best is None or (a.idle_since or self.now) < (best.idle_since or self.now))
+            ):
+                best = a
         return best
 
     def _offer(self, agent: SimAgent, at: datetime) -> None:
@@ -332,8 +433,9 @@ class FloorSimulator:
         if agent.state in ("available",) and not agent.reserved:
             if payload not in agent.drifted and self.rng.random() < 0.1:
                 agent.drifted.add(payload)  # stays on the phones a few minutes too long
-                self._push(at + timedelta(seconds=self.rng.uniform(240, 540)), "block_due",
-                           key, payload)
+                self._push(
+                    at + timedelta(seconds=self.rng.uniform(240, 540)), "block_due", key, payload
+                )
                 return
             self._start_block(agent, payload, at)
         elif agent.state != "offline":
@@ -349,8 +451,7 @@ class FloorSimulator:
         length = (b_end - b_start).total_seconds()
         late = self.rng.random() < 0.1
         extra = self.rng.uniform(180, 600) if late else self.rng.gauss(0, 45)
-        self._push(at + timedelta(seconds=max(60.0, length + extra)), "block_end", agent.id,
-                   index)
+        self._push(at + timedelta(seconds=max(60.0, length + extra)), "block_end", agent.id, index)
 
     def _on_block_end(self, at: datetime, key: str, payload: object) -> None:
         agent = self._by_id[key]
@@ -372,7 +473,13 @@ class FloorSimulator:
         if agent.state in ("on_contact", "acw") or agent.reserved or agent.in_block is not None:
             agent.due.append((-1, "end"))
             return
-        self._finish_shift(agent, at + timedelta(seconds=self.rng.uniform(0, 120)))
+        agent.due.append((-1, "end"))  # not offered any more contacts while logging out
+        self._push(at + timedelta(seconds=self.rng.uniform(0, 120)), "log_out", key)
+
+    def _on_log_out(self, at: datetime, key: str, _p: object) -> None:
+        agent = self._by_id[key]
+        if agent.state != "offline":
+            self._finish_shift(agent, at)
 
     def _finish_shift(self, agent: SimAgent, at: datetime) -> None:
         self._state(agent, "offline", at, "logged out")
@@ -457,19 +564,29 @@ class FloorSimulator:
     def _escalate(self, contact: SimContact, agent: SimAgent, at: datetime) -> None:
         self._n_escalations += 1
         kind = self.rng.choices([k for k, _ in KINDS], weights=[w for _, w in KINDS])[0]
-        priority = self.rng.choices([p for p, _ in PRIORITY_WEIGHTS],
-                                    weights=[w for _, w in PRIORITY_WEIGHTS])[0]
+        priority = self.rng.choices(
+            [p for p, _ in PRIORITY_WEIGHTS], weights=[w for _, w in PRIORITY_WEIGHTS]
+        )[0]
         amount: Decimal | None = None
         if kind == "refund":
             amount = Decimal(str(round(self.rng.uniform(20, 900), 2)))
         elif kind == "approval":
             amount = Decimal(str(round(self._lognormal(3500, 0.9), 2)))
         customer = f"{self.rng.choice(FIRST)[0]}. {self.rng.choice(LAST)}"
-        self._emit(ev.EscalationRaised(
-            at=at, escalation=f"e{self.token}-{self._n_escalations}", contact=contact.id,
-            agent=agent.id, queue=contact.queue.id, priority=priority, kind=kind,
-            reason=self.rng.choice(REASONS[kind]), customer=customer, amount=amount,
-        ))
+        self._emit(
+            ev.EscalationRaised(
+                at=at,
+                escalation=f"e{self.token}-{self._n_escalations}",
+                contact=contact.id,
+                agent=agent.id,
+                queue=contact.queue.id,
+                priority=priority,
+                kind=kind,
+                reason=self.rng.choice(REASONS[kind]),
+                customer=customer,
+                amount=amount,
+            )
+        )
 
 
 def _base36(n: int) -> str:
@@ -482,8 +599,9 @@ def _base36(n: int) -> str:
             return out
 
 
-def simulation_begin(now: datetime, timezone: str, history_days: int = 0,
-                     warmup: timedelta = timedelta(hours=5)) -> datetime:
+def simulation_begin(
+    now: datetime, timezone: str, history_days: int = 0, warmup: timedelta = timedelta(hours=5)
+) -> datetime:
     """Where a simulation starts so that agents are on shift ``now``: the shifts are anchored
     at ``now - warmup``, and ``history_days`` whole days before it are backfilled."""
     begin = now - warmup

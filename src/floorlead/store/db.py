@@ -58,7 +58,7 @@ def resolve_target(db: str | None, configured: str = "") -> DatabaseTarget:
         return DatabaseTarget(f"sqlite:///{path}", path)
     try:
         url = make_url(value)
-    except ArgumentError:
+    except (ArgumentError, ValueError):
         raise DatabaseError(f"{value!r} is not a valid database URL or file path.") from None
     if url.get_backend_name() == "sqlite":
         if not url.database or url.database == ":memory:":
@@ -117,7 +117,9 @@ def make_engine(target: DatabaseTarget, *, read_only: bool = False) -> Engine:
             f"floorlead cannot talk to {target.describe()}: its database driver is not installed."
         ) from None
     except (ArgumentError, SQLAlchemyError) as exc:
-        raise DatabaseError(f"The database URL {target.describe()} cannot be used ({exc}).") from None
+        raise DatabaseError(
+            f"The database URL {target.describe()} cannot be used ({exc})."
+        ) from None
 
 
 def _alembic_config(connection: Connection | None = None) -> Any:
@@ -239,6 +241,29 @@ def upgrade(conn: Connection) -> None:
     command.upgrade(_alembic_config(conn), "head")
 
 
+def _refuse_foreign(target: DatabaseTarget) -> None:
+    """Refuse, through a read-only connection, a file that is not (or not yet) floorlead's."""
+    engine = make_engine(target, read_only=True)
+    try:
+        with engine.connect() as conn:
+            if _is_empty(conn):
+                return
+            if not _has_floorlead_tables(conn):
+                raise DatabaseError(f"{target.describe()} is not a floorlead database.")
+            revision = current_revision(conn)
+    except (OperationalError, sqlite3.DatabaseError) as exc:
+        raise explain_operational_error(exc, target) from None
+    except SQLAlchemyError as exc:
+        raise explain_operational_error(exc, target) from None
+    finally:
+        engine.dispose()
+    if revision is not None and revision not in known_revisions():
+        raise DatabaseError(
+            f"The database {target.describe()} was written by a newer floorlead "
+            f"(revision {revision}); upgrade floorlead to open it."
+        )
+
+
 def open_database(target: DatabaseTarget, *, create: bool = True) -> FloorDatabase:
     """Open (creating and migrating when needed) the floor database at ``target``.
 
@@ -258,19 +283,20 @@ def open_database(target: DatabaseTarget, *, create: bool = True) -> FloorDataba
                     ) from None
             _create_private_file(target.path)
         _check_file_access(target.path)
+    if target.path is not None:
+        _refuse_foreign(target)  # read-only look first: a foreign file is never touched
     engine = make_engine(target)
     try:
         with engine.begin() as conn:
             if not _is_empty(conn) and not _has_floorlead_tables(conn):
                 raise DatabaseError(f"{target.describe()} is not a floorlead database.")
             revision = current_revision(conn)
-            head = head_revision()
             if revision is not None and revision not in known_revisions():
                 raise DatabaseError(
                     f"The database {target.describe()} was written by a newer floorlead "
                     f"(revision {revision}); upgrade floorlead to open it."
                 )
-            if revision != head:
+            if revision != head_revision():
                 upgrade(conn)
     except DatabaseError:
         engine.dispose()
@@ -315,7 +341,9 @@ def check_database(target: DatabaseTarget) -> CheckResult:
         engine.dispose()
     head = head_revision()
     if revision == head:
-        return CheckResult(True, f"{where} is a floorlead database at the current version ({head}).")
+        return CheckResult(
+            True, f"{where} is a floorlead database at the current version ({head})."
+        )
     if revision is None or revision not in known_revisions():
         return CheckResult(
             False, f"{where} is at revision {revision}, unknown to this floorlead (newer?)."

@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import Table, select, update
@@ -48,13 +48,22 @@ def upsert(conn: Connection, table: Table, values: dict[str, Any], keys: list[st
 
 
 def audit(
-    conn: Connection, at: datetime, actor: str, action: str, entity: str, entity_id: str,
+    conn: Connection,
+    at: datetime,
+    actor: str,
+    action: str,
+    entity: str,
+    entity_id: str,
     **detail: Any,
 ) -> None:
     """Append one audit row. Never put note text in ``detail``."""
     conn.execute(
         AUDIT.insert().values(
-            at=at, actor=actor, action=action, entity=entity, entity_id=entity_id,
+            at=at,
+            actor=actor,
+            action=action,
+            entity=entity,
+            entity_id=entity_id,
             detail=json.dumps(detail, default=str, sort_keys=True),
         )
     )
@@ -115,22 +124,29 @@ class EventApplier:
 
     def apply(self, event: ev.Event) -> bool:
         """Apply one event; False when its id was applied before (a duplicate)."""
-        if event.id is not None:
-            if self.conn.execute(select(APPLIED.c.id).where(APPLIED.c.id == event.id)).first():
-                return False
+        seen = select(APPLIED.c.id).where(APPLIED.c.id == event.id)
+        if event.id is not None and self.conn.execute(seen).first():
+            return False
         self._apply(event)
         if event.id is not None:
-            self.conn.execute(
-                APPLIED.insert().values(id=event.id, at=datetime.now(timezone.utc))
-            )
+            self.conn.execute(APPLIED.insert().values(id=event.id, at=datetime.now(UTC)))
         return True
 
     def _apply(self, e: ev.Event) -> None:  # noqa: C901 - one branch per event type
         c = self.conn
         if isinstance(e, ev.QueueUpsert):
-            upsert(c, QUEUE, {"id": e.queue, "name": e.name, "channel": e.channel,
-                              "sl_percent": e.sl_target.percent,
-                              "sl_seconds": e.sl_target.seconds}, ["id"])
+            upsert(
+                c,
+                QUEUE,
+                {
+                    "id": e.queue,
+                    "name": e.name,
+                    "channel": e.channel,
+                    "sl_percent": e.sl_target.percent,
+                    "sl_seconds": e.sl_target.seconds,
+                },
+                ["id"],
+            )
             self._queues.add(e.queue)
         elif isinstance(e, ev.AgentUpsert):
             for q in e.queues:
@@ -138,17 +154,26 @@ class EventApplier:
             upsert(c, AGENT, {"id": e.agent, "name": e.name, "team": e.team}, ["id"])
             c.execute(AGENT_QUEUE.delete().where(AGENT_QUEUE.c.agent_id == e.agent))
             if e.queues:
-                c.execute(AGENT_QUEUE.insert(),
-                          [{"agent_id": e.agent, "queue_id": q} for q in dict.fromkeys(e.queues)])
+                c.execute(
+                    AGENT_QUEUE.insert(),
+                    [{"agent_id": e.agent, "queue_id": q} for q in dict.fromkeys(e.queues)],
+                )
             self._agents.add(e.agent)
         elif isinstance(e, ev.ScheduleBlock):
             self._need_agent(e.agent)
-            upsert(c, SCHEDULE, {"agent_id": e.agent, "start": e.start, "end": e.end,
-                                 "activity": e.activity}, ["agent_id", "start", "activity"])
+            upsert(
+                c,
+                SCHEDULE,
+                {"agent_id": e.agent, "start": e.start, "end": e.end, "activity": e.activity},
+                ["agent_id", "start", "activity"],
+            )
         elif isinstance(e, ev.AgentStateChanged):
             self._need_agent(e.agent)
-            c.execute(AGENT_STATE.insert().values(agent_id=e.agent, at=e.at, state=e.state,
-                                                  reason=e.reason))
+            c.execute(
+                AGENT_STATE.insert().values(
+                    agent_id=e.agent, at=e.at, state=e.state, reason=e.reason
+                )
+            )
         elif isinstance(e, ev.ContactQueued):
             self._need_queue(e.queue)
             existing = c.execute(select(CONTACT.c.id).where(CONTACT.c.id == e.contact)).first()
@@ -198,17 +223,37 @@ class EventApplier:
         agent = e.agent if e.agent and self._agent_exists(e.agent) else None
         queue = e.queue if e.queue and self._queue_exists(e.queue) else None
         cents = int(e.amount * 100) if e.amount is not None else None
-        c.execute(ESCALATION.insert().values(
-            id=e.escalation, contact_id=contact, agent_id=agent, queue_id=queue,
-            priority=e.priority, kind=e.kind, reason=e.reason, customer=e.customer,
-            amount_cents=cents, raised_at=e.at, status="open",
-        ))
-        audit(c, e.at, self.actor, "escalation.raised", "escalation", e.escalation,
-              priority=e.priority, kind=e.kind, amount_cents=cents)
+        c.execute(
+            ESCALATION.insert().values(
+                id=e.escalation,
+                contact_id=contact,
+                agent_id=agent,
+                queue_id=queue,
+                priority=e.priority,
+                kind=e.kind,
+                reason=e.reason,
+                customer=e.customer,
+                amount_cents=cents,
+                raised_at=e.at,
+                status="open",
+            )
+        )
+        audit(
+            c,
+            e.at,
+            self.actor,
+            "escalation.raised",
+            "escalation",
+            e.escalation,
+            priority=e.priority,
+            kind=e.kind,
+            amount_cents=cents,
+        )
 
 
-def apply_batch(conn: Connection, items: Iterable[tuple[int, ev.Event]],
-                actor: str = "feed") -> ApplyResult:
+def apply_batch(
+    conn: Connection, items: Iterable[tuple[int, ev.Event]], actor: str = "feed"
+) -> ApplyResult:
     """Apply numbered events on ``conn`` (inside the caller's transaction).
 
     Each event runs in a savepoint, so one that fails leaves nothing half-written and the

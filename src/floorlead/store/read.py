@@ -144,24 +144,34 @@ def _contacts(conn: Connection, day_start: datetime, now: datetime) -> list[mx.C
             CONTACT.c.queued_at <= now,
             or_(
                 CONTACT.c.queued_at >= day_start,
-                and_(CONTACT.c.queued_at >= carried, CONTACT.c.answered_at.is_(None),
-                     CONTACT.c.abandoned_at.is_(None)),
+                and_(
+                    CONTACT.c.queued_at >= carried,
+                    CONTACT.c.answered_at.is_(None),
+                    CONTACT.c.abandoned_at.is_(None),
+                ),
                 and_(CONTACT.c.queued_at >= carried, CONTACT.c.wrapped_at.is_(None)),
             ),
         )
     )
     return [
         mx.ContactTimes(
-            queue_id=r.queue_id, queued_at=r.queued_at, answered_at=r.answered_at,
-            abandoned_at=r.abandoned_at, ended_at=r.ended_at, wrapped_at=r.wrapped_at,
-            agent_id=r.agent_id, hold_s=r.hold_s, contact_id=r.id,
+            queue_id=r.queue_id,
+            queued_at=r.queued_at,
+            answered_at=r.answered_at,
+            abandoned_at=r.abandoned_at,
+            ended_at=r.ended_at,
+            wrapped_at=r.wrapped_at,
+            agent_id=r.agent_id,
+            hold_s=r.hold_s,
+            contact_id=r.id,
         )
         for r in rows
     ]
 
 
-def _state_changes(conn: Connection, day_start: datetime,
-                   now: datetime) -> dict[str, list[mx.StateChange]]:
+def _state_changes(
+    conn: Connection, day_start: datetime, now: datetime
+) -> dict[str, list[mx.StateChange]]:
     last_before = (
         select(AGENT_STATE.c.agent_id, func.max(AGENT_STATE.c.at).label("at"))
         .where(AGENT_STATE.c.at < day_start)
@@ -171,16 +181,17 @@ def _state_changes(conn: Connection, day_start: datetime,
     carried = conn.execute(
         select(AGENT_STATE.c.agent_id, AGENT_STATE.c.at, AGENT_STATE.c.state).join(
             last_before,
-            and_(AGENT_STATE.c.agent_id == last_before.c.agent_id,
-                 AGENT_STATE.c.at == last_before.c.at),
+            and_(
+                AGENT_STATE.c.agent_id == last_before.c.agent_id,
+                AGENT_STATE.c.at == last_before.c.at,
+            ),
         )
     )
     out: dict[str, list[mx.StateChange]] = defaultdict(list)
     for r in carried:
         out[r.agent_id].append(mx.StateChange(r.at, r.state))
     rows = conn.execute(
-        select(AGENT_STATE.c.agent_id, AGENT_STATE.c.at, AGENT_STATE.c.state,
-               AGENT_STATE.c.reason)
+        select(AGENT_STATE.c.agent_id, AGENT_STATE.c.at, AGENT_STATE.c.state)
         .where(AGENT_STATE.c.at >= day_start, AGENT_STATE.c.at <= now)
         .order_by(AGENT_STATE.c.at, AGENT_STATE.c.id)
     )
@@ -204,10 +215,12 @@ def _last_reasons(conn: Connection, now: datetime) -> dict[str, str]:
     return {r.agent_id: r.reason for r in rows}
 
 
-def _schedules(conn: Connection, start: datetime,
-               end: datetime) -> dict[str, list[mx.ScheduleBlock]]:
+def _schedules(
+    conn: Connection, start: datetime, end: datetime
+) -> dict[str, list[mx.ScheduleBlock]]:
     rows = conn.execute(
-        select(SCHEDULE).where(SCHEDULE.c.end > start, SCHEDULE.c.start < end)
+        select(SCHEDULE)
+        .where(SCHEDULE.c.end > start, SCHEDULE.c.start < end)
         .order_by(SCHEDULE.c.start)
     )
     out: dict[str, list[mx.ScheduleBlock]] = defaultdict(list)
@@ -256,16 +269,25 @@ def floor_snapshot(conn: Connection, settings: Settings, now: datetime) -> Floor
         adh = mx.adherence(segs, sched, now, grace)
         current = on_contact_of.get(a.id) if state in mx.BUSY_STATES else None
         scheduled_now = mx.scheduled_activity_at(blocks, now)
-        agents.append(AgentRow(
-            id=a.id, name=a.name, team=a.team, queues=tuple(skills.get(a.id, [])),
-            state=state, state_since=since, reason=reasons.get(a.id, ""),
-            contact_id=None if current is None else current.contact_id,
-            contact_queue=None if current is None else current.queue_id,
-            scheduled_now=scheduled_now, in_adherence=adh.in_adherence_now,
-            adherence=adh.percent, occupancy=mx.occupancy(segs),
-            handled=handled.get(a.id, 0),
-            on_shift=state != "offline" or scheduled_now is not None,
-        ))
+        agents.append(
+            AgentRow(
+                id=a.id,
+                name=a.name,
+                team=a.team,
+                queues=tuple(skills.get(a.id, [])),
+                state=state,
+                state_since=since,
+                reason=reasons.get(a.id, ""),
+                contact_id=None if current is None else current.contact_id,
+                contact_queue=None if current is None else current.queue_id,
+                scheduled_now=scheduled_now,
+                in_adherence=adh.in_adherence_now,
+                adherence=adh.percent,
+                occupancy=mx.occupancy(segs),
+                handled=handled.get(a.id, 0),
+                on_shift=state != "offline" or scheduled_now is not None,
+            )
+        )
 
     queues: list[QueueRow] = []
     by_queue: dict[str, list[mx.ContactTimes]] = defaultdict(list)
@@ -275,27 +297,53 @@ def floor_snapshot(conn: Connection, settings: Settings, now: datetime) -> Floor
         qc = by_queue.get(q.id, [])
         waiting = mx.waiting_now(qc, now)
         skilled = [ag for ag in agents if q.id in ag.queues and ag.state != "offline"]
-        queues.append(QueueRow(
-            id=q.id, name=q.name, channel=q.channel, sl_percent=q.sl_percent,
-            sl_seconds=q.sl_seconds, waiting=len(waiting),
-            oldest_waiting_at=waiting[0].queued_at if waiting else None,
-            interval=mx.queue_metrics(qc, start=i_start, end=i_end, now=now,
-                                      sl_seconds=q.sl_seconds, short_abandon_s=short),
-            today=mx.queue_metrics(qc, start=day_start, end=day_end, now=now,
-                                   sl_seconds=q.sl_seconds, short_abandon_s=short),
-            staffed=len(skilled),
-            available=sum(ag.state == "available" for ag in skilled),
-            on_contact=sum(ag.state == "on_contact" for ag in skilled),
-            acw=sum(ag.state == "acw" for ag in skilled),
-            aux=sum(ag.state in mx.AUX_STATES for ag in skilled),
-        ))
+        queues.append(
+            QueueRow(
+                id=q.id,
+                name=q.name,
+                channel=q.channel,
+                sl_percent=q.sl_percent,
+                sl_seconds=q.sl_seconds,
+                waiting=len(waiting),
+                oldest_waiting_at=waiting[0].queued_at if waiting else None,
+                interval=mx.queue_metrics(
+                    qc,
+                    start=i_start,
+                    end=i_end,
+                    now=now,
+                    sl_seconds=q.sl_seconds,
+                    short_abandon_s=short,
+                ),
+                today=mx.queue_metrics(
+                    qc,
+                    start=day_start,
+                    end=day_end,
+                    now=now,
+                    sl_seconds=q.sl_seconds,
+                    short_abandon_s=short,
+                ),
+                staffed=len(skilled),
+                available=sum(ag.state == "available" for ag in skilled),
+                on_contact=sum(ag.state == "on_contact" for ag in skilled),
+                acw=sum(ag.state == "acw" for ag in skilled),
+                aux=sum(ag.state in mx.AUX_STATES for ag in skilled),
+            )
+        )
 
     return FloorSnapshot(
-        taken_at=now, timezone=tz, day=day, day_start=day_start, interval_start=i_start,
-        interval_end=i_end, short_abandon_s=short, queues=tuple(queues), agents=tuple(agents),
+        taken_at=now,
+        timezone=tz,
+        day=day,
+        day_start=day_start,
+        interval_start=i_start,
+        interval_end=i_end,
+        short_abandon_s=short,
+        queues=tuple(queues),
+        agents=tuple(agents),
         escalations=tuple(open_escalations(conn, names)),
         timesheets=tuple(day_timesheets(conn, settings, day, now, names, schedules)),
-        notes=tuple(recent_notes(conn, names)), agent_names=names,
+        notes=tuple(recent_notes(conn, names)),
+        agent_names=names,
     )
 
 
@@ -303,9 +351,17 @@ def open_escalations(conn: Connection, names: dict[str, str]) -> list[Escalation
     rows = conn.execute(select(ESCALATION).where(ESCALATION.c.status != "resolved"))
     out = [
         EscalationRow(
-            id=r.id, priority=r.priority, raised_at=r.raised_at, customer=r.customer,
-            queue_id=r.queue_id, agent_id=r.agent_id, agent_name=names.get(r.agent_id or "", ""),
-            kind=r.kind, amount_cents=r.amount_cents, assignee=r.assignee, status=r.status,
+            id=r.id,
+            priority=r.priority,
+            raised_at=r.raised_at,
+            customer=r.customer,
+            queue_id=r.queue_id,
+            agent_id=r.agent_id,
+            agent_name=names.get(r.agent_id or "", ""),
+            kind=r.kind,
+            amount_cents=r.amount_cents,
+            assignee=r.assignee,
+            status=r.status,
             reason=r.reason,
         )
         for r in rows
@@ -315,7 +371,11 @@ def open_escalations(conn: Connection, names: dict[str, str]) -> list[Escalation
 
 
 def day_timesheets(
-    conn: Connection, settings: Settings, day: date, now: datetime, names: dict[str, str],
+    conn: Connection,
+    settings: Settings,
+    day: date,
+    now: datetime,
+    names: dict[str, str],
     schedules: dict[str, list[mx.ScheduleBlock]] | None = None,
 ) -> list[TimesheetRow]:
     """One row per agent whose shift starts on ``day`` (scheduled, or punched in that day)."""
@@ -329,8 +389,12 @@ def day_timesheets(
         if work:
             shifts[agent] = (work[0].start, max(b.end for b in work))
     punch_rows = conn.execute(
-        select(PUNCH).where(PUNCH.c.at >= start - timedelta(hours=2),
-                            PUNCH.c.at < end + timedelta(hours=18), PUNCH.c.voided.is_(False))
+        select(PUNCH)
+        .where(
+            PUNCH.c.at >= start - timedelta(hours=2),
+            PUNCH.c.at < end + timedelta(hours=18),
+            PUNCH.c.voided.is_(False),
+        )
         .order_by(PUNCH.c.at)
     ).all()
     for p in punch_rows:
@@ -344,20 +408,33 @@ def day_timesheets(
     for agent, (s_start, s_end) in shifts.items():
         lo = (s_start or start) - timedelta(hours=2)
         hi = (s_end or end) + timedelta(hours=4)
-        punches = [PunchTime(p.at, p.kind) for p in punch_rows
-                   if p.agent_id == agent and lo <= p.at <= hi and p.at <= now]
+        punches = [
+            PunchTime(p.at, p.kind)
+            for p in punch_rows
+            if p.agent_id == agent and lo <= p.at <= hi and p.at <= now
+        ]
         worked = worked_day(punches, now=now, shift_end=s_end)
         exceptions = worked.exceptions
         if s_start is None:
             exceptions = ("unscheduled shift", *exceptions)
         elif not punches and s_end is not None and now >= s_start:
             exceptions = ("no punches", *exceptions)
-        out.append(TimesheetRow(
-            agent_id=agent, name=names.get(agent, agent), shift_date=day,
-            scheduled_start=s_start, scheduled_end=s_end, first_in=worked.first_in,
-            last_out=worked.last_out, worked_s=worked.worked_s, break_s=worked.break_s,
-            meal_s=worked.meal_s, exceptions=exceptions, status=statuses.get(agent, "pending"),
-        ))
+        out.append(
+            TimesheetRow(
+                agent_id=agent,
+                name=names.get(agent, agent),
+                shift_date=day,
+                scheduled_start=s_start,
+                scheduled_end=s_end,
+                first_in=worked.first_in,
+                last_out=worked.last_out,
+                worked_s=worked.worked_s,
+                break_s=worked.break_s,
+                meal_s=worked.meal_s,
+                exceptions=exceptions,
+                status=statuses.get(agent, "pending"),
+            )
+        )
     out.sort(key=lambda t: (not t.exceptions, t.name))
     return out
 
@@ -365,8 +442,16 @@ def day_timesheets(
 def recent_notes(conn: Connection, names: dict[str, str], limit: int = 200) -> list[NoteRow]:
     rows = conn.execute(select(COACHING).order_by(COACHING.c.at.desc()).limit(limit))
     return [
-        NoteRow(id=r.id, agent_id=r.agent_id, agent_name=names.get(r.agent_id, r.agent_id),
-                at=r.at, author=r.author, category=r.category, text=r.text,
-                commitment=r.commitment, follow_up_on=r.follow_up_on)
+        NoteRow(
+            id=r.id,
+            agent_id=r.agent_id,
+            agent_name=names.get(r.agent_id, r.agent_id),
+            at=r.at,
+            author=r.author,
+            category=r.category,
+            text=r.text,
+            commitment=r.commitment,
+            follow_up_on=r.follow_up_on,
+        )
         for r in rows
     ]

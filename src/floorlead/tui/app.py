@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import ClassVar
 
 from textual import on, work
@@ -46,7 +46,7 @@ FORCE_RELOAD_S = 15.0
 
 
 def _utc_now() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 class FloorleadApp(App[None]):
@@ -63,18 +63,35 @@ class FloorleadApp(App[None]):
         "coaching": CoachingScreen,
     }
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("1", "switch_mode('queues')", "Queues", tooltip="Live queue board",
-                id="go.queues"),
-        Binding("2", "switch_mode('agents')", "Agents", tooltip="Agent availability",
-                id="go.agents"),
-        Binding("3", "switch_mode('escalations')", "Escalations", tooltip="Escalation queue",
-                id="go.escalations"),
-        Binding("4", "switch_mode('timesheets')", "Timesheets", tooltip="Timesheet approval",
-                id="go.timesheets"),
-        Binding("5", "switch_mode('coaching')", "Coaching", tooltip="Coaching notes",
-                id="go.coaching"),
-        Binding("f1,question_mark", "help", "Help", key_display="?",
-                tooltip="Keys and metric definitions", id="app.help"),
+        Binding("1", "switch_mode('queues')", "Queues", tooltip="Live queue board", id="go.queues"),
+        Binding(
+            "2", "switch_mode('agents')", "Agents", tooltip="Agent availability", id="go.agents"
+        ),
+        Binding(
+            "3",
+            "switch_mode('escalations')",
+            "Escalations",
+            tooltip="Escalation queue",
+            id="go.escalations",
+        ),
+        Binding(
+            "4",
+            "switch_mode('timesheets')",
+            "Timesheets",
+            tooltip="Timesheet approval",
+            id="go.timesheets",
+        ),
+        Binding(
+            "5", "switch_mode('coaching')", "Coaching", tooltip="Coaching notes", id="go.coaching"
+        ),
+        Binding(
+            "f1,question_mark",
+            "help",
+            "Help",
+            key_display="?",
+            tooltip="Keys and metric definitions",
+            id="app.help",
+        ),
         Binding("q", "quit", "Quit", tooltip="Leave floorlead", id="app.quit"),
     ]
 
@@ -194,8 +211,13 @@ class FloorleadApp(App[None]):
                 keys.append((self.get_key_display(b), b.description))
         keys.append(("ctrl+p", "Command palette: jump to a screen, agent, queue or escalation"))
         f = self.settings.floor
-        self.push_screen(HelpScreen(
-            keys, interval=f.interval_minutes, tz=f.timezone, day_start=f.day_start,
-            short=self.settings.metrics.short_abandon_s,
-            grace=self.settings.thresholds.adherence_grace_min,
-        ))
+        self.push_screen(
+            HelpScreen(
+                keys,
+                interval=f.interval_minutes,
+                tz=f.timezone,
+                day_start=f.day_start,
+                short=self.settings.metrics.short_abandon_s,
+                grace=self.settings.thresholds.adherence_grace_min,
+            )
+        )

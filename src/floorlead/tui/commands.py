@@ -21,10 +21,16 @@ class FloorCommands(Provider):
         assert isinstance(app, FloorleadApp)
         out: list[tuple[str, str, object]] = []
         for key, (mode, title) in enumerate(SCREENS, start=1):
-            out.append((f"Go to {title}", f"Switch to the {title} screen (key {key})",
-                        partial(app.switch_mode, mode)))
-        out.append(("Help: keys and definitions", "Open the help screen (F1 or ?)",
-                    app.action_help))
+            out.append(
+                (
+                    f"Go to {title}",
+                    f"Switch to the {title} screen (key {key})",
+                    partial(app.switch_mode, mode),
+                )
+            )
+        out.append(
+            ("Help: keys and definitions", "Open the help screen (F1 or ?)", app.action_help)
+        )
         screen = self.screen if isinstance(self.screen, FloorScreen) else None
         if screen is not None:
             for title, help_text, action in screen.SCREEN_COMMANDS:
@@ -32,14 +38,29 @@ class FloorCommands(Provider):
         snap = app.snapshot
         if snap is not None:
             for a in snap.agents:
-                out.append((f"Agent: {a.name}", f"{a.team} · {a.state}",
-                            partial(self._jump, app, "agents", a.id)))
+                out.append(
+                    (
+                        f"Agent: {a.name}",
+                        f"{a.team} · {a.state}",
+                        partial(self._jump, app, "agents", a.id),
+                    )
+                )
             for q in snap.queues:
-                out.append((f"Queue: {q.name}", f"{q.channel} · {q.waiting} waiting",
-                            partial(self._jump, app, "queues", q.id)))
+                out.append(
+                    (
+                        f"Queue: {q.name}",
+                        f"{q.channel} · {q.waiting} waiting",
+                        partial(self._jump, app, "queues", q.id),
+                    )
+                )
             for e in snap.escalations:
-                out.append((f"Escalation: {e.priority} {e.customer} ({e.kind})", e.reason,
-                            partial(self._jump, app, "escalations", e.id)))
+                out.append(
+                    (
+                        f"Escalation: {e.priority} {e.customer} ({e.kind})",
+                        e.reason,
+                        partial(self._jump, app, "escalations", e.id),
+                    )
+                )
         return out
 
     @staticmethod
@@ -57,5 +78,9 @@ class FloorCommands(Provider):
         for title, help_text, callback in self._entries():
             score = matcher.match(title)
             if score > 0:
-                yield Hit(score, matcher.highlight(title), callback,  # type: ignore[arg-type]
-                          help=help_text)
+                yield Hit(
+                    score,
+                    matcher.highlight(title),
+                    callback,  # type: ignore[arg-type]
+                    help=help_text,
+                )

@@ -64,18 +64,37 @@ class AgentsScreen(FloorScreen):
                 adh_cell = Text(f"✓ {adh}")
             else:
                 adh_cell = Text(f"  {adh}")
-            rows.append((a.id, [
-                a.name, a.team, state_cell(a.state), duration_text(in_state),
-                a.contact_queue or "", a.scheduled_now or "off", adh_cell,
-                percent(a.occupancy), str(a.handled), flag_cell(agent_flags(a, in_state, t)),
-            ]))
+            rows.append(
+                (
+                    a.id,
+                    [
+                        a.name,
+                        a.team,
+                        state_cell(a.state),
+                        duration_text(in_state),
+                        a.contact_queue or "",
+                        a.scheduled_now or "off",
+                        adh_cell,
+                        percent(a.occupancy),
+                        str(a.handled),
+                        flag_cell(agent_flags(a, in_state, t)),
+                    ],
+                )
+            )
         self.query_one(FloorTable).sync(rows)
         counts: dict[str, int] = {}
         for a in on_shift:
             counts[a.state] = counts.get(a.state, 0) + 1
-        parts = [f"{counts.get(s, 0)} {label}" for s, label in (
-            ("available", "available"), ("on_contact", "on contact"), ("acw", "ACW"),
-            ("break", "break"), ("lunch", "lunch"))]
+        parts = [
+            f"{counts.get(s, 0)} {label}"
+            for s, label in (
+                ("available", "available"),
+                ("on_contact", "on contact"),
+                ("acw", "ACW"),
+                ("break", "break"),
+                ("lunch", "lunch"),
+            )
+        ]
         self.query_one("#agents-summary", Static).update(
             f"{len(on_shift)} on shift  ·  " + "  ·  ".join(parts)
         )

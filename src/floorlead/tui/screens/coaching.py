@@ -33,12 +33,23 @@ class CoachingScreen(FloorScreen):
         rows: list[Row] = []
         for n in snapshot.notes:
             first_line = n.text.splitlines()[0] if n.text else ""
-            rows.append((str(n.id), [
-                local(n.at, snapshot.timezone).format("DD MMM HH:mm"), n.agent_name, n.category,
-                first_line[:60], n.commitment[:40],
-                n.follow_up_on.isoformat() if n.follow_up_on else "",
-            ]))
+            rows.append(
+                (
+                    str(n.id),
+                    [
+                        local(n.at, snapshot.timezone).format("DD MMM HH:mm"),
+                        n.agent_name,
+                        n.category,
+                        first_line[:60],
+                        n.commitment[:40],
+                        n.follow_up_on.isoformat() if n.follow_up_on else "",
+                    ],
+                )
+            )
         self.query_one(FloorTable).sync(rows)
-        summary = (f"{len(rows)} recent notes" if rows else
-                   "No coaching notes yet. Notes written after a call show here, newest first.")
+        summary = (
+            f"{len(rows)} recent notes"
+            if rows
+            else "No coaching notes yet. Notes written after a call show here, newest first."
+        )
         self.query_one("#coaching-summary", Static).update(summary)

@@ -56,10 +56,24 @@ class EscalationsScreen(FloorScreen):
             else:
                 due = Text(f"  {duration_text(left)}")
             pri = Text(e.priority, style="bold red" if e.priority == "P1" else "")
-            rows.append((e.id, [
-                pri, duration_text(age), due, e.customer, e.queue_id or "", e.agent_name,
-                e.kind, money(e.amount_cents), e.assignee or "unassigned", e.status, e.reason,
-            ]))
+            rows.append(
+                (
+                    e.id,
+                    [
+                        pri,
+                        duration_text(age),
+                        due,
+                        e.customer,
+                        e.queue_id or "",
+                        e.agent_name,
+                        e.kind,
+                        money(e.amount_cents),
+                        e.assignee or "unassigned",
+                        e.status,
+                        e.reason,
+                    ],
+                )
+            )
         self.query_one(FloorTable).sync(rows)
         p1 = sum(e.priority == "P1" for e in snapshot.escalations)
         self.query_one("#escalations-summary", Static).update(

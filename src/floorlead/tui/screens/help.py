@@ -3,8 +3,10 @@ definitions the board uses, so nobody has to argue about what "service level" me
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from textual.app import ComposeResult
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Markdown
@@ -36,17 +38,31 @@ adherence, ✓ in adherence.
 class HelpScreen(ModalScreen[None]):
     """Lists keys and definitions; Escape, q or ? closes it."""
 
-    BINDINGS = [
-        Binding("escape,q,question_mark,f1", "close", "Close help", tooltip="Back to the floor",
-                id="help.close"),
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding(
+            "escape,q,question_mark,f1",
+            "close",
+            "Close help",
+            tooltip="Back to the floor",
+            id="help.close",
+        ),
     ]
 
-    def __init__(self, keys: list[tuple[str, str]], *, interval: int, tz: str, day_start: str,
-                 short: int, grace: int) -> None:
+    def __init__(
+        self,
+        keys: list[tuple[str, str]],
+        *,
+        interval: int,
+        tz: str,
+        day_start: str,
+        short: int,
+        grace: int,
+    ) -> None:
         super().__init__()
         self._keys = keys
-        self._defs = DEFINITIONS.format(interval=interval, tz=tz, day_start=day_start,
-                                        short=short, grace=grace)
+        self._defs = DEFINITIONS.format(
+            interval=interval, tz=tz, day_start=day_start, short=short, grace=grace
+        )
 
     def compose(self) -> ComposeResult:
         lines = ["# floorlead help", "", "## Keys", ""]

@@ -42,8 +42,18 @@ class QueuesScreen(FloorScreen):
         t = self.floor_app.settings.thresholds
         rows: list[Row] = []
         for q in snapshot.queues:
-            rows.append((q.id, self._cells(q, now, t.longest_wait_warn_s,
-                                           t.longest_wait_critical_s, t.abandon_rate_warn)))
+            rows.append(
+                (
+                    q.id,
+                    self._cells(
+                        q,
+                        now,
+                        t.longest_wait_warn_s,
+                        t.longest_wait_critical_s,
+                        t.abandon_rate_warn,
+                    ),
+                )
+            )
         table = self.query_one(FloorTable)
         table.sync(rows)
         if not rows:
@@ -64,12 +74,16 @@ class QueuesScreen(FloorScreen):
         )
 
     @staticmethod
-    def _cells(q: QueueRow, now: datetime, warn: int, critical: int,
-               abandon_warn: float) -> list[str | Text]:
+    def _cells(
+        q: QueueRow, now: datetime, warn: int, critical: int, abandon_warn: float
+    ) -> list[str | Text]:
         longest = (now - q.oldest_waiting_at).total_seconds() if q.oldest_waiting_at else None
         rate = q.today.abandon_rate
-        abandon = (level_cell(percent(rate), "warn") if rate is not None and rate >= abandon_warn
-                   else Text(f"  {percent(rate)}"))
+        abandon = (
+            level_cell(percent(rate), "warn")
+            if rate is not None and rate >= abandon_warn
+            else Text(f"  {percent(rate)}")
+        )
         return [
             q.name,
             q.channel,

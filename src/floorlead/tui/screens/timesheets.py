@@ -37,15 +37,32 @@ class TimesheetsScreen(FloorScreen):
         tz = snapshot.timezone
         rows: list[Row] = []
         for t in snapshot.timesheets:
-            scheduled = (f"{hhmm(t.scheduled_start, tz)}–{hhmm(t.scheduled_end, tz)}"
-                         if t.scheduled_start else "unscheduled")
-            exceptions = (Text("⚠ " + "; ".join(t.exceptions), style="yellow")
-                          if t.exceptions else Text("clean"))
-            rows.append((t.agent_id, [
-                t.name, scheduled, hhmm(t.first_in, tz), hhmm(t.last_out, tz),
-                hours_text(t.worked_s), hours_text(t.break_s), hours_text(t.meal_s),
-                exceptions, t.status,
-            ]))
+            scheduled = (
+                f"{hhmm(t.scheduled_start, tz)}–{hhmm(t.scheduled_end, tz)}"
+                if t.scheduled_start
+                else "unscheduled"
+            )
+            exceptions = (
+                Text("⚠ " + "; ".join(t.exceptions), style="yellow")
+                if t.exceptions
+                else Text("clean")
+            )
+            rows.append(
+                (
+                    t.agent_id,
+                    [
+                        t.name,
+                        scheduled,
+                        hhmm(t.first_in, tz),
+                        hhmm(t.last_out, tz),
+                        hours_text(t.worked_s),
+                        hours_text(t.break_s),
+                        hours_text(t.meal_s),
+                        exceptions,
+                        t.status,
+                    ],
+                )
+            )
         self.query_one(FloorTable).sync(rows)
         with_exc = sum(bool(t.exceptions) for t in snapshot.timesheets)
         pending = sum(t.status == "pending" for t in snapshot.timesheets)

@@ -9,9 +9,7 @@ Create Date: 2026-11-23
 from collections.abc import Sequence
 
 import sqlalchemy as sa
-
 from alembic import op
-
 
 revision: str = "0001"
 down_revision: str | None = None
@@ -81,9 +79,7 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id"),
     )
     with op.batch_alter_table("agent_state", schema=None) as batch_op:
-        batch_op.create_index(
-            "ix_agent_state_agent_at", ["agent_id", "at"], unique=False
-        )
+        batch_op.create_index("ix_agent_state_agent_at", ["agent_id", "at"], unique=False)
         batch_op.create_index(batch_op.f("ix_agent_state_at"), ["at"], unique=False)
 
     op.create_table(
@@ -108,15 +104,9 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id"),
     )
     with op.batch_alter_table("contact", schema=None) as batch_op:
-        batch_op.create_index(
-            batch_op.f("ix_contact_agent_id"), ["agent_id"], unique=False
-        )
-        batch_op.create_index(
-            "ix_contact_queue_queued", ["queue_id", "queued_at"], unique=False
-        )
-        batch_op.create_index(
-            batch_op.f("ix_contact_queued_at"), ["queued_at"], unique=False
-        )
+        batch_op.create_index(batch_op.f("ix_contact_agent_id"), ["agent_id"], unique=False)
+        batch_op.create_index("ix_contact_queue_queued", ["queue_id", "queued_at"], unique=False)
+        batch_op.create_index(batch_op.f("ix_contact_queued_at"), ["queued_at"], unique=False)
 
     op.create_table(
         "punch",
@@ -157,9 +147,7 @@ def upgrade() -> None:
         sa.UniqueConstraint("agent_id", "start", "activity", name="uq_schedule_block"),
     )
     with op.batch_alter_table("schedule", schema=None) as batch_op:
-        batch_op.create_index(
-            "ix_schedule_agent_start", ["agent_id", "start"], unique=False
-        )
+        batch_op.create_index("ix_schedule_agent_start", ["agent_id", "start"], unique=False)
         batch_op.create_index(batch_op.f("ix_schedule_start"), ["start"], unique=False)
 
     op.create_table(
@@ -214,12 +202,8 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id"),
     )
     with op.batch_alter_table("escalation", schema=None) as batch_op:
-        batch_op.create_index(
-            batch_op.f("ix_escalation_raised_at"), ["raised_at"], unique=False
-        )
-        batch_op.create_index(
-            "ix_escalation_status_priority", ["status", "priority"], unique=False
-        )
+        batch_op.create_index(batch_op.f("ix_escalation_raised_at"), ["raised_at"], unique=False)
+        batch_op.create_index("ix_escalation_status_priority", ["status", "priority"], unique=False)
 
     op.create_table(
         "coaching_note",

@@ -1,0 +1,91 @@
+"""The command line as a user runs it: one sentence and a non-zero exit on every mistake."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from floorlead import __version__
+
+
+def run(*args: str, env: dict[str, str] | None = None,
+        stdin: str | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "floorlead", *args], capture_output=True,
+                          text=True, env={**os.environ, **(env or {})}, input=stdin,
+                          timeout=120)
+
+
+def assert_one_sentence(result: subprocess.CompletedProcess[str]) -> None:
+    assert result.returncode != 0
+    assert "Traceback" not in result.stderr
+    assert result.stderr.startswith("floorlead: ") or result.stdout
+
+
+def test_version() -> None:
+    result = run("--version")
+    assert result.returncode == 0
+    assert result.stdout.strip() == f"floorlead {__version__}"
+
+
+def test_db_check_upgrade_and_check_again(tmp_path: Path) -> None:
+    path = tmp_path / "floor.db"
+    missing = run("db", "check", "--db", str(path))
+    assert missing.returncode == 1 and "no database" in missing.stdout
+    assert not path.exists()
+    assert run("db", "upgrade", "--db", str(path)).returncode == 0
+    ok = run("--db", str(path), "db", "check")
+    assert ok.returncode == 0 and "current version" in ok.stdout
+
+
+def test_environment_variable_names_the_database(tmp_path: Path) -> None:
+    path = tmp_path / "env.db"
+    result = run("db", "upgrade", env={"FLOORLEAD_DB": str(path)})
+    assert result.returncode == 0 and path.exists()
+
+
+def test_bad_database_url_is_one_sentence() -> None:
+    result = run("--db", "nosuchdb://host/x", "db", "upgrade")
+    assert_one_sentence(result)
+    assert "database driver" in result.stderr
+
+
+def test_not_a_database_is_one_sentence(tmp_path: Path) -> None:
+    junk = tmp_path / "notes.txt"
+    junk.write_text("shopping list\n" * 50)
+    result = run("--db", str(junk), "db", "upgrade")
+    assert_one_sentence(result)
+    assert junk.read_text() == "shopping list\n" * 50
+
+
+def test_bad_setting_is_one_sentence_with_key_and_file(tmp_path: Path) -> None:
+    config = tmp_path / "config.toml"
+    config.write_text("[floor]\ninterval_minutes = 45\n")
+    result = run("--config", str(config), "db", "path")
+    assert_one_sentence(result)
+    assert "floor.interval_minutes" in result.stderr and str(config) in result.stderr
+
+
+def test_ingest_reports_bad_lines_and_keeps_the_good(tmp_path: Path) -> None:
+    path = tmp_path / "floor.db"
+    feed = (
+        '{"type":"queue.upsert","queue":"billing","name":"Billing","channel":"voice"}\n'
+        "garbage\n"
+        '{"type":"contact.queued","at":"2026-11-23T14:00:00Z","contact":"c1","queue":"billing"}\n'
+    )
+    result = run("--db", str(path), "ingest", "-", stdin=feed)
+    assert result.returncode == 1
+    assert "line 2: not valid JSON" in result.stderr
+    assert "read 3, applied 2, duplicates skipped 0, rejected 1" in result.stdout
+    missing = run("--db", str(path), "ingest", str(tmp_path / "nope.jsonl"))
+    assert_one_sentence(missing)
+
+
+def test_simulate_writes_a_floor_headless(tmp_path: Path) -> None:
+    path = tmp_path / "sim.db"
+    result = run("simulate", "--db", str(path), "--agents", "6", "--seed", "2",
+                 "--duration", "1")
+    assert result.returncode == 0, result.stderr
+    assert "Backfilled" in result.stderr
+    assert run("db", "check", "--db", str(path)).returncode == 0

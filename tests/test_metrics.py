@@ -1,0 +1,114 @@
+"""Queue and agent metrics, against hand-worked figures."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from floorlead.domain import metrics as mx
+
+T0 = datetime(2026, 11, 23, 14, 0, tzinfo=UTC)
+
+
+def at(seconds: float) -> datetime:
+    return T0 + timedelta(seconds=seconds)
+
+
+def contact(queued: float, answered: float | None = None, abandoned: float | None = None,
+            wrapped: float | None = None) -> mx.ContactTimes:
+    return mx.ContactTimes(
+        queue_id="billing", queued_at=at(queued),
+        answered_at=at(answered) if answered is not None else None,
+        abandoned_at=at(abandoned) if abandoned is not None else None,
+        wrapped_at=at(wrapped) if wrapped is not None else None,
+    )
+
+
+CONTACTS = [
+    contact(0, answered=10, wrapped=310),      # in target (10 s), handle 300 s
+    contact(5, answered=45, wrapped=245),      # 40 s: out of target, handle 200 s
+    contact(10, abandoned=13),                 # short abandon (3 s): not counted at all
+    contact(20, abandoned=80),                 # abandoned after 60 s
+    contact(30, answered=50),                  # 20 s: in target (<= T), not wrapped yet
+    contact(100),                              # still waiting
+]
+
+
+def metrics(now: float = 400) -> mx.QueueMetrics:
+    return mx.queue_metrics(CONTACTS, start=T0, end=at(1800), now=at(now), sl_seconds=20,
+                            short_abandon_s=5)
+
+
+def test_hand_worked_queue_figures() -> None:
+    m = metrics()
+    assert m.offered == 5  # six entered, one short abandon excluded
+    assert m.short_abandoned == 1
+    assert m.answered == 3
+    assert m.abandoned == 1
+    assert m.waiting == 1
+    # SL = answered within 20 s (2) ÷ (answered 3 + abandoned 1)
+    assert m.service_level == pytest.approx(2 / 4)
+    # ASA = (10 + 40 + 20) ÷ 3
+    assert m.asa_s == pytest.approx(70 / 3)
+    # AHT over handled (wrapped) contacts: (300 + 200) ÷ 2
+    assert m.aht_s == pytest.approx(250)
+    assert m.abandon_rate == pytest.approx(1 / 5)
+
+
+def test_what_has_not_happened_yet_does_not_count() -> None:
+    m = metrics(now=12)  # only the first contact answered, at 10 s
+    assert m.answered == 1
+    assert m.waiting == 2  # queued at 5 and 10; the one at 10 abandons at 13, later
+    assert m.handled == 0 and m.aht_s is None
+
+
+def test_window_is_by_queue_entry() -> None:
+    m = mx.queue_metrics(CONTACTS, start=at(15), end=at(60), now=at(400), sl_seconds=20,
+                         short_abandon_s=5)
+    assert (m.offered, m.answered, m.abandoned) == (2, 1, 1)
+
+
+def test_empty_queue_has_no_figures_rather_than_zero() -> None:
+    m = mx.queue_metrics([], start=T0, end=at(60), now=at(60), sl_seconds=20,
+                         short_abandon_s=5)
+    assert m.service_level is None and m.asa_s is None and m.abandon_rate is None
+
+
+def test_longest_wait() -> None:
+    assert mx.longest_wait_s(CONTACTS, at(400)) == pytest.approx(300)
+    assert mx.longest_wait_s(CONTACTS[:2], at(400)) is None
+
+
+def test_state_segments_carry_the_state_in() -> None:
+    changes = [mx.StateChange(at(-100), "available"), mx.StateChange(at(60), "on_contact"),
+               mx.StateChange(at(360), "acw")]
+    segs = mx.state_segments(changes, T0, at(400))
+    assert [(s.label, s.seconds) for s in segs] == [
+        ("available", 60), ("on_contact", 300), ("acw", 40)]
+    assert mx.occupancy(segs) == pytest.approx(340 / 400)
+
+
+def test_schedule_breaks_override_work() -> None:
+    blocks = [mx.ScheduleBlock(T0, at(3600), "work"),
+              mx.ScheduleBlock(at(600), at(1500), "break")]
+    segs = mx.scheduled_segments(blocks, T0, at(3600))
+    assert [(s.label, s.seconds) for s in segs] == [
+        ("work", 600), ("break", 900), ("work", 2100)]
+    assert mx.scheduled_activity_at(blocks, at(700)) == "break"
+    assert mx.scheduled_activity_at(blocks, at(4000)) is None
+
+
+def test_adherence_and_grace() -> None:
+    schedule = [mx.Segment(T0, at(600), "work"), mx.Segment(at(600), at(1500), "break")]
+    # available until 780: 3 minutes late to the break, then on break
+    states = [mx.Segment(T0, at(780), "available"), mx.Segment(at(780), at(1200), "break")]
+    late = mx.adherence(states[:1], schedule, at(780), grace_s=180)
+    assert late.in_adherence_now is True  # exactly at the grace, not after it
+    later = mx.adherence([mx.Segment(T0, at(800), "available")], schedule, at(800), 180)
+    assert later.in_adherence_now is False
+    assert later.wrong_for_s == pytest.approx(200)
+    whole = mx.adherence(states, schedule, at(1200), grace_s=180)
+    # scheduled 1200 s so far; adherent: 600 work + 420 break
+    assert whole.percent == pytest.approx(1020 / 1200)
+    assert whole.in_adherence_now is True
