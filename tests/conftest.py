@@ -46,10 +46,12 @@ def db(db_path: Path) -> Iterator[FloorDatabase]:
     database.dispose()
 
 
-def make_simulator(seed: int = 3, agents: int = 18, now: datetime = FROZEN,
-                   history: int = 0) -> FloorSimulator:
-    return FloorSimulator(start=simulation_begin(now, TZ, history), timezone=TZ, seed=seed,
-                          agents=agents)
+def make_simulator(
+    seed: int = 3, agents: int = 18, now: datetime = FROZEN, history: int = 0
+) -> FloorSimulator:
+    return FloorSimulator(
+        start=simulation_begin(now, TZ, history), timezone=TZ, seed=seed, agents=agents
+    )
 
 
 @pytest.fixture

@@ -10,11 +10,17 @@ from pathlib import Path
 from floorlead import __version__
 
 
-def run(*args: str, env: dict[str, str] | None = None,
-        stdin: str | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "floorlead", *args], capture_output=True,
-                          text=True, env={**os.environ, **(env or {})}, input=stdin,
-                          timeout=120)
+def run(
+    *args: str, env: dict[str, str] | None = None, stdin: str | None = None
+) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "floorlead", *args],
+        capture_output=True,
+        text=True,
+        env={**os.environ, **(env or {})},
+        input=stdin,
+        timeout=120,
+    )
 
 
 def assert_one_sentence(result: subprocess.CompletedProcess[str]) -> None:
@@ -84,8 +90,7 @@ def test_ingest_reports_bad_lines_and_keeps_the_good(tmp_path: Path) -> None:
 
 def test_simulate_writes_a_floor_headless(tmp_path: Path) -> None:
     path = tmp_path / "sim.db"
-    result = run("simulate", "--db", str(path), "--agents", "6", "--seed", "2",
-                 "--duration", "1")
+    result = run("simulate", "--db", str(path), "--agents", "6", "--seed", "2", "--duration", "1")
     assert result.returncode == 0, result.stderr
     assert "Backfilled" in result.stderr
     assert run("db", "check", "--db", str(path)).returncode == 0

@@ -28,8 +28,10 @@ def test_the_documented_example_loads_and_equals_the_defaults(tmp_path: Path) ->
 
 def test_values_are_read(tmp_path: Path) -> None:
     path = tmp_path / "config.toml"
-    path.write_text('[floor]\ntimezone = "Europe/Paris"\ninterval_minutes = 15\n'
-                    "[escalations]\nrespond_minutes = { P1 = 1 }\n")
+    path.write_text(
+        '[floor]\ntimezone = "Europe/Paris"\ninterval_minutes = 15\n'
+        "[escalations]\nrespond_minutes = { P1 = 1 }\n"
+    )
     s = load_settings(path)
     assert s.floor.timezone == "Europe/Paris"
     assert s.floor.interval_minutes == 15
@@ -71,7 +73,8 @@ def test_broken_toml_is_one_sentence(tmp_path: Path) -> None:
         load_settings(path)
 
 
-def test_environment_overrides_the_time_zone(tmp_path: Path,
-                                              monkeypatch: pytest.MonkeyPatch) -> None:
+def test_environment_overrides_the_time_zone(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("FLOORLEAD_TIMEZONE", "Asia/Tokyo")
     assert load_settings(tmp_path / "absent.toml").floor.timezone == "Asia/Tokyo"

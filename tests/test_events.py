@@ -33,9 +33,17 @@ def test_parses_every_documented_type() -> None:
     ]
     parsed = [ev.parse_line(line) for line in lines]
     assert [type(p).__name__ for p in parsed] == [
-        "QueueUpsert", "AgentUpsert", "ScheduleBlock", "AgentStateChanged", "ContactQueued",
-        "ContactAnswered", "ContactAbandoned", "ContactEnded", "ContactWrapped",
-        "EscalationRaised", "Punch",
+        "QueueUpsert",
+        "AgentUpsert",
+        "ScheduleBlock",
+        "AgentStateChanged",
+        "ContactQueued",
+        "ContactAnswered",
+        "ContactAbandoned",
+        "ContactEnded",
+        "ContactWrapped",
+        "EscalationRaised",
+        "Punch",
     ]
     schedule = parsed[2]
     assert isinstance(schedule, ev.ScheduleBlock)
@@ -51,20 +59,36 @@ def test_parses_every_documented_type() -> None:
     [
         ("{not json", "not valid JSON"),
         ('{"type":"contact.teleported","at":"2026-11-23T14:00:00Z"}', "unknown event type"),
-        ('{"type":"contact.queued","at":"2026-11-23T14:00:00","contact":"c","queue":"q"}',
-         "no time zone"),
-        ('{"type":"contact.queued","at":"yesterday","contact":"c","queue":"q"}',
-         "not an ISO 8601 time"),
-        ('{"type":"contact.queued","at":"2026-11-23T14:00:00Z","queue":"q"}',
-         "missing field 'contact'"),
-        ('{"type":"agent.state","at":"2026-11-23T14:00:00Z","agent":"a","state":"napping"}',
-         "is not one of"),
-        ('{"type":"queue.upsert","queue":"q","channel":"voice","sl_target":"80%"}',
-         "not like 80/20"),
-        ('{"type":"escalation.raised","at":"2026-11-23T14:00:00Z","escalation":"e",'
-         '"priority":"P1","kind":"refund","amount":"lots"}', "not a number"),
-        ('{"type":"schedule","agent":"a","start":"2026-11-23T14:00:00Z",'
-         '"end":"2026-11-23T13:00:00Z","activity":"work"}', "after its start"),
+        (
+            '{"type":"contact.queued","at":"2026-11-23T14:00:00","contact":"c","queue":"q"}',
+            "no time zone",
+        ),
+        (
+            '{"type":"contact.queued","at":"yesterday","contact":"c","queue":"q"}',
+            "not an ISO 8601 time",
+        ),
+        (
+            '{"type":"contact.queued","at":"2026-11-23T14:00:00Z","queue":"q"}',
+            "missing field 'contact'",
+        ),
+        (
+            '{"type":"agent.state","at":"2026-11-23T14:00:00Z","agent":"a","state":"napping"}',
+            "is not one of",
+        ),
+        (
+            '{"type":"queue.upsert","queue":"q","channel":"voice","sl_target":"80%"}',
+            "not like 80/20",
+        ),
+        (
+            '{"type":"escalation.raised","at":"2026-11-23T14:00:00Z","escalation":"e",'
+            '"priority":"P1","kind":"refund","amount":"lots"}',
+            "not a number",
+        ),
+        (
+            '{"type":"schedule","agent":"a","start":"2026-11-23T14:00:00Z",'
+            '"end":"2026-11-23T13:00:00Z","activity":"work"}',
+            "after its start",
+        ),
         ("[1, 2]", "must be a JSON object"),
     ],
 )
@@ -74,8 +98,9 @@ def test_refuses_bad_lines_with_a_reason(line: str, reason: str) -> None:
 
 
 def test_unknown_fields_are_ignored() -> None:
-    event = ev.parse_line('{"type":"contact.ended","at":"2026-11-23T14:00:00Z",'
-                          '"contact":"c1","vendor_extra":{"x":1}}')
+    event = ev.parse_line(
+        '{"type":"contact.ended","at":"2026-11-23T14:00:00Z","contact":"c1","vendor_extra":{"x":1}}'
+    )
     assert event == ev.ContactEnded(at=datetime(2026, 11, 23, 14, tzinfo=UTC), contact="c1")
 
 

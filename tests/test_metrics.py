@@ -15,10 +15,15 @@ def at(seconds: float) -> datetime:
     return T0 + timedelta(seconds=seconds)
 
 
-def contact(queued: float, answered: float | None = None, abandoned: float | None = None,
-            wrapped: float | None = None) -> mx.ContactTimes:
+def contact(
+    queued: float,
+    answered: float | None = None,
+    abandoned: float | None = None,
+    wrapped: float | None = None,
+) -> mx.ContactTimes:
     return mx.ContactTimes(
-        queue_id="billing", queued_at=at(queued),
+        queue_id="billing",
+        queued_at=at(queued),
         answered_at=at(answered) if answered is not None else None,
         abandoned_at=at(abandoned) if abandoned is not None else None,
         wrapped_at=at(wrapped) if wrapped is not None else None,
@@ -26,18 +31,19 @@ def contact(queued: float, answered: float | None = None, abandoned: float | Non
 
 
 CONTACTS = [
-    contact(0, answered=10, wrapped=310),      # in target (10 s), handle 300 s
-    contact(5, answered=45, wrapped=245),      # 40 s: out of target, handle 200 s
-    contact(10, abandoned=13),                 # short abandon (3 s): not counted at all
-    contact(20, abandoned=80),                 # abandoned after 60 s
-    contact(30, answered=50),                  # 20 s: in target (<= T), not wrapped yet
-    contact(100),                              # still waiting
+    contact(0, answered=10, wrapped=310),  # in target (10 s), handle 300 s
+    contact(5, answered=45, wrapped=245),  # 40 s: out of target, handle 200 s
+    contact(10, abandoned=13),  # short abandon (3 s): not counted at all
+    contact(20, abandoned=80),  # abandoned after 60 s
+    contact(30, answered=50),  # 20 s: in target (<= T), not wrapped yet
+    contact(100),  # still waiting
 ]
 
 
 def metrics(now: float = 400) -> mx.QueueMetrics:
-    return mx.queue_metrics(CONTACTS, start=T0, end=at(1800), now=at(now), sl_seconds=20,
-                            short_abandon_s=5)
+    return mx.queue_metrics(
+        CONTACTS, start=T0, end=at(1800), now=at(now), sl_seconds=20, short_abandon_s=5
+    )
 
 
 def test_hand_worked_queue_figures() -> None:
@@ -64,14 +70,14 @@ def test_what_has_not_happened_yet_does_not_count() -> None:
 
 
 def test_window_is_by_queue_entry() -> None:
-    m = mx.queue_metrics(CONTACTS, start=at(15), end=at(60), now=at(400), sl_seconds=20,
-                         short_abandon_s=5)
+    m = mx.queue_metrics(
+        CONTACTS, start=at(15), end=at(60), now=at(400), sl_seconds=20, short_abandon_s=5
+    )
     assert (m.offered, m.answered, m.abandoned) == (2, 1, 1)
 
 
 def test_empty_queue_has_no_figures_rather_than_zero() -> None:
-    m = mx.queue_metrics([], start=T0, end=at(60), now=at(60), sl_seconds=20,
-                         short_abandon_s=5)
+    m = mx.queue_metrics([], start=T0, end=at(60), now=at(60), sl_seconds=20, short_abandon_s=5)
     assert m.service_level is None and m.asa_s is None and m.abandon_rate is None
 
 
@@ -81,20 +87,24 @@ def test_longest_wait() -> None:
 
 
 def test_state_segments_carry_the_state_in() -> None:
-    changes = [mx.StateChange(at(-100), "available"), mx.StateChange(at(60), "on_contact"),
-               mx.StateChange(at(360), "acw")]
+    changes = [
+        mx.StateChange(at(-100), "available"),
+        mx.StateChange(at(60), "on_contact"),
+        mx.StateChange(at(360), "acw"),
+    ]
     segs = mx.state_segments(changes, T0, at(400))
     assert [(s.label, s.seconds) for s in segs] == [
-        ("available", 60), ("on_contact", 300), ("acw", 40)]
+        ("available", 60),
+        ("on_contact", 300),
+        ("acw", 40),
+    ]
     assert mx.occupancy(segs) == pytest.approx(340 / 400)
 
 
 def test_schedule_breaks_override_work() -> None:
-    blocks = [mx.ScheduleBlock(T0, at(3600), "work"),
-              mx.ScheduleBlock(at(600), at(1500), "break")]
+    blocks = [mx.ScheduleBlock(T0, at(3600), "work"), mx.ScheduleBlock(at(600), at(1500), "break")]
     segs = mx.scheduled_segments(blocks, T0, at(3600))
-    assert [(s.label, s.seconds) for s in segs] == [
-        ("work", 600), ("break", 900), ("work", 2100)]
+    assert [(s.label, s.seconds) for s in segs] == [("work", 600), ("break", 900), ("work", 2100)]
     assert mx.scheduled_activity_at(blocks, at(700)) == "break"
     assert mx.scheduled_activity_at(blocks, at(4000)) is None
 

@@ -76,7 +76,8 @@ def test_a_newer_database_is_refused_untouched(db: FloorDatabase, db_path: Path)
         open_database(resolve_target(str(db_path)))
     with sqlite3.connect(db_path) as conn:
         assert conn.execute("SELECT version_num FROM alembic_version").fetchone() == (
-            "9999_future",)
+            "9999_future",
+        )
 
 
 @pytest.mark.skipif(os.geteuid() == 0, reason="root can write read-only files")
@@ -87,8 +88,9 @@ def test_read_only_file_is_one_sentence(db: FloorDatabase, db_path: Path) -> Non
         open_database(resolve_target(str(db_path)))
 
 
-def test_unwritable_file_is_refused_before_opening(db: FloorDatabase, db_path: Path,
-                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+def test_unwritable_file_is_refused_before_opening(
+    db: FloorDatabase, db_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     import floorlead.store.db as dbmod
 
     db.dispose()
@@ -97,8 +99,9 @@ def test_unwritable_file_is_refused_before_opening(db: FloorDatabase, db_path: P
         open_database(resolve_target(str(db_path)))
 
 
-def test_locked_database_is_one_sentence(db: FloorDatabase, db_path: Path,
-                                         monkeypatch: pytest.MonkeyPatch) -> None:
+def test_locked_database_is_one_sentence(
+    db: FloorDatabase, db_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     import floorlead.store.db as dbmod
 
     monkeypatch.setattr(dbmod, "BUSY_TIMEOUT_MS", 100)
@@ -133,8 +136,12 @@ def test_environment_names_the_database(tmp_path: Path, monkeypatch: pytest.Monk
 
 def test_audit_log_is_append_only(db: FloorDatabase) -> None:
     with db.begin() as conn:
-        conn.execute(text("INSERT INTO audit_log (at, actor, action, entity, entity_id, detail)"
-                          " VALUES ('2026-11-23 17:00:00', 'sup', 'x', 'y', 'z', '{}')"))
+        conn.execute(
+            text(
+                "INSERT INTO audit_log (at, actor, action, entity, entity_id, detail)"
+                " VALUES ('2026-11-23 17:00:00', 'sup', 'x', 'y', 'z', '{}')"
+            )
+        )
     for statement in ("UPDATE audit_log SET actor = 'someone else'", "DELETE FROM audit_log"):
         with pytest.raises(IntegrityError, match="append-only"), db.begin() as conn:
             conn.execute(text(statement))
@@ -143,8 +150,7 @@ def test_audit_log_is_append_only(db: FloorDatabase) -> None:
 LINES = [
     '{"type":"queue.upsert","queue":"billing","name":"Billing","channel":"voice",'
     '"sl_target":"80/20"}',
-    '{"type":"agent.upsert","agent":"a07","name":"Dana Reyes","team":"North",'
-    '"queues":["billing"]}',
+    '{"type":"agent.upsert","agent":"a07","name":"Dana Reyes","team":"North","queues":["billing"]}',
     '{"id":"ev-1","type":"contact.queued","at":"2026-11-23T16:50:00Z","contact":"c1",'
     '"queue":"billing"}',
     '{"id":"ev-2","type":"contact.answered","at":"2026-11-23T16:50:12Z","contact":"c1",'
@@ -163,8 +169,10 @@ def test_ingest_applies_good_lines_and_reports_bad_ones(db: FloorDatabase) -> No
     assert result.read == 8
     assert result.applied == 5
     assert result.duplicates == 1
-    assert result.errors == [(5, "unknown contact 'c404'"),
-                             (6, "not valid JSON (Expecting value at column 1)")]
+    assert result.errors == [
+        (5, "unknown contact 'c404'"),
+        (6, "not valid JSON (Expecting value at column 1)"),
+    ]
     with db.connect() as conn:
         row = conn.execute(text("SELECT answered_at, agent_id FROM contact WHERE id='c1'")).one()
         assert row.agent_id == "a07"

@@ -9,10 +9,19 @@ from hypothesis import strategies as st
 
 from floorlead.domain import when
 
-ZONES = st.sampled_from(["America/New_York", "Europe/London", "Australia/Sydney",
-                         "America/Los_Angeles", "Asia/Kolkata", "UTC"])
-INSTANTS = st.datetimes(min_value=datetime(2024, 1, 1), max_value=datetime(2030, 12, 31),
-                        timezones=st.just(UTC))
+ZONES = st.sampled_from(
+    [
+        "America/New_York",
+        "Europe/London",
+        "Australia/Sydney",
+        "America/Los_Angeles",
+        "Asia/Kolkata",
+        "UTC",
+    ]
+)
+INSTANTS = st.datetimes(
+    min_value=datetime(2024, 1, 1), max_value=datetime(2030, 12, 31), timezones=st.just(UTC)
+)
 DAY_STARTS = st.sampled_from(["00:00", "06:00", "04:30"])
 
 
@@ -32,8 +41,9 @@ def test_an_instant_lies_inside_its_floor_day(now: datetime, tz: str, day_start:
 
 
 @given(INSTANTS, ZONES, st.sampled_from([15, 30, 60]))
-def test_intervals_contain_now_and_start_on_the_local_clock(now: datetime, tz: str,
-                                                            minutes: int) -> None:
+def test_intervals_contain_now_and_start_on_the_local_clock(
+    now: datetime, tz: str, minutes: int
+) -> None:
     start, end = when.interval_bounds(now, tz, minutes)
     assert start <= now < end
     assert end - start == timedelta(minutes=minutes)

@@ -13,7 +13,6 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import Table, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 
 from floorlead.domain import events as ev
@@ -38,8 +37,15 @@ APPLIED = _table(m.AppliedEvent)
 
 def upsert(conn: Connection, table: Table, values: dict[str, Any], keys: list[str]) -> None:
     """INSERT, or UPDATE the row with the same ``keys`` (SQLite and PostgreSQL alike)."""
-    dialect = sqlite if conn.dialect.name == "sqlite" else postgresql
-    stmt = dialect.insert(table).values(**values)
+    stmt: Any
+    if conn.dialect.name == "sqlite":
+        from sqlalchemy.dialects import sqlite
+
+        stmt = sqlite.insert(table).values(**values)
+    else:
+        from sqlalchemy.dialects import postgresql
+
+        stmt = postgresql.insert(table).values(**values)
     changes = {k: v for k, v in values.items() if k not in keys}
     if changes:
         conn.execute(stmt.on_conflict_do_update(index_elements=keys, set_=changes))

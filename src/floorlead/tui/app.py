@@ -11,6 +11,7 @@ import logging
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import ClassVar
 
 from textual import on, work
@@ -52,7 +53,7 @@ def _utc_now() -> datetime:
 class FloorleadApp(App[None]):
     """The supervisor's desk terminal."""
 
-    CSS_PATH = "floorlead.tcss"
+    CSS_PATH = Path(__file__).parent / "floorlead.tcss"
     TITLE = "floorlead"
     COMMANDS = App.COMMANDS | {FloorCommands}
     MODES: ClassVar[dict[str, str | Callable[[], Screen]]] = {  # type: ignore[type-arg]

@@ -1,0 +1,57 @@
+"""The core never imports the UI (checked in a fresh interpreter, as Harlequin does), and the
+import-linter contracts in pyproject.toml hold."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+CORE = [
+    "floorlead.domain.metrics",
+    "floorlead.domain.events",
+    "floorlead.domain.when",
+    "floorlead.domain.timesheets",
+    "floorlead.store.db",
+    "floorlead.store.read",
+    "floorlead.store.ingest",
+    "floorlead.feeds.simulator",
+    "floorlead.feeds.live",
+    "floorlead.feeds.jsonl",
+    "floorlead.config",
+]
+
+
+def loaded_after_import(modules: list[str]) -> set[str]:
+    code = (
+        "import sys\n"
+        + "".join(f"import {m}\n" for m in modules)
+        + "print('\\n'.join(sorted(sys.modules)))"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    ).stdout
+    return set(out.split())
+
+
+def test_core_does_not_load_textual() -> None:
+    loaded = loaded_after_import(CORE)
+    assert "textual" not in loaded
+    assert not any(m.startswith("floorlead.tui") for m in loaded)
+
+
+def test_domain_does_not_load_the_database() -> None:
+    loaded = loaded_after_import([m for m in CORE if m.startswith("floorlead.domain")])
+    assert "sqlalchemy" not in loaded and "sqlmodel" not in loaded
+
+
+def test_cli_start_defers_the_tui() -> None:
+    """`floorlead --version` and the headless commands do not pay for Textual."""
+    assert "textual" not in loaded_after_import(["floorlead.cli"])
+
+
+def test_import_contracts_hold() -> None:
+    script = Path(sys.executable).parent / "lint-imports"
+    result = subprocess.run([str(script)], capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "0 broken" in result.stdout

@@ -1,0 +1,190 @@
+"""The TUI driven by keys, on a temporary database with a frozen clock."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from textual.command import CommandPalette
+from textual.widgets import Markdown
+
+from floorlead.store.db import FloorDatabase
+from floorlead.tui.screens.agents import AgentsScreen
+from floorlead.tui.screens.coaching import CoachingScreen
+from floorlead.tui.screens.escalations import EscalationsScreen
+from floorlead.tui.screens.help import HelpScreen
+from floorlead.tui.screens.queues import QueuesScreen
+from floorlead.tui.screens.timesheets import TimesheetsScreen
+from floorlead.tui.widgets.floor_table import FloorTable
+from floorlead.tui.widgets.header import FloorHeader
+from tests.tui_helpers import make_app, table_text, wait_for_load
+
+SIZE = (110, 32)
+
+
+async def test_keys_one_to_five_switch_screens_with_real_data(floor_db: FloorDatabase) -> None:
+    app = make_app(floor_db)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for_load(pilot)
+        assert isinstance(app.screen, QueuesScreen)
+        assert "Billing" in table_text(pilot) and "Tech support" in table_text(pilot)
+        header = app.screen.query_one(FloorHeader)
+        assert "Mon 23 Nov 12:00:00 EST" in str(header.query_one("#clock").render())
+
+        await pilot.press("2")
+        assert isinstance(app.screen, AgentsScreen)
+        snap = app.snapshot
+        assert snap is not None
+        on_shift = [a for a in snap.agents if a.on_shift]
+        assert on_shift and on_shift[0].name in table_text(pilot)
+        assert app.screen.query_one(FloorTable).row_count == len(on_shift)
+
+        await pilot.press("3")
+        assert isinstance(app.screen, EscalationsScreen)
+        assert app.screen.query_one(FloorTable).row_count == len(snap.escalations)
+
+        await pilot.press("4")
+        assert isinstance(app.screen, TimesheetsScreen)
+        assert app.screen.query_one(FloorTable).row_count == len(snap.timesheets) > 0
+
+        await pilot.press("5")
+        assert isinstance(app.screen, CoachingScreen)
+        assert "No coaching notes yet" in str(app.screen.query_one("#coaching-summary").render())
+
+        await pilot.press("1")
+        assert isinstance(app.screen, QueuesScreen)
+
+
+async def test_help_lists_keys_and_definitions_and_escape_closes(floor_db: FloorDatabase) -> None:
+    app = make_app(floor_db)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for_load(pilot)
+        await pilot.press("question_mark")
+        assert isinstance(app.screen, HelpScreen)
+        text = app.screen.query_one(Markdown).source
+        assert "Service level (SL)" in text and "answered within T" in text
+        assert "Escalations" in text and "Quit" in text
+        await pilot.press("escape")
+        assert isinstance(app.screen, QueuesScreen)
+        await pilot.press("f1")
+        assert isinstance(app.screen, HelpScreen)
+        await pilot.press("q")  # q closes help rather than quitting the floor
+        assert isinstance(app.screen, QueuesScreen)
+        assert app.is_running
+
+
+async def test_palette_jumps_to_a_screen_and_to_an_agent(floor_db: FloorDatabase) -> None:
+    app = make_app(floor_db)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for_load(pilot)
+        await pilot.press("ctrl+p")
+        assert isinstance(app.screen, CommandPalette)
+        await pilot.press(*"go to timesheets")
+        await pilot.pause(0.3)
+        await pilot.press("enter")
+        await pilot.pause()
+        assert isinstance(app.screen, TimesheetsScreen)
+
+        snap = app.snapshot
+        assert snap is not None
+        target = [a for a in snap.agents if a.on_shift][-1]
+        await pilot.press("ctrl+p")
+        await pilot.press(*f"agent: {target.name}")
+        await pilot.pause(0.3)
+        await pilot.press("enter")
+        await pilot.pause()
+        await pilot.pause()
+        assert isinstance(app.screen, AgentsScreen)
+        assert app.screen.query_one(FloorTable).selected_key == target.id
+
+
+async def test_q_quits(floor_db: FloorDatabase) -> None:
+    app = make_app(floor_db)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for_load(pilot)
+        await pilot.press("q")
+        await pilot.pause()
+        assert not app.is_running
+
+
+async def test_another_process_commit_shows_up_and_cursor_stays(
+    db: FloorDatabase, db_path: Path, tmp_path: Path
+) -> None:
+    feed = tmp_path / "feed.jsonl"
+    feed.write_text(
+        '{"type":"queue.upsert","queue":"billing","name":"Billing","channel":"voice"}\n'
+        '{"type":"queue.upsert","queue":"tech","name":"Tech support","channel":"voice"}\n'
+    )
+    later = tmp_path / "later.jsonl"
+    later.write_text(
+        '{"type":"queue.upsert","queue":"aaa","name":"Accounts","channel":"chat"}\n'
+        '{"type":"contact.queued","at":"2026-11-23T16:59:00Z","contact":"c1","queue":"tech"}\n'
+    )
+    subprocess.run(
+        [sys.executable, "-m", "floorlead", "--db", str(db_path), "ingest", str(feed)],
+        check=True,
+        capture_output=True,
+    )
+    app = make_app(db)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for_load(pilot)
+        table = app.screen.query_one(FloorTable)
+        assert table.row_count == 2
+        await pilot.press("down")
+        assert table.selected_key == "tech"
+        loads = app.loads
+        subprocess.run(
+            [sys.executable, "-m", "floorlead", "--db", str(db_path), "ingest", str(later)],
+            check=True,
+            capture_output=True,
+        )
+        await wait_for_load(pilot, loads + 1)
+        assert table.row_count == 3
+        assert "Accounts" in table_text(pilot)
+        assert table.selected_key == "tech"  # the new row sorted above did not move us
+        assert "1:00" in table_text(pilot)  # tech's longest wait: one minute, from the feed
+
+
+async def test_no_reload_without_a_commit(floor_db: FloorDatabase) -> None:
+    app = make_app(floor_db)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for_load(pilot)
+        loads = app.loads
+        for _ in range(10):
+            await app.workers.wait_for_complete()
+            await pilot.pause(0.06)
+        assert app.loads == loads
+
+
+@pytest.mark.parametrize("size", [(80, 24), (40, 12), (20, 6)])
+async def test_small_terminals_and_resizing_do_not_crash(
+    floor_db: FloorDatabase, size: tuple[int, int]
+) -> None:
+    app = make_app(floor_db)
+    async with app.run_test(size=size) as pilot:
+        await wait_for_load(pilot)
+        for key in "12345":
+            await pilot.press(key)
+        await pilot.resize_terminal(120, 40)
+        await pilot.pause()
+        await pilot.resize_terminal(*size)
+        await pilot.press("question_mark")
+        await pilot.pause()
+        assert app.is_running
+
+
+async def test_no_color_still_marks_problems_with_symbols(
+    floor_db: FloorDatabase, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("NO_COLOR", "1")
+    app = make_app(floor_db)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for_load(pilot)
+        assert app.no_color
+        await pilot.press("2")
+        text = table_text(pilot)
+        assert "✓" in text  # adherence reads without colour
+        await pilot.press("4")
+        assert "⚠" in table_text(pilot) or "clean" in table_text(pilot)

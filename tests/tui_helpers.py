@@ -1,0 +1,39 @@
+"""Helpers for driving the app as a supervisor would."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from textual.pilot import Pilot
+
+from floorlead.config import Settings
+from floorlead.store.db import FloorDatabase
+from floorlead.tui.app import FloorleadApp
+from floorlead.tui.widgets.floor_table import FloorTable
+from tests.conftest import FROZEN
+
+
+def make_app(db: FloorDatabase, now: datetime = FROZEN) -> FloorleadApp:
+    return FloorleadApp(db, Settings(), clock=lambda: now, poll_interval=0.05)
+
+
+async def wait_for_load(pilot: Pilot[None], loads: int = 1) -> None:
+    """Wait for the refresh worker to deliver ``loads`` snapshots (bounded, not a sleep)."""
+    app = pilot.app
+    assert isinstance(app, FloorleadApp)
+    for _ in range(400):
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        if app.loads >= loads:
+            return
+    raise AssertionError(f"no snapshot after waiting (loads={app.loads})")
+
+
+def table_text(pilot: Pilot[None]) -> str:
+    """Every cell of the current screen's table, as plain text."""
+    table = pilot.app.screen.query_one(FloorTable)
+    lines = []
+    for row in range(table.row_count):
+        cells = table.get_row_at(row)
+        lines.append(" | ".join(str(getattr(c, "plain", c)) for c in cells))
+    return "\n".join(lines)
