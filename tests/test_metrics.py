@@ -122,3 +122,43 @@ def test_adherence_and_grace() -> None:
     # scheduled 1200 s so far; adherent: 600 work + 420 break
     assert whole.percent == pytest.approx(1020 / 1200)
     assert whole.in_adherence_now is True
+
+
+def test_worked_time_from_punches() -> None:
+    from floorlead.domain.timesheets import PunchTime, worked_day
+
+    punches = [
+        PunchTime(at(0), "in"),
+        PunchTime(at(7200), "break_start"),
+        PunchTime(at(8100), "break_end"),
+        PunchTime(at(14400), "meal_start"),
+        PunchTime(at(16200), "meal_end"),
+        PunchTime(at(30600), "out"),
+    ]
+    day = worked_day(punches, now=at(40000), shift_end=at(30600))
+    assert day.worked_s == 30600 - 1800  # the meal is unpaid, the break is paid
+    assert day.break_s == 900 and day.meal_s == 1800
+    assert day.exceptions == ()
+
+
+def test_a_missing_break_end_is_flagged_not_guessed() -> None:
+    from floorlead.domain.timesheets import PunchTime, worked_day
+
+    punches = [
+        PunchTime(at(0), "in"),
+        PunchTime(at(7200), "break_start"),
+        PunchTime(at(14400), "meal_start"),
+        PunchTime(at(16200), "meal_end"),
+    ]
+    day = worked_day(punches, now=at(20000), shift_end=at(30600))
+    assert day.break_s == 0
+    assert "missing break end punch" in day.exceptions
+    assert day.worked_s == 20000 - 1800  # still clocked in: counts up to now
+
+
+def test_a_missing_out_punch_after_the_shift() -> None:
+    from floorlead.domain.timesheets import PunchTime, worked_day
+
+    day = worked_day([PunchTime(at(0), "in")], now=at(40000), shift_end=at(30600))
+    assert "missing out punch" in day.exceptions
+    assert day.worked_s == 30600  # counted to the scheduled end, flagged for the supervisor

@@ -30,7 +30,7 @@ class WorkedDay:
 
 
 def _pair(
-    punches: Sequence[PunchTime], opener: str, closer: str, until: datetime
+    punches: Sequence[PunchTime], opener: str, closer: str, until: datetime, *, nested: bool
 ) -> tuple[float, list[str]]:
     """Seconds between matching opener/closer punches, and the unmatched ones as exceptions."""
     total = 0.0
@@ -47,10 +47,16 @@ def _pair(
             else:
                 total += (p.at - open_at).total_seconds()
                 open_at = None
-    if open_at is not None and until > open_at:
-        # still open: counts up to ``until`` (the shift's end or now) and is flagged when
-        # the shift is over
-        total += (until - open_at).total_seconds()
+    if open_at is not None:
+        # a break or meal is over once anything else is punched; a shift only by in/out
+        later = [p for p in punches if p.at > open_at and (nested or p.kind in (opener, closer))]
+        if later or until <= open_at:
+            # the agent punched something else since: the closing punch is missing, and
+            # guessing its time would invent worked or unpaid time
+            problems.append(f"missing {closer.replace('_', ' ')} punch")
+        else:
+            # still open (in progress): counts up to ``until`` (the shift's end or now)
+            total += (until - open_at).total_seconds()
     return total, problems
 
 
@@ -61,9 +67,9 @@ def worked_day(
     ordered = sorted(punches, key=lambda p: p.at)
     shift_over = shift_end is not None and now >= shift_end
     until = now if not shift_over or shift_end is None else shift_end
-    clocked, exceptions = _pair(ordered, "in", "out", until)
-    breaks, b_problems = _pair(ordered, "break_start", "break_end", until)
-    meals, m_problems = _pair(ordered, "meal_start", "meal_end", until)
+    clocked, exceptions = _pair(ordered, "in", "out", until, nested=False)
+    breaks, b_problems = _pair(ordered, "break_start", "break_end", until, nested=True)
+    meals, m_problems = _pair(ordered, "meal_start", "meal_end", until, nested=True)
     exceptions += b_problems + m_problems
     ins = [p.at for p in ordered if p.kind == "in"]
     outs = [p.at for p in ordered if p.kind == "out"]

@@ -17,15 +17,15 @@ from floorlead.tui.widgets.floor_table import FloorTable, Row
 
 COLUMNS = (
     ("name", "Agent"),
-    ("team", "Team"),
     ("state", "State"),
     ("in_state", "In state"),
     ("queue", "Queue"),
     ("scheduled", "Sched"),
     ("adherence", "Adh"),
+    ("flags", "Flags"),
     ("occupancy", "Occ"),
     ("handled", "Hnd"),
-    ("flags", "Flags"),
+    ("team", "Team"),
 )
 
 
@@ -69,15 +69,15 @@ class AgentsScreen(FloorScreen):
                     a.id,
                     [
                         a.name,
-                        a.team,
                         state_cell(a.state),
                         duration_text(in_state),
                         a.contact_queue or "",
                         a.scheduled_now or "off",
                         adh_cell,
+                        flag_cell(agent_flags(a, in_state, t)),
                         percent(a.occupancy),
                         str(a.handled),
-                        flag_cell(agent_flags(a, in_state, t)),
+                        a.team,
                     ],
                 )
             )
@@ -88,7 +88,7 @@ class AgentsScreen(FloorScreen):
         parts = [
             f"{counts.get(s, 0)} {label}"
             for s, label in (
-                ("available", "available"),
+                ("available", "avail"),
                 ("on_contact", "on contact"),
                 ("acw", "ACW"),
                 ("break", "break"),
@@ -96,5 +96,5 @@ class AgentsScreen(FloorScreen):
             )
         ]
         self.query_one("#agents-summary", Static).update(
-            f"{len(on_shift)} on shift  ·  " + "  ·  ".join(parts)
+            f"{len(on_shift)} on shift · " + " · ".join(parts)
         )

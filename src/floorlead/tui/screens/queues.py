@@ -14,19 +14,20 @@ from floorlead.tui.screens.base import FloorScreen
 from floorlead.tui.widgets.cells import level_cell, percent, sl_cell, wait_cell
 from floorlead.tui.widgets.floor_table import FloorTable, Row
 
+# Most important first: at 80 columns the right-hand ones scroll into view.
 COLUMNS = (
     ("queue", "Queue"),
-    ("channel", "Ch"),
     ("waiting", "Wait"),
     ("longest", "Longest"),
     ("sl_int", "SL int"),
-    ("sl_today", "SL today"),
+    ("sl_today", "SL day"),
     ("target", "Target"),
+    ("abandon", "Abn%"),
     ("asa", "ASA"),
     ("aht", "AHT"),
-    ("abandon", "Abn%"),
-    ("offered", "Offered"),
     ("agents", "Avail/Staff"),
+    ("offered", "Offered i/d"),
+    ("channel", "Channel"),
 )
 
 
@@ -69,8 +70,8 @@ class QueuesScreen(FloorScreen):
         )
         self.query_one("#queues-summary", Static).update(summary)
         self.query_one("#queues-legend", Static).update(
-            f"SL = in T ÷ (answered + abandoned), abandons <{snapshot.short_abandon_s}s "
-            "ignored · ▼ below target ▲ warn ‼ critical · ? help"
+            f"SL = in T ÷ (answered+abandoned), abandons <{snapshot.short_abandon_s}s ignored"
+            "  ▼ below target ▲ warn ‼ critical"
         )
 
     @staticmethod
@@ -86,15 +87,15 @@ class QueuesScreen(FloorScreen):
         )
         return [
             q.name,
-            q.channel,
             str(q.waiting),
             wait_cell(longest, warn, critical),
             sl_cell(q.interval.service_level, q.sl_percent),
             sl_cell(q.today.service_level, q.sl_percent),
             q.sl_target,
+            abandon,
             duration_text(q.today.asa_s),
             duration_text(q.today.aht_s),
-            abandon,
-            f"{q.interval.offered}/{q.today.offered}",
             f"{q.available}/{q.staffed}",
+            f"{q.interval.offered}/{q.today.offered}",
+            q.channel,
         ]
