@@ -13,7 +13,7 @@ import pytest
 from textual.pilot import Pilot
 
 from floorlead.store.db import FloorDatabase
-from tests.tui_helpers import make_app, wait_for_load
+from tests.tui_helpers import make_app, settle_tables, wait_for_load
 
 
 @pytest.mark.parametrize(
@@ -25,7 +25,7 @@ def test_screen(snap_compare: Any, floor_db: FloorDatabase, keys: str) -> None:
     async def run_before(pilot: Pilot[None]) -> None:
         await wait_for_load(pilot)
         await pilot.press(keys)
-        await pilot.pause()
+        await settle_tables(pilot)
 
     app = make_app(floor_db)
     assert snap_compare(app, terminal_size=(110, 32), run_before=run_before)

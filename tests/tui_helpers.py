@@ -25,8 +25,19 @@ async def wait_for_load(pilot: Pilot[None], loads: int = 1) -> None:
         await app.workers.wait_for_complete()
         await pilot.pause()
         if app.loads >= loads:
+            await settle_tables(pilot)
             return
     raise AssertionError(f"no snapshot after waiting (loads={app.loads})")
+
+
+async def settle_tables(pilot: Pilot[None]) -> None:
+    """DataTable measures its columns when its own queue is idle; wait for that, so a
+    snapshot never catches a table between adding rows and sizing columns."""
+    for _ in range(200):
+        await pilot.pause()
+        tables = list(pilot.app.screen.query(FloorTable))
+        if not any(t._require_update_dimensions or t._updated_cells for t in tables):
+            return
 
 
 def table_text(pilot: Pilot[None]) -> str:

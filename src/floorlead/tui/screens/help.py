@@ -8,7 +8,7 @@ from typing import ClassVar
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
-from textual.screen import ModalScreen
+from textual.screen import Screen
 from textual.widgets import Markdown
 
 DEFINITIONS = """\
@@ -35,8 +35,9 @@ adherence, ✓ in adherence.
 """
 
 
-class HelpScreen(ModalScreen[None]):
-    """Lists keys and definitions; Escape, q or ? closes it."""
+class HelpScreen(Screen[None]):
+    """A full screen (nothing half-drawn behind it): keys and definitions; Escape, q, ? or F1
+    closes it."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding(

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 
 from rich.text import Text
 from textual.widgets import DataTable
+from textual.widgets.data_table import RowKey
 
 Cell = str | Text
 Row = tuple[str, Sequence[Cell]]
@@ -25,8 +26,22 @@ class FloorTable(DataTable[Cell]):
         self._cells: dict[str, tuple[Cell, ...]] = {}
 
     def on_mount(self) -> None:
-        for key, label in self._column_spec:
-            self.add_column(label, key=key)
+        self._ensure_columns()
+
+    def _ensure_columns(self) -> None:
+        """Columns first: a screen may hand over rows before this widget's own mount ran,
+        and rows added before their columns would never size them."""
+        if not self.columns:
+            for key, label in self._column_spec:
+                self.add_column(label, key=key)
+
+    def _update_dimensions(self, new_rows: Iterable[RowKey]) -> None:
+        # Textual 8.2.8 keys its line caches by an update counter that measuring columns
+        # does not move: a frame drawn between add_row and this (idle-time) measurement
+        # would keep label-wide, truncated columns until the next change. Drop the caches.
+        super()._update_dimensions(new_rows)
+        self._clear_caches()
+        self.refresh()
 
     @property
     def selected_key(self) -> str | None:
@@ -43,6 +58,7 @@ class FloorTable(DataTable[Cell]):
 
     def sync(self, rows: Sequence[Row]) -> None:
         """Show ``rows``: update changed cells in place, or rebuild keeping the cursor's row."""
+        self._ensure_columns()
         keys = [key for key, _cells in rows]
         columns = [key for key, _label in self._column_spec]
         if keys == self._keys:
