@@ -61,3 +61,11 @@ def test_durations() -> None:
     assert when.duration_text(65) == "1:05"
     assert when.duration_text(3725) == "1:02:05"
     assert when.hours_text(7.75 * 3600) == "7h45"
+
+
+def test_a_day_starting_at_six_on_the_spring_forward_morning() -> None:
+    """Found by hypothesis: 06:00 BST on 31 March 2024 begins that floor day."""
+    now = datetime(2024, 3, 31, 5, 0, tzinfo=UTC)  # 06:00 BST
+    assert when.floor_date(now, "Europe/London", "06:00") == date(2024, 3, 31)
+    start, end = when.today_bounds(now, "Europe/London", "06:00")
+    assert start == now and end == datetime(2024, 4, 1, 5, 0, tzinfo=UTC)

@@ -31,8 +31,10 @@ def _parse_hhmm(day_start: str) -> tuple[int, int]:
 def floor_date(at: datetime, tz: str, day_start: str = "00:00") -> date:
     """The floor day an instant belongs to (a day may begin at, say, 06:00)."""
     hh, mm = _parse_hhmm(day_start)
-    shifted = local(at, tz).subtract(hours=hh, minutes=mm)
-    return date(shifted.year, shifted.month, shifted.day)
+    loc = local(at, tz)
+    day = date(loc.year, loc.month, loc.day)
+    # compare wall-clock times: subtracting hours would cross a DST change wrongly
+    return day - timedelta(days=1) if (loc.hour, loc.minute) < (hh, mm) else day
 
 
 def day_bounds(day: date, tz: str, day_start: str = "00:00") -> tuple[datetime, datetime]:
