@@ -94,3 +94,37 @@ def test_simulate_writes_a_floor_headless(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stderr
     assert "Backfilled" in result.stderr
     assert run("db", "check", "--db", str(path)).returncode == 0
+
+
+def test_staffing_prints_needed_and_neighbours() -> None:
+    import json
+
+    result = run(
+        "staffing",
+        "--volume",
+        "100",
+        "--aht",
+        "180",
+        "--interval",
+        "30",
+        "--target",
+        "80/20",
+        "--json",
+    )
+    assert result.returncode == 0, result.stderr
+    out = json.loads(result.stdout)
+    assert out["agents_needed"] == 14
+    assert out["one_fewer"]["agents"] == 13 and out["one_more"]["agents"] == 15
+    assert out["one_fewer"]["service_level"] < 0.8 <= out["needed"]["service_level"]
+    text = run("staffing", "--volume", "100", "--aht", "180", "--shrinkage", "0.3")
+    assert "Agents needed: 14" in text.stdout and "schedule 20" in text.stdout
+
+
+def test_staffing_refuses_impossible_questions() -> None:
+    for args in (["--interval", "0"], ["--target", "120/20"], ["--volume", "1e9"]):
+        base = {"--volume": "100", "--aht": "180"}
+        base.update(dict(zip(args[::2], args[1::2], strict=True)))
+        flat = [x for pair in base.items() for x in pair]
+        result = run("staffing", *flat)
+        assert_one_sentence(result)
+        assert result.stderr.count("\n") == 1

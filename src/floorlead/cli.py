@@ -243,6 +243,92 @@ def ingest(
         raise typer.Exit(1)
 
 
+@app.command()
+def staffing(
+    volume: Annotated[float, typer.Option(help="Contacts expected in the interval.")],
+    aht: Annotated[float, typer.Option(help="Average handle time in seconds.")],
+    interval: Annotated[float, typer.Option(help="Interval length in minutes.")] = 30,
+    target: Annotated[str, typer.Option(help="Service-level target, e.g. 80/20.")] = "80/20",
+    max_occupancy: Annotated[
+        float | None, typer.Option(help="Highest acceptable occupancy, a fraction.")
+    ] = None,
+    shrinkage: Annotated[
+        float, typer.Option(help="Fraction of paid time off the phones (breaks, training...).")
+    ] = 0.0,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """Agents needed (Erlang C) for a volume, AHT and service-level target."""
+    import json
+
+    from floorlead.domain import erlang
+    from floorlead.domain.events import EventError, SlTarget
+
+    try:
+        goal = SlTarget.parse(target)
+        erlangs = erlang.traffic(volume, aht, interval * 60)
+        needed = erlang.agents_needed(
+            erlangs,
+            aht,
+            target_percent=goal.percent,
+            target_s=goal.seconds,
+            max_occupancy=max_occupancy,
+        )
+        scheduled = erlang.with_shrinkage(needed.agents, shrinkage)
+    except (EventError, erlang.StaffingError) as exc:
+        message = str(exc)
+        raise FloorleadError(message[0].upper() + message[1:].rstrip(".") + ".") from None
+    rows = [
+        erlang.evaluate(n, erlangs, aht, goal.seconds)
+        for n in (needed.agents - 1, needed.agents, needed.agents + 1)
+        if n > 0
+    ]
+
+    def figures(s: erlang.Staffing) -> dict[str, Any]:
+        finite = s.agents > s.traffic_erlangs
+        return {
+            "agents": s.agents,
+            "service_level": round(s.service_level, 6),
+            "asa_s": round(s.asa_s, 3) if finite else None,
+            "p_wait": round(s.p_wait, 6),
+            "occupancy": round(s.occupancy, 6),
+        }
+
+    if as_json:
+        out = {
+            "volume": volume,
+            "aht_s": aht,
+            "interval_min": interval,
+            "target": str(goal),
+            "max_occupancy": max_occupancy,
+            "shrinkage": shrinkage,
+            "traffic_erlangs": round(erlangs, 6),
+            "agents_needed": needed.agents,
+            "agents_scheduled": scheduled,
+            "needed": figures(needed),
+            "one_fewer": figures(rows[0]) if rows[0].agents < needed.agents else None,
+            "one_more": figures(rows[-1]),
+        }
+        typer.echo(json.dumps(out, indent=2))
+        return
+    typer.echo(
+        f"Traffic {erlangs:.2f} Erlangs ({volume:g} contacts in {interval:g} min, "
+        f"AHT {aht:g} s); target {goal.percent}% within {goal.seconds} s"
+        + (f", occupancy at most {max_occupancy:.0%}" if max_occupancy else "")
+    )
+    typer.echo(
+        f"Agents needed: {needed.agents} on the phones"
+        + (f"; schedule {scheduled} with {shrinkage:.0%} shrinkage" if shrinkage else "")
+    )
+    typer.echo(f"{'agents':>8} {'SL':>8} {'ASA':>9} {'P(wait)':>8} {'occupancy':>10}")
+    for s in rows:
+        asa = f"{s.asa_s:.1f} s" if s.agents > s.traffic_erlangs else "unbounded"
+        mark = "  ← needed" if s.agents == needed.agents else ""
+        typer.echo(
+            f"{s.agents:>8} {s.service_level:>8.1%} {asa:>9} {s.p_wait:>8.1%} "
+            f"{s.occupancy:>10.1%}{mark}"
+        )
+
+
 @db_app.command("upgrade")
 def db_upgrade(ctx: typer.Context, db: DbOption = None) -> None:
     """Create the database, or bring it to the current version."""

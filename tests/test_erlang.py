@@ -1,0 +1,101 @@
+"""Erlang C against a published worked example, an independent formula, and its laws."""
+
+from __future__ import annotations
+
+import math
+from fractions import Fraction
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from floorlead.domain import erlang
+
+
+def test_call_centre_helper_worked_example() -> None:
+    """Call Centre Helper, "Erlang C Formula – Made Simple With an Easy Worked Example":
+    100 calls in 30 minutes, AHT 180 s, target 80/20 → 10 Erlangs; with 11 agents the
+    probability of waiting is 68.21 % and SL about 39 %; 14 agents are needed."""
+    a = erlang.traffic(100, 180, 30 * 60)
+    assert a == pytest.approx(10)
+    eleven = erlang.evaluate(11, a, 180, 20)
+    assert eleven.p_wait == pytest.approx(0.6821, abs=5e-5)
+    assert eleven.service_level == pytest.approx(0.39, abs=0.005)
+    assert eleven.asa_s == pytest.approx(0.6821 * 180, abs=0.05)
+    needed = erlang.agents_needed(a, 180, target_percent=80, target_s=20)
+    assert needed.agents == 14
+    assert needed.service_level == pytest.approx(0.8884, abs=5e-4)
+    assert erlang.evaluate(13, a, 180, 20).service_level < 0.80
+
+
+def direct_erlang_c(n: int, a: Fraction) -> float:
+    """The textbook formula with exact fractions (slow, independent of the recursion)."""
+    top = a**n / math.factorial(n) * Fraction(n) / (n - a)
+    bottom = sum(a**k / math.factorial(k) for k in range(n)) + top
+    return float(top / bottom)
+
+
+@given(
+    st.integers(min_value=1, max_value=60),
+    st.fractions(min_value=Fraction(1, 10), max_value=Fraction(59)),
+)
+def test_recursion_matches_the_textbook_formula(n: int, a: Fraction) -> None:
+    if a >= n:
+        assert erlang.erlang_c(n, float(a)) == 1.0
+        return
+    assert erlang.erlang_c(n, float(a)) == pytest.approx(direct_erlang_c(n, a), rel=1e-9)
+
+
+@given(
+    st.floats(min_value=0, max_value=5000),
+    st.floats(min_value=5, max_value=1800),
+    st.sampled_from([(80, 20), (90, 30), (70, 60), (95, 10)]),
+)
+def test_service_level_stays_a_fraction(volume: float, aht: float, target: tuple[int, int]) -> None:
+    a = erlang.traffic(volume, aht, 1800)
+    needed = erlang.agents_needed(a, aht, target_percent=target[0], target_s=target[1])
+    for n in range(max(needed.agents - 2, 0), needed.agents + 3):
+        s = erlang.evaluate(n, a, aht, target[1])
+        assert 0.0 <= s.service_level <= 1.0
+        assert 0.0 <= s.p_wait <= 1.0
+    assert needed.service_level >= target[0] / 100 - 1e-9
+
+
+@given(
+    st.floats(min_value=1, max_value=2000),
+    st.floats(min_value=0, max_value=500),
+    st.floats(min_value=30, max_value=900),
+)
+def test_agents_needed_never_falls_as_volume_rises(volume: float, extra: float, aht: float) -> None:
+    def needed(v: float) -> int:
+        return erlang.agents_needed(
+            erlang.traffic(v, aht, 1800), aht, target_percent=80, target_s=20
+        ).agents
+
+    assert needed(volume + extra) >= needed(volume)
+
+
+def test_occupancy_cap_and_shrinkage() -> None:
+    capped = erlang.agents_needed(10, 180, target_percent=80, target_s=20, max_occupancy=0.7)
+    assert capped.agents == 15 and capped.occupancy <= 0.7
+    assert erlang.with_shrinkage(14, 0.3) == 20
+    assert erlang.with_shrinkage(14, 0.0) == 14
+
+
+@pytest.mark.parametrize(
+    ("call", "message"),
+    [
+        (lambda: erlang.traffic(100, 180, 0), "interval"),
+        (lambda: erlang.traffic(100, 0, 1800), "handle time"),
+        (lambda: erlang.agents_needed(10, 180, target_percent=120, target_s=20), "100 %"),
+        (lambda: erlang.agents_needed(1e9, 180, target_percent=80, target_s=20), "can carry"),
+        (lambda: erlang.with_shrinkage(10, 1.0), "Shrinkage"),
+    ],
+)
+def test_impossible_questions_get_one_sentence(call: object, message: str) -> None:
+    with pytest.raises(erlang.StaffingError, match=message):
+        call()  # type: ignore[operator]
+
+
+def test_no_traffic_needs_no_agents() -> None:
+    assert erlang.agents_needed(0, 180, target_percent=80, target_s=20).agents == 0
