@@ -243,6 +243,56 @@ def ingest(
         raise typer.Exit(1)
 
 
+def _parse_at(text: str, tz: str) -> datetime:
+    """An instant for --at: ISO 8601 with an offset, or a local time on the floor's clock."""
+    import pendulum
+
+    try:
+        parsed = pendulum.parse(text, tz=tz)
+    except (ValueError, pendulum.parsing.exceptions.ParserError):
+        raise FloorleadError(
+            f"--at {text!r} is not a time; use ISO 8601 such as 2026-11-23T14:30 or "
+            "2026-11-23T19:30Z."
+        ) from None
+    if not isinstance(parsed, pendulum.DateTime):
+        raise FloorleadError(f"--at {text!r} is not a date and time.")
+    return datetime.fromtimestamp(parsed.timestamp(), tz=UTC)
+
+
+@app.command()
+def snapshot(
+    ctx: typer.Context,
+    db: DbOption = None,
+    at: Annotated[
+        str | None,
+        typer.Option(
+            help="The instant to show (ISO 8601; without an offset, the floor's clock). "
+            "Default: now."
+        ),
+    ] = None,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Print JSON (the only format for now).")
+    ] = True,
+) -> None:
+    """Print the floor as the board would show it at an instant, as JSON."""
+    import json
+
+    from floorlead.reports.snapshot import snapshot_document
+    from floorlead.store.db import open_database
+    from floorlead.store.read import floor_snapshot
+
+    settings = _settings(ctx)
+    when_at = _parse_at(at, settings.floor.timezone) if at else datetime.now(UTC)
+    database = open_database(_target(ctx, db), create=False)
+    try:
+        with database.connect() as conn:
+            snap = floor_snapshot(conn, settings, when_at)
+    finally:
+        database.dispose()
+    del as_json
+    typer.echo(json.dumps(snapshot_document(snap), indent=2, ensure_ascii=False))
+
+
 @app.command()
 def staffing(
     volume: Annotated[float, typer.Option(help="Contacts expected in the interval.")],
@@ -369,3 +419,9 @@ def main() -> None:
         sys.exit(1)
     except KeyboardInterrupt:
         sys.exit(130)
+    except Exception as exc:  # the last net: a sentence on screen, the traceback in the log
+        from floorlead.logs import log_path
+
+        log.exception("unexpected error")
+        typer.echo(f"floorlead: unexpected error: {exc} (details in {log_path()}).", err=True)
+        sys.exit(70)

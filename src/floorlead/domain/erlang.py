@@ -100,3 +100,29 @@ def with_shrinkage(agents: int, shrinkage: float) -> int:
     if not 0 <= shrinkage < 1:
         raise StaffingError("Shrinkage must be a fraction from 0 up to (not including) 1.")
     return math.ceil(agents / (1 - shrinkage) - 1e-9)
+
+
+def interval_need(
+    offered: int,
+    elapsed_s: float,
+    interval_s: float,
+    aht_s: float | None,
+    *,
+    target_percent: float,
+    target_s: float,
+) -> int | None:
+    """Agents needed for the current interval: the volume so far projected to the whole
+    interval (from at least its first five minutes, so one early call does not look like a
+    flood) at the AHT observed; None without an AHT to go on."""
+    if aht_s is None or aht_s <= 0:
+        return None
+    volume = offered * interval_s / max(elapsed_s, min(300.0, interval_s))
+    try:
+        return agents_needed(
+            traffic(volume, aht_s, interval_s),
+            aht_s,
+            target_percent=target_percent,
+            target_s=target_s,
+        ).agents
+    except StaffingError:
+        return None

@@ -291,3 +291,58 @@ def adherence(
     wrong_since = max(wrong_since, current_block.start) if wrong_since else None
     wrong_for = (now - wrong_since).total_seconds() if wrong_since else 0.0
     return Adherence(scheduled, adherent, wrong_for <= grace_s, wrong_for)
+
+
+@dataclass(frozen=True)
+class Trend:
+    """Samples every ``step_min`` minutes over the last hour, oldest first."""
+
+    waiting: tuple[int, ...]
+    service_level: tuple[float | None, ...]
+
+
+def trend(
+    contacts: Sequence[ContactTimes],
+    *,
+    now: datetime,
+    sl_seconds: int,
+    short_abandon_s: int,
+    minutes: int = 60,
+    step_min: int = 5,
+) -> Trend:
+    """Contacts waiting at the end of each step, and the SL of the contacts that queued in it."""
+    waiting: list[int] = []
+    levels: list[float | None] = []
+    step = timedelta(minutes=step_min)
+    buckets = minutes // step_min
+    for k in range(buckets):
+        end = now - step * (buckets - 1 - k)
+        waiting.append(len(waiting_now(contacts, end)))
+        m = queue_metrics(
+            contacts,
+            start=end - step,
+            end=end,
+            now=now,
+            sl_seconds=sl_seconds,
+            short_abandon_s=short_abandon_s,
+        )
+        levels.append(m.service_level)
+    return Trend(tuple(waiting), tuple(levels))
+
+
+SPARK = "▁▂▃▄▅▆▇█"
+
+
+def sparkline(values: Sequence[float | None], top: float | None = None) -> str:
+    """A text trend line (works in monochrome); gaps where there is no figure."""
+    known = [v for v in values if v is not None]
+    high = top if top is not None else max(known, default=0.0)
+    out = []
+    for v in values:
+        if v is None:
+            out.append(" ")
+        elif high <= 0:
+            out.append(SPARK[0])
+        else:
+            out.append(SPARK[min(len(SPARK) - 1, int(v / high * (len(SPARK) - 1) + 0.5))])
+    return "".join(out)

@@ -13,8 +13,8 @@ from sqlalchemy import and_, func, or_, select
 from sqlalchemy.engine import Connection
 
 from floorlead.config import Settings
+from floorlead.domain import erlang, when
 from floorlead.domain import metrics as mx
-from floorlead.domain import when
 from floorlead.domain.timesheets import PunchTime, worked_day
 from floorlead.store import models as m
 from floorlead.store.ingest import (
@@ -50,6 +50,9 @@ class QueueRow:
     on_contact: int
     acw: int
     aux: int
+    agents_needed: int | None = None
+    trend: mx.Trend = field(default_factory=lambda: mx.Trend((), ()))
+    waiting_contacts: tuple[tuple[str, datetime], ...] = ()
 
     @property
     def sl_target(self) -> str:
@@ -306,27 +309,41 @@ def floor_snapshot(conn: Connection, settings: Settings, now: datetime) -> Floor
                 sl_seconds=q.sl_seconds,
                 waiting=len(waiting),
                 oldest_waiting_at=waiting[0].queued_at if waiting else None,
-                interval=mx.queue_metrics(
-                    qc,
-                    start=i_start,
-                    end=i_end,
-                    now=now,
-                    sl_seconds=q.sl_seconds,
-                    short_abandon_s=short,
+                interval=(
+                    interval := mx.queue_metrics(
+                        qc,
+                        start=i_start,
+                        end=i_end,
+                        now=now,
+                        sl_seconds=q.sl_seconds,
+                        short_abandon_s=short,
+                    )
                 ),
-                today=mx.queue_metrics(
-                    qc,
-                    start=day_start,
-                    end=day_end,
-                    now=now,
-                    sl_seconds=q.sl_seconds,
-                    short_abandon_s=short,
+                today=(
+                    today := mx.queue_metrics(
+                        qc,
+                        start=day_start,
+                        end=day_end,
+                        now=now,
+                        sl_seconds=q.sl_seconds,
+                        short_abandon_s=short,
+                    )
                 ),
                 staffed=len(skilled),
                 available=sum(ag.state == "available" for ag in skilled),
                 on_contact=sum(ag.state == "on_contact" for ag in skilled),
                 acw=sum(ag.state == "acw" for ag in skilled),
                 aux=sum(ag.state in mx.AUX_STATES for ag in skilled),
+                agents_needed=erlang.interval_need(
+                    interval.offered,
+                    (now - i_start).total_seconds(),
+                    (i_end - i_start).total_seconds(),
+                    interval.aht_s or today.aht_s,
+                    target_percent=q.sl_percent,
+                    target_s=q.sl_seconds,
+                ),
+                trend=mx.trend(qc, now=now, sl_seconds=q.sl_seconds, short_abandon_s=short),
+                waiting_contacts=tuple((c.contact_id, c.queued_at) for c in waiting),
             )
         )
 
@@ -455,3 +472,112 @@ def recent_notes(conn: Connection, names: dict[str, str], limit: int = 200) -> l
         )
         for r in rows
     ]
+
+
+@dataclass(frozen=True)
+class ContactLine:
+    id: str
+    queue_id: str
+    queued_at: datetime
+    answered_at: datetime | None
+    ended_at: datetime | None
+    wrapped_at: datetime | None
+
+
+@dataclass(frozen=True)
+class AgentDay:
+    agent_id: str
+    name: str
+    team: str
+    queues: tuple[str, ...]
+    day_start: datetime
+    now: datetime
+    states: tuple[mx.Segment, ...]
+    schedule: tuple[mx.Segment, ...]
+    contacts: tuple[ContactLine, ...]
+    escalations: tuple[EscalationRow, ...]
+    notes: tuple[NoteRow, ...]
+
+
+def agent_day(conn: Connection, settings: Settings, agent_id: str, now: datetime) -> AgentDay:
+    """One agent's day so far: states against the schedule, contacts, escalations, notes."""
+    tz = settings.floor.timezone
+    day = when.floor_date(now, tz, settings.floor.day_start)
+    day_start, day_end = when.day_bounds(day, tz, settings.floor.day_start)
+    row = conn.execute(select(AGENT).where(AGENT.c.id == agent_id)).first()
+    if row is None:
+        raise LookupError(agent_id)
+    skills = tuple(
+        conn.execute(
+            select(AGENT_QUEUE.c.queue_id).where(AGENT_QUEUE.c.agent_id == agent_id)
+        ).scalars()
+    )
+    changes = _state_changes(conn, day_start, now).get(agent_id, [])
+    blocks = _schedules(conn, day_start, day_end).get(agent_id, [])
+    contacts = conn.execute(
+        select(CONTACT)
+        .where(
+            CONTACT.c.agent_id == agent_id,
+            CONTACT.c.queued_at >= day_start,
+            CONTACT.c.answered_at <= now,
+        )
+        .order_by(CONTACT.c.answered_at.desc())
+    )
+    names = {agent_id: row.name}
+    escalations = [
+        EscalationRow(
+            id=r.id,
+            priority=r.priority,
+            raised_at=r.raised_at,
+            customer=r.customer,
+            queue_id=r.queue_id,
+            agent_id=r.agent_id,
+            agent_name=row.name,
+            kind=r.kind,
+            amount_cents=r.amount_cents,
+            assignee=r.assignee,
+            status=r.status,
+            reason=r.reason,
+        )
+        for r in conn.execute(
+            select(ESCALATION)
+            .where(ESCALATION.c.agent_id == agent_id)
+            .order_by(ESCALATION.c.raised_at.desc())
+            .limit(20)
+        )
+    ]
+    notes = [
+        NoteRow(
+            id=r.id,
+            agent_id=r.agent_id,
+            agent_name=names[agent_id],
+            at=r.at,
+            author=r.author,
+            category=r.category,
+            text=r.text,
+            commitment=r.commitment,
+            follow_up_on=r.follow_up_on,
+        )
+        for r in conn.execute(
+            select(COACHING)
+            .where(COACHING.c.agent_id == agent_id)
+            .order_by(COACHING.c.at.desc())
+            .limit(20)
+        )
+    ]
+    return AgentDay(
+        agent_id=agent_id,
+        name=row.name,
+        team=row.team,
+        queues=skills,
+        day_start=day_start,
+        now=now,
+        states=tuple(mx.state_segments(changes, day_start, now)),
+        schedule=tuple(mx.scheduled_segments(blocks, day_start, day_end)),
+        contacts=tuple(
+            ContactLine(c.id, c.queue_id, c.queued_at, c.answered_at, c.ended_at, c.wrapped_at)
+            for c in contacts
+        ),
+        escalations=tuple(escalations),
+        notes=tuple(notes),
+    )

@@ -32,6 +32,7 @@ from floorlead.tui.screens.escalations import EscalationsScreen
 from floorlead.tui.screens.help import HelpScreen
 from floorlead.tui.screens.queues import QueuesScreen
 from floorlead.tui.screens.timesheets import TimesheetsScreen
+from floorlead.tui.widgets.note_modal import NoteDraft, NoteModal
 
 log = logging.getLogger("floorlead.tui")
 
@@ -199,6 +200,45 @@ class FloorleadApp(App[None]):
 
         self.switch_mode(mode)
         self.call_after_refresh(select)
+
+    def supervisor(self) -> str:
+        """Who is acting, for the audit log: the setting, else the login name."""
+        import getpass
+
+        return self.settings.floor.supervisor or getpass.getuser()
+
+    def open_coaching_note(self, agent_id: str) -> None:
+        """The quick note, from any screen that has an agent selected."""
+        names = self.snapshot.agent_names if self.snapshot else {}
+        self.push_screen(NoteModal(agent_id, names.get(agent_id, agent_id)), self._save_note)
+
+    def _save_note(self, draft: NoteDraft | None) -> None:
+        if draft is not None:
+            self._write_note(draft)
+
+    @work(thread=True, exit_on_error=False, group="write")
+    def _write_note(self, draft: NoteDraft) -> None:
+        from floorlead.store.write import add_coaching_note
+
+        try:
+            add_coaching_note(
+                self.db,
+                agent_id=draft.agent_id,
+                text=draft.text,
+                category=draft.category,
+                commitment=draft.commitment,
+                author=self.supervisor(),
+                at=self.clock(),
+            )
+        except FloorleadError as exc:
+            self.call_from_thread(self.notify, str(exc), severity="error")
+            return
+        except Exception as exc:
+            # the type only: a database error's text would carry the note's words
+            log.error("saving a coaching note failed: %s", type(exc).__name__)
+            self.call_from_thread(self.notify, "The note could not be saved.", severity="error")
+            return
+        self.call_from_thread(self.notify, "Coaching note saved.", timeout=3)
 
     def action_help(self) -> None:
         keys: list[tuple[str, str]] = []

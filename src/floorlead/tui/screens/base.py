@@ -24,6 +24,7 @@ class FloorScreen(Screen[None]):
     """Base of the five screens."""
 
     SCREEN_TITLE: ClassVar[str] = ""
+    AUTO_FOCUS = "FloorTable"
     #: Palette entries that only make sense on this screen: (title, help, action name).
     SCREEN_COMMANDS: ClassVar[tuple[tuple[str, str, str], ...]] = ()
 

@@ -4,17 +4,22 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime
+from typing import ClassVar
 
 from rich.text import Text
+from textual.binding import Binding, BindingType
 from textual.widgets import Static
 
+from floorlead.domain.metrics import sparkline
 from floorlead.domain.when import duration_text, hhmm
 from floorlead.store.read import FloorSnapshot, QueueRow
 from floorlead.tui.screens.base import FloorScreen
+from floorlead.tui.screens.queue_detail import QueueDetailScreen
 from floorlead.tui.widgets.cells import level_cell, percent, sl_cell, wait_cell
 from floorlead.tui.widgets.floor_table import FloorTable, Row
 
 # Most important first: at 80 columns the right-hand ones scroll into view.
+# "i/d" columns show the interval, then the day.
 COLUMNS = (
     ("queue", "Queue"),
     ("waiting", "Wait"),
@@ -22,17 +27,46 @@ COLUMNS = (
     ("sl_int", "SL int"),
     ("sl_today", "SL day"),
     ("target", "Target"),
-    ("abandon", "Abn%"),
-    ("asa", "ASA"),
-    ("aht", "AHT"),
-    ("agents", "Avail/Staff"),
+    ("need", "Need/Staff"),
+    ("abandon", "Abn% day"),
+    ("asa", "ASA day"),
+    ("aht", "AHT day"),
+    ("trend_wait", "Waiting 60m"),
+    ("trend_sl", "SL 60m"),
+    ("agents", "Av/On/ACW/Aux"),
     ("offered", "Offered i/d"),
+    ("answered", "Answd i/d"),
+    ("abandoned", "Abnd i/d"),
+    ("abandon_int", "Abn% int"),
+    ("asa_int", "ASA int"),
+    ("aht_int", "AHT int"),
     ("channel", "Channel"),
 )
 
 
 class QueuesScreen(FloorScreen):
     SCREEN_TITLE = "Queues"
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding(
+            "enter",
+            "open_detail",
+            "Detail",
+            tooltip="Who is waiting and who can take it",
+            id="queues.detail",
+        ),
+    ]
+    SCREEN_COMMANDS = (
+        ("Open queue detail", "Waiting contacts and the agents who can take them", "open_detail"),
+    )
+
+    def action_open_detail(self) -> None:
+        key = self.query_one(FloorTable).selected_key
+        if key is not None:
+            self.app.push_screen(QueueDetailScreen(key))
+
+    def on_data_table_row_selected(self, event: FloorTable.RowSelected) -> None:
+        event.stop()
+        self.action_open_detail()
 
     def compose_body(self) -> Iterable:  # type: ignore[type-arg]
         yield Static("", id="queues-summary", classes="summary")
@@ -85,6 +119,13 @@ class QueuesScreen(FloorScreen):
             if rate is not None and rate >= abandon_warn
             else Text(f"  {percent(rate)}")
         )
+        i, d = q.interval, q.today
+        if q.agents_needed is None:
+            need = Text(f"  —/{q.staffed}")
+        elif q.staffed < q.agents_needed:
+            need = Text(f"▲ {q.agents_needed}/{q.staffed}", style="yellow")
+        else:
+            need = Text(f"  {q.agents_needed}/{q.staffed}")
         return [
             q.name,
             str(q.waiting),
@@ -92,10 +133,18 @@ class QueuesScreen(FloorScreen):
             sl_cell(q.interval.service_level, q.sl_percent),
             sl_cell(q.today.service_level, q.sl_percent),
             q.sl_target,
+            need,
             abandon,
-            duration_text(q.today.asa_s),
-            duration_text(q.today.aht_s),
-            f"{q.available}/{q.staffed}",
-            f"{q.interval.offered}/{q.today.offered}",
+            duration_text(d.asa_s),
+            duration_text(d.aht_s),
+            sparkline([float(w) for w in q.trend.waiting]),
+            sparkline(q.trend.service_level, top=1.0),
+            f"{q.available}/{q.on_contact}/{q.acw}/{q.aux}",
+            f"{i.offered}/{d.offered}",
+            f"{i.answered}/{d.answered}",
+            f"{i.abandoned}/{d.abandoned}",
+            percent(i.abandon_rate),
+            duration_text(i.asa_s),
+            duration_text(i.aht_s),
             q.channel,
         ]

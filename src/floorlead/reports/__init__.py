@@ -1,0 +1,1 @@
+"""Reports and machine-readable views of the floor."""

@@ -1,0 +1,90 @@
+"""Queue detail (Enter on the board): who is waiting now, and who could take them."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+from typing import ClassVar
+
+from textual.binding import Binding, BindingType
+from textual.widgets import Static
+
+from floorlead.domain.when import duration_text, hhmm
+from floorlead.store.read import FloorSnapshot
+from floorlead.tui.screens.base import FloorScreen
+from floorlead.tui.widgets.cells import percent, sl_cell, state_cell
+from floorlead.tui.widgets.floor_table import FloorTable, Row
+
+WAITING = (("contact", "Contact waiting"), ("wait", "Waiting"), ("queued", "Queued at"))
+AGENTS = (
+    ("name", "Agent who can take it"),
+    ("state", "State"),
+    ("in_state", "In state"),
+    ("queue", "On queue"),
+    ("scheduled", "Sched"),
+    ("team", "Team"),
+)
+
+
+class QueueDetailScreen(FloorScreen):
+    SCREEN_TITLE = "Queue detail"
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding(
+            "escape,backspace",
+            "app.pop_screen",
+            "Back",
+            tooltip="Back to the board",
+            id="queue_detail.back",
+        ),
+    ]
+
+    def __init__(self, queue_id: str) -> None:
+        super().__init__()
+        self.queue_id = queue_id
+
+    def compose_body(self) -> Iterable:  # type: ignore[type-arg]
+        yield Static("", id="queue-detail-summary", classes="summary")
+        yield FloorTable(WAITING, id="queue-waiting")
+        yield FloorTable(AGENTS, id="queue-agents")
+
+    def show(self, snapshot: FloorSnapshot, now: datetime) -> None:
+        queue = next((q for q in snapshot.queues if q.id == self.queue_id), None)
+        summary = self.query_one("#queue-detail-summary", Static)
+        if queue is None:
+            summary.update(f"Queue {self.queue_id} is no longer on the floor.")
+            return
+        summary.update(
+            f"{queue.name} ({queue.channel}) · target {queue.sl_target} · SL interval "
+            f"{sl_cell(queue.interval.service_level, queue.sl_percent).plain.strip()} · today "
+            f"{percent(queue.today.service_level)} · {queue.waiting} waiting · needed "
+            f"{queue.agents_needed if queue.agents_needed is not None else '—'}, "
+            f"staffed {queue.staffed}"
+        )
+        tz = snapshot.timezone
+        waiting: list[Row] = [
+            (contact, [contact, duration_text((now - at).total_seconds()), hhmm(at, tz)])
+            for contact, at in queue.waiting_contacts
+        ]
+        self.query_one("#queue-waiting", FloorTable).sync(waiting)
+        agents: list[Row] = []
+        for a in snapshot.agents:
+            if self.queue_id not in a.queues or not a.on_shift:
+                continue
+            in_state = (now - a.state_since).total_seconds() if a.state_since else None
+            agents.append(
+                (
+                    a.id,
+                    [
+                        a.name,
+                        state_cell(a.state),
+                        duration_text(in_state),
+                        a.contact_queue or "",
+                        a.scheduled_now or "off",
+                        a.team,
+                    ],
+                )
+            )
+        self.query_one("#queue-agents", FloorTable).sync(agents)
+
+    def main_table(self) -> FloorTable | None:
+        return self.query_one("#queue-agents", FloorTable)

@@ -1,0 +1,82 @@
+"""The quick coaching note: opens with the cursor in the text, saves with ctrl+s (or Enter on
+the last field; F2 as an alias where a terminal eats ctrl+s), Escape backs out."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import ClassVar
+
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Input, Label, Select
+
+CATEGORIES = ("coaching", "kudos", "observation", "commitment", "correction")
+
+
+@dataclass(frozen=True)
+class NoteDraft:
+    agent_id: str
+    text: str
+    category: str
+    commitment: str
+
+
+class NoteModal(ModalScreen[NoteDraft | None]):
+    """Returns the draft, or None when the supervisor backed out."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding(
+            "ctrl+s,f2", "save", "Save", key_display="^s", tooltip="Save the note", id="note.save"
+        ),
+        Binding("escape", "cancel", "Cancel", tooltip="Close without saving", id="note.cancel"),
+    ]
+
+    def __init__(self, agent_id: str, agent_name: str) -> None:
+        super().__init__()
+        self.agent_id = agent_id
+        self.agent_name = agent_name
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="note-box"):
+            yield Label(f"Coaching note · {self.agent_name}", id="note-title")
+            yield Input(placeholder="What did you hear?", id="note-text")
+            yield Select(
+                [(c, c) for c in CATEGORIES],
+                value="coaching",
+                allow_blank=False,
+                id="note-category",
+            )
+            yield Input(placeholder="Commitment (optional)", id="note-commitment")
+            yield Label(
+                "ctrl+s or F2 saves · Enter on the last field saves · Esc cancels", id="note-help"
+            )
+
+    def on_mount(self) -> None:
+        self.query_one("#note-text", Input).focus()
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        if event.input.id == "note-commitment":
+            self.action_save()
+        else:
+            self.focus_next()
+
+    def action_save(self) -> None:
+        text = self.query_one("#note-text", Input).value.strip()
+        if not text:
+            self.notify("Write something first, or Esc to cancel.", severity="warning")
+            self.query_one("#note-text", Input).focus()
+            return
+        category = self.query_one("#note-category", Select).value
+        self.dismiss(
+            NoteDraft(
+                agent_id=self.agent_id,
+                text=text,
+                category=category if isinstance(category, str) else "coaching",
+                commitment=self.query_one("#note-commitment", Input).value.strip(),
+            )
+        )
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
