@@ -128,3 +128,81 @@ def test_staffing_refuses_impossible_questions() -> None:
         result = run("staffing", *flat)
         assert_one_sentence(result)
         assert result.stderr.count("\n") == 1
+
+
+SNAPSHOT_FEED = """\
+{"type":"queue.upsert","queue":"billing","name":"Billing","channel":"voice","sl_target":"80/20"}
+{"type":"agent.upsert","agent":"a1","name":"Dana Reyes","team":"North","queues":["billing"]}
+{"type":"schedule","agent":"a1","start":"2026-11-23T14:00:00Z","end":"2026-11-23T22:00:00Z","activity":"work"}
+{"type":"agent.state","at":"2026-11-23T14:00:00Z","agent":"a1","state":"available"}
+{"type":"contact.queued","at":"2026-11-23T14:00:00Z","contact":"c1","queue":"billing"}
+{"type":"contact.answered","at":"2026-11-23T14:00:10Z","contact":"c1","agent":"a1"}
+{"type":"agent.state","at":"2026-11-23T14:00:10Z","agent":"a1","state":"on_contact"}
+{"type":"contact.ended","at":"2026-11-23T14:04:10Z","contact":"c1"}
+{"type":"agent.state","at":"2026-11-23T14:04:10Z","agent":"a1","state":"acw"}
+{"type":"contact.wrapped","at":"2026-11-23T14:05:10Z","contact":"c1"}
+{"type":"agent.state","at":"2026-11-23T14:05:10Z","agent":"a1","state":"available"}
+{"type":"contact.queued","at":"2026-11-23T14:10:00Z","contact":"c2","queue":"billing"}
+{"type":"contact.abandoned","at":"2026-11-23T14:10:03Z","contact":"c2"}
+{"type":"contact.queued","at":"2026-11-23T14:20:00Z","contact":"c3","queue":"billing"}
+{"type":"contact.abandoned","at":"2026-11-23T14:21:00Z","contact":"c3"}
+{"type":"contact.queued","at":"2026-11-23T14:29:00Z","contact":"c4","queue":"billing"}
+"""
+
+
+def test_snapshot_json_matches_hand_worked_figures(tmp_path: Path) -> None:
+    import json
+
+    path = tmp_path / "floor.db"
+    assert run("--db", str(path), "ingest", "-", stdin=SNAPSHOT_FEED).returncode == 0
+    result = run(
+        "--db",
+        str(path),
+        "snapshot",
+        "--json",
+        "--at",
+        "2026-11-23T14:30:00Z",
+        env={"FLOORLEAD_TIMEZONE": "UTC"},
+    )
+    assert result.returncode == 0, result.stderr
+    doc = json.loads(result.stdout)
+    assert doc["at"] == "2026-11-23T14:30:00Z"
+    assert doc["interval"] == {"start": "2026-11-23T14:30:00Z", "end": "2026-11-23T15:00:00Z"}
+    billing = doc["queues"][0]
+    today = billing["today"]
+    # c1 answered in 10 s; c2 a short abandon (3 s); c3 abandoned after 60 s; c4 waiting
+    assert today["offered"] == 3
+    assert today["short_abandoned"] == 1
+    assert (today["answered"], today["abandoned"], today["answered_in_target"]) == (1, 1, 1)
+    assert today["service_level"] == 0.5
+    assert today["asa_s"] == 10
+    assert today["aht_s"] == 300  # 240 s talk + 60 s ACW
+    assert today["abandon_rate"] == round(1 / 3, 6)
+    assert billing["waiting"] == 1 and billing["longest_wait_s"] == 60
+    assert billing["interval"]["offered"] == 0  # 14:30 interval has only just begun
+    agent = doc["agents"][0]
+    assert agent["state"] == "available" and agent["time_in_state_s"] == 1490
+    assert agent["occupancy"] == round(300 / 1800, 6)
+    assert agent["adherence"] == 1.0 and agent["in_adherence"] is True
+    earlier = run(
+        "--db",
+        str(path),
+        "snapshot",
+        "--at",
+        "2026-11-23T14:02:00Z",
+        env={"FLOORLEAD_TIMEZONE": "UTC"},
+    )
+    doc = json.loads(earlier.stdout)
+    assert doc["agents"][0]["state"] == "on_contact"
+    assert doc["queues"][0]["today"]["handled"] == 0
+
+
+def test_snapshot_refuses_a_missing_database_and_a_bad_instant(tmp_path: Path) -> None:
+    missing = run("--db", str(tmp_path / "none.db"), "snapshot")
+    assert_one_sentence(missing)
+    assert not (tmp_path / "none.db").exists()
+    path = tmp_path / "floor.db"
+    run("--db", str(path), "db", "upgrade")
+    bad = run("--db", str(path), "snapshot", "--at", "next tuesday-ish")
+    assert_one_sentence(bad)
+    assert "--at" in bad.stderr

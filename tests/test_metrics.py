@@ -162,3 +162,41 @@ def test_a_missing_out_punch_after_the_shift() -> None:
     day = worked_day([PunchTime(at(0), "in")], now=at(40000), shift_end=at(30600))
     assert "missing out punch" in day.exceptions
     assert day.worked_s == 30600  # counted to the scheduled end, flagged for the supervisor
+
+
+def test_a_contact_spanning_an_interval_boundary_counts_where_it_queued() -> None:
+    # queued 29:50 into the first half-hour, answered 20 s later in the next one
+    c = [contact(1790, answered=1810, wrapped=2000)]
+    first = mx.queue_metrics(
+        c, start=T0, end=at(1800), now=at(2400), sl_seconds=20, short_abandon_s=5
+    )
+    second = mx.queue_metrics(
+        c, start=at(1800), end=at(3600), now=at(2400), sl_seconds=20, short_abandon_s=5
+    )
+    assert (first.offered, first.answered, first.answered_in_target) == (1, 1, 1)
+    assert first.aht_s == pytest.approx(190)
+    assert (second.offered, second.answered) == (0, 0)
+
+
+def test_an_answered_contact_still_in_acw_counts_for_asa_not_aht() -> None:
+    c = [mx.ContactTimes(queue_id="billing", queued_at=at(0), answered_at=at(30), ended_at=at(200))]
+    m = mx.queue_metrics(c, start=T0, end=at(1800), now=at(260), sl_seconds=20, short_abandon_s=5)
+    assert m.answered == 1 and m.answered_in_target == 0 and m.service_level == 0
+    assert m.asa_s == pytest.approx(30)
+    assert m.handled == 0 and m.aht_s is None
+
+
+def test_short_abandon_threshold_is_a_setting() -> None:
+    c = [contact(0, abandoned=4), contact(0, abandoned=6)]
+    five = mx.queue_metrics(c, start=T0, end=at(60), now=at(60), sl_seconds=20, short_abandon_s=5)
+    ten = mx.queue_metrics(c, start=T0, end=at(60), now=at(60), sl_seconds=20, short_abandon_s=10)
+    assert (five.offered, five.abandoned, five.short_abandoned) == (1, 1, 1)
+    assert (ten.offered, ten.abandoned, ten.short_abandoned) == (0, 0, 2)
+    assert ten.service_level is None and ten.abandon_rate is None
+
+
+def test_trend_samples_the_last_hour() -> None:
+    c = [contact(0), contact(10, answered=15)]  # one still waiting from the start
+    tr = mx.trend(c, now=at(3600), sl_seconds=20, short_abandon_s=5)
+    assert len(tr.waiting) == 12 and tr.waiting[-1] == 1
+    assert mx.sparkline([0, 1, 2, None], top=2) == "▁▅█ "

@@ -103,26 +103,22 @@ def with_shrinkage(agents: int, shrinkage: float) -> int:
 
 
 def interval_need(
-    offered: int,
-    elapsed_s: float,
+    offered_last_interval: int,
     interval_s: float,
     aht_s: float | None,
     *,
     target_percent: float,
     target_s: float,
 ) -> int | None:
-    """Agents needed for the current interval: the volume so far projected to the whole
-    interval (from at least its first five minutes, so one early call does not look like a
-    flood) at the AHT observed; None without an AHT to go on."""
+    """Agents needed now: the volume offered over the last interval's length (a rolling
+    window, so the figure does not collapse to zero when a new interval starts) at the AHT
+    observed today; None without an AHT to go on."""
     if aht_s is None or aht_s <= 0:
         return None
-    volume = offered * interval_s / max(elapsed_s, min(300.0, interval_s))
     try:
+        erlangs = traffic(offered_last_interval, aht_s, interval_s)
         return agents_needed(
-            traffic(volume, aht_s, interval_s),
-            aht_s,
-            target_percent=target_percent,
-            target_s=target_s,
+            erlangs, aht_s, target_percent=target_percent, target_s=target_s
         ).agents
     except StaffingError:
         return None

@@ -310,7 +310,7 @@ def floor_snapshot(conn: Connection, settings: Settings, now: datetime) -> Floor
                 waiting=len(waiting),
                 oldest_waiting_at=waiting[0].queued_at if waiting else None,
                 interval=(
-                    interval := mx.queue_metrics(
+                    mx.queue_metrics(
                         qc,
                         start=i_start,
                         end=i_end,
@@ -335,10 +335,16 @@ def floor_snapshot(conn: Connection, settings: Settings, now: datetime) -> Floor
                 acw=sum(ag.state == "acw" for ag in skilled),
                 aux=sum(ag.state in mx.AUX_STATES for ag in skilled),
                 agents_needed=erlang.interval_need(
-                    interval.offered,
-                    (now - i_start).total_seconds(),
+                    mx.queue_metrics(
+                        qc,
+                        start=now - (i_end - i_start),
+                        end=now + timedelta(seconds=1),
+                        now=now,
+                        sl_seconds=q.sl_seconds,
+                        short_abandon_s=short,
+                    ).offered,
                     (i_end - i_start).total_seconds(),
-                    interval.aht_s or today.aht_s,
+                    today.aht_s,
                     target_percent=q.sl_percent,
                     target_s=q.sl_seconds,
                 ),

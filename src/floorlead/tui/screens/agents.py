@@ -145,8 +145,9 @@ class AgentsScreen(FloorScreen):
 
     def compose_body(self) -> Iterable:  # type: ignore[type-arg]
         yield Static("", id="agents-summary", classes="summary")
-        yield Input(placeholder="Search names…", id="agents-search", classes="search",
-                    disabled=True)
+        yield Input(
+            placeholder="Search names…", id="agents-search", classes="search", disabled=True
+        )
         yield FloorTable(COLUMNS, id="agents-table")
 
     # ------------------------------------------------------------------ rendering

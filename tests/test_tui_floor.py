@@ -1,0 +1,184 @@
+"""The live-floor screens driven by keys: queue detail, agent filters, sort, search, the
+agent's day and the quick coaching note."""
+
+from __future__ import annotations
+
+from sqlalchemy import text
+
+from floorlead.store.db import FloorDatabase
+from floorlead.tui.screens.agent_day import AgentDayScreen
+from floorlead.tui.screens.agents import AgentsScreen
+from floorlead.tui.screens.queue_detail import QueueDetailScreen
+from floorlead.tui.screens.queues import QueuesScreen
+from floorlead.tui.widgets.floor_table import FloorTable
+from floorlead.tui.widgets.note_modal import NoteModal
+from tests.tui_helpers import make_app, settle_tables, table_text, wait_for_load
+
+SIZE = (110, 32)
+
+
+def keys_of(pilot: object) -> list[str]:
+    table = pilot.app.screen.query_one(FloorTable)  # type: ignore[attr-defined]
+    return list(table._keys)
+
+
+async def test_enter_on_a_queue_opens_its_detail(floor_db: FloorDatabase) -> None:
+    app = make_app(floor_db)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for_load(pilot)
+        table = app.screen.query_one(FloorTable)
+        queue_id = table.selected_key
+        await pilot.press("enter")
+        await settle_tables(pilot)
+        assert isinstance(app.screen, QueueDetailScreen)
+        assert app.screen.queue_id == queue_id
+        snap = app.snapshot
+        assert snap is not None
+        skilled = [a for a in snap.agents if queue_id in a.queues and a.on_shift]
+        agents = app.screen.query_one("#queue-agents", FloorTable)
+        assert agents.row_count == len(skilled) > 0
+        queue = next(q for q in snap.queues if q.id == queue_id)
+        waiting = app.screen.query_one("#queue-waiting", FloorTable)
+        assert waiting.row_count == queue.waiting
+        await pilot.press("escape")
+        assert isinstance(app.screen, QueuesScreen)
+
+
+async def test_board_shows_agents_needed_and_trends(floor_db: FloorDatabase) -> None:
+    app = make_app(floor_db)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for_load(pilot)
+        snap = app.snapshot
+        assert snap is not None
+        busy = max(snap.queues, key=lambda q: q.today.offered)
+        assert busy.agents_needed is not None and busy.agents_needed > 0
+        assert len(busy.trend.waiting) == 12
+        row = app.screen.query_one(FloorTable).get_row(busy.id)
+        cells = [getattr(c, "plain", c) for c in row]
+        assert f"{busy.agents_needed}/{busy.staffed}" in " ".join(cells)
+        assert any(set(str(c).strip()) <= set("▁▂▃▄▅▆▇█ ") and str(c).strip() for c in cells)
+
+
+async def test_agent_filters_sort_and_search(floor_db: FloorDatabase) -> None:
+    app = make_app(floor_db)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for_load(pilot)
+        await pilot.press("2")
+        await settle_tables(pilot)
+        snap = app.snapshot
+        assert snap is not None
+        on_shift = {a.id: a for a in snap.agents if a.on_shift}
+        assert sorted(keys_of(pilot)) == sorted(on_shift)
+
+        await pilot.press("s")  # available only
+        await settle_tables(pilot)
+        shown = keys_of(pilot)
+        assert all(on_shift[k].state == "available" for k in shown)
+        assert len(shown) == sum(a.state == "available" for a in on_shift.values())
+        await pilot.press("escape")
+
+        await pilot.press("t")  # the first team alphabetically
+        await settle_tables(pilot)
+        first_team = sorted({a.team for a in snap.agents})[0]
+        assert keys_of(pilot) and all(on_shift[k].team == first_team for k in keys_of(pilot))
+        await pilot.press("escape")
+
+        await pilot.press("k")  # the first queue alphabetically
+        await settle_tables(pilot)
+        first_queue = sorted(q.id for q in snap.queues)[0]
+        assert all(first_queue in on_shift[k].queues for k in keys_of(pilot))
+        await pilot.press("escape")
+
+        target = sorted(on_shift.values(), key=lambda a: a.name)[3]
+        await pilot.press("slash", *target.name.split()[0].lower())
+        await settle_tables(pilot)
+        assert target.id in keys_of(pilot)
+        assert all(
+            target.name.split()[0].lower() in on_shift[k].name.lower() for k in keys_of(pilot)
+        )
+        assert "name ~" in str(app.screen.query_one("#agents-summary").render())
+        await pilot.press("escape")
+        await settle_tables(pilot)
+        assert len(keys_of(pilot)) == len(on_shift)
+
+        await pilot.press("o", "o")  # name → state → time in state, longest last
+        await settle_tables(pilot)
+        now = snap.taken_at
+        order = [on_shift[k] for k in keys_of(pilot)]
+        spans = [(now - a.state_since).total_seconds() if a.state_since else -1 for a in order]
+        assert spans == sorted(spans)
+        await pilot.press("O")
+        await settle_tables(pilot)
+        order = [on_shift[k] for k in keys_of(pilot)]
+        spans = [(now - a.state_since).total_seconds() if a.state_since else -1 for a in order]
+        assert spans == sorted(spans, reverse=True)
+
+
+async def test_enter_on_an_agent_opens_their_day(floor_db: FloorDatabase) -> None:
+    app = make_app(floor_db)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for_load(pilot)
+        await pilot.press("2")
+        await settle_tables(pilot)
+        agent_id = app.screen.query_one(FloorTable).selected_key
+        await pilot.press("enter")
+        assert isinstance(app.screen, AgentDayScreen)
+        for _ in range(100):
+            await app.workers.wait_for_complete()
+            await pilot.pause()
+            if "contacts" in str(app.screen.query_one("#day-summary").render()):
+                break
+        timeline = str(app.screen.query_one("#day-timeline").render())
+        assert "Schedule" in timeline and "Actual" in timeline
+        assert "W" in timeline.splitlines()[1]  # the scheduled work shows
+        with floor_db.connect() as conn:
+            handled = conn.execute(
+                text("SELECT count(*) FROM contact WHERE agent_id = :a AND answered_at <= :now"),
+                {"a": agent_id, "now": "2026-11-23 17:00:00"},
+            ).scalar()
+        await settle_tables(pilot)
+        assert app.screen.query_one("#day-contacts", FloorTable).row_count == handled
+        await pilot.press("escape")
+        assert isinstance(app.screen, AgentsScreen)
+
+
+async def test_quick_note_saves_with_ctrl_s_and_escape_saves_nothing(
+    floor_db: FloorDatabase,
+) -> None:
+    app = make_app(floor_db)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for_load(pilot)
+        await pilot.press("2")
+        await settle_tables(pilot)
+        agent_id = app.screen.query_one(FloorTable).selected_key
+
+        await pilot.press("c")
+        assert isinstance(app.screen, NoteModal)
+        await pilot.press(*"rushed the close")
+        await pilot.press("escape")
+        assert isinstance(app.screen, AgentsScreen)
+
+        await pilot.press("c")
+        await pilot.press(*"great empathy on billing call")
+        before = app.loads
+        await pilot.press("ctrl+s")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert isinstance(app.screen, AgentsScreen)
+        with floor_db.connect() as conn:
+            notes = conn.execute(text("SELECT agent_id, text, category FROM coaching_note"))
+            assert [tuple(r) for r in notes] == [
+                (agent_id, "great empathy on billing call", "coaching")
+            ]
+            details = (
+                conn.execute(
+                    text("SELECT detail FROM audit_log WHERE action = 'coaching.note_added'")
+                )
+                .scalars()
+                .all()
+            )
+        assert len(details) == 1 and "empathy" not in details[0]
+        await wait_for_load(pilot, before + 1)  # the app noticed its own commit
+        await pilot.press("5")
+        await settle_tables(pilot)
+        assert "great empathy on billing call" in table_text(pilot)
