@@ -55,3 +55,9 @@ def test_import_contracts_hold() -> None:
     result = subprocess.run([str(script)], capture_output=True, text=True)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "0 broken" in result.stdout
+
+
+def test_the_tui_paints_before_loading_the_database_layer() -> None:
+    """The first board paints while SQLAlchemy and SQLModel load in a worker."""
+    loaded = loaded_after_import(["floorlead.tui.app"])
+    assert "sqlalchemy" not in loaded and "sqlmodel" not in loaded

@@ -188,3 +188,32 @@ async def test_no_color_still_marks_problems_with_symbols(
         assert "✓" in text  # adherence reads without colour
         await pilot.press("4")
         assert "⚠" in table_text(pilot) or "clean" in table_text(pilot)
+
+
+async def test_database_opens_behind_the_first_paint(db: FloorDatabase) -> None:
+    from floorlead.config import Settings
+    from floorlead.tui.app import FloorleadApp
+    from tests.conftest import FROZEN
+
+    app = FloorleadApp(lambda: db, Settings(), clock=lambda: FROZEN, poll_interval=0.05)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for_load(pilot)
+        assert app.db is db and app.fatal_error is None
+
+
+async def test_a_database_that_cannot_open_ends_the_app_with_one_sentence() -> None:
+    from floorlead.config import Settings
+    from floorlead.errors import DatabaseError
+    from floorlead.tui.app import FloorleadApp
+
+    def refuse() -> FloorDatabase:
+        raise DatabaseError("The database /x/floor.db is locked by another program.")
+
+    app = FloorleadApp(refuse, Settings())
+    async with app.run_test(size=SIZE) as pilot:
+        for _ in range(100):
+            await pilot.pause()
+            if not app.is_running:
+                break
+    assert app.fatal_error == "The database /x/floor.db is locked by another program."
+    assert app.return_code == 1

@@ -89,20 +89,27 @@ def root(
     state["db"] = db
     state["config"] = config
     if ctx.invoked_subcommand is None:
-        from floorlead.store.db import open_database
-
         settings = _settings(ctx)
-        database = open_database(_target(ctx, None))
-        _run_tui(database, settings)
+
+        def open_floor() -> Any:  # runs in a worker, after the first paint
+            from floorlead.store.db import open_database
+
+            return open_database(_target(ctx, None))
+
+        _run_tui(open_floor, settings)
 
 
 def _run_tui(database: Any, settings: Any, **kwargs: Any) -> None:
     from floorlead.tui.app import FloorleadApp
 
+    app = FloorleadApp(database, settings, **kwargs)
     try:
-        FloorleadApp(database, settings, **kwargs).run()
+        app.run()
     finally:
-        database.dispose()
+        if app.db is not None:
+            app.db.dispose()
+    if app.fatal_error:
+        raise FloorleadError(app.fatal_error)
 
 
 def _demo_path() -> Path:
@@ -113,6 +120,7 @@ def _demo_path() -> Path:
 def demo(
     ctx: typer.Context,
     agents: Annotated[int, typer.Option(min=1, max=1000, help="Agents on the floor.")] = 18,
+    queues: Annotated[int, typer.Option(min=3, max=40, help="Queues on the floor.")] = 5,
     seed: Annotated[int, typer.Option(help="Same seed, same floor.")] = 1,
     speed: Annotated[
         float, typer.Option(min=0.1, max=3600, help="Simulated seconds per real second.")
@@ -132,7 +140,11 @@ def demo(
     now = datetime.now(UTC)
     tz = settings.floor.timezone
     sim = FloorSimulator(
-        start=simulation_begin(now, tz, history), timezone=tz, seed=seed, agents=agents
+        start=simulation_begin(now, tz, history),
+        timezone=tz,
+        seed=seed,
+        agents=agents,
+        queues=queues,
     )
     typer.echo(f"Building the demo floor in {path} …", err=True)
     backfill(database, sim, now)
@@ -153,6 +165,7 @@ def simulate(
     ctx: typer.Context,
     db: DbOption = None,
     agents: Annotated[int, typer.Option(min=1, max=1000, help="Agents on the floor.")] = 18,
+    queues: Annotated[int, typer.Option(min=3, max=40, help="Queues on the floor.")] = 5,
     speed: Annotated[
         float, typer.Option(min=0.1, max=3600, help="Simulated seconds per real second.")
     ] = 1.0,
@@ -178,7 +191,11 @@ def simulate(
     tz = settings.floor.timezone
     now = datetime.now(UTC)
     sim = FloorSimulator(
-        start=simulation_begin(now, tz, history), timezone=tz, seed=seed, agents=agents
+        start=simulation_begin(now, tz, history),
+        timezone=tz,
+        seed=seed,
+        agents=agents,
+        queues=queues,
     )
     written = backfill(database, sim, now)
     typer.echo(

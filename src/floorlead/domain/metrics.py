@@ -269,13 +269,20 @@ def adherence(
     time, but also not scheduled time.
     """
     scheduled = adherent = 0.0
+    first = 0  # both lists are in time order: walk them together, not one inside the other
     for block in schedule:
         if block.start >= now:
             continue
         block = Segment(block.start, min(block.end, now), block.label)
         scheduled += block.seconds
         wanted = ADHERENT_STATES.get(block.label, frozenset())
-        adherent += sum(_overlap(block, s) for s in states if s.label in wanted)
+        while first < len(states) and states[first].end <= block.start:
+            first += 1
+        for s in states[first:]:
+            if s.start >= block.end:
+                break
+            if s.label in wanted:
+                adherent += _overlap(block, s)
     current_block = next((b for b in schedule if b.start <= now < b.end), None)
     if current_block is None:
         return Adherence(scheduled, adherent, None, 0.0)

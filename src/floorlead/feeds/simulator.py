@@ -136,6 +136,32 @@ REASONS = {
     "other": ("Legal request", "Press enquiry", "Data access request"),
 }
 
+MAX_QUEUES = 40
+
+
+def queue_specs(count: int) -> tuple[QueueSpec, ...]:
+    """The first ``count`` queues: the six base queues, then regional copies of them
+    ("Billing 2", "billing-2", ...) for large floors."""
+    specs = list(QUEUE_SPECS[:count])
+    n = len(QUEUE_SPECS)
+    for i in range(n, count):
+        base = QUEUE_SPECS[i % n]
+        copy = i // n + 1
+        specs.append(
+            QueueSpec(
+                f"{base.id}-{copy}",
+                f"{base.name} {copy}",
+                base.channel,
+                base.sl_target,
+                base.weight,
+                base.talk_mean_s,
+                base.acw_mean_s,
+                base.patience_mean_s,
+            )
+        )
+    return tuple(specs)
+
+
 SHIFT_OFFSETS_MIN = tuple(range(0, 330, 30))  # staggered starts over five and a half hours
 SHIFT_LENGTH = timedelta(hours=8, minutes=30)
 
@@ -189,13 +215,15 @@ class FloorSimulator:
     ) -> None:
         if not 1 <= agents <= 1000:
             raise ValueError("the simulator runs 1 to 1,000 agents")
-        if not 3 <= queues <= 6:
-            raise ValueError("the simulator runs 3 to 6 queues")
+        if not 3 <= queues <= MAX_QUEUES:
+            raise ValueError(f"the simulator runs 3 to {MAX_QUEUES} queues")
         self.rng = random.Random(seed)
         self.tz = timezone
         self.now = start
         self.load = load
-        self.queues = QUEUE_SPECS[:queues]
+        self.queues = queue_specs(queues)
+        self._spec = {q.id: q for q in self.queues}
+        self._idle: dict[str, SimAgent] = {}  # available agents, longest idle first
         total = sum(q.weight for q in self.queues)
         self.share = {q.id: q.weight / total for q in self.queues}
         loc = when.local(start, timezone)
@@ -328,9 +356,12 @@ class FloorSimulator:
     def _state(self, agent: SimAgent, state: str, at: datetime, reason: str = "") -> None:
         if agent.state == state:
             return
+        if agent.state == "available":
+            self._idle.pop(agent.id, None)
         agent.state = state
         if state == "available":
             agent.idle_since = at
+            self._idle[agent.id] = agent
         self._emit(ev.AgentStateChanged(at=at, agent=agent.id, state=state, reason=reason))
 
     def _punch(self, agent: SimAgent, kind: str, at: datetime, miss: float = 0.0) -> None:
@@ -342,7 +373,7 @@ class FloorSimulator:
         return bisect_right(self._starts, at) - bisect_right(self._ends, at)
 
     def _rate(self, queue: str, at: datetime) -> float:
-        q = next(x for x in self.queues if x.id == queue)
+        q = self._spec[queue]
         hours = at.timestamp() / 3600
         wave = 1.0 + 0.16 * math.sin(hours * 2 * math.pi / 3.1) + 0.08 * math.sin(hours * 5.3)
         erlangs = self.load * self._working(at) * 0.85 * wave
@@ -358,16 +389,11 @@ class FloorSimulator:
     # ------------------------------------------------------------------ routing
 
     def _free_agent_for(self, queue: str) -> SimAgent | None:
-        best: SimAgent | None = None
-        for a in self.agents:
-            free = a.state == "available" and not a.reserved and not a.due
-            if (
-                free
-                and queue in a.skills
-                and (best is None or (a.idle_since or self.now) < (best.idle_since or self.now))
-            ):
-                best = a
-        return best
+        """The longest-idle available agent with the skill (the idle dict keeps that order)."""
+        for a in self._idle.values():
+            if not a.reserved and not a.due and queue in a.skills:
+                return a
+        return None
 
     def _offer(self, agent: SimAgent, at: datetime) -> None:
         """A freed agent takes the oldest waiting contact among their skills."""
@@ -508,7 +534,7 @@ class FloorSimulator:
         self._push(at + timedelta(seconds=self._gap(key)), "arrival", key)
         if self.rng.random() * self._lambda_max[key] > self._rate(key, at):
             return  # thinning: this candidate arrival is not one
-        spec = next(q for q in self.queues if q.id == key)
+        spec = self._spec[key]
         self._n_contacts += 1
         contact = SimContact(f"c{self.token}-{self._n_contacts}", spec, at)
         self._contacts[contact.id] = contact

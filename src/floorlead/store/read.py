@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from typing import Any
 
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.engine import Connection
@@ -427,14 +428,17 @@ def day_timesheets(
         r.agent_id: r.status
         for r in conn.execute(select(TIMESHEET).where(TIMESHEET.c.shift_date == day))
     }
+    by_agent: dict[str, list[Any]] = defaultdict(list)
+    for p in punch_rows:
+        by_agent[p.agent_id].append(p)
     out: list[TimesheetRow] = []
     for agent, (s_start, s_end) in shifts.items():
         lo = (s_start or start) - timedelta(hours=2)
         hi = (s_end or end) + timedelta(hours=4)
         punches = [
             PunchTime(p.at, p.kind)
-            for p in punch_rows
-            if p.agent_id == agent and lo <= p.at <= hi and p.at <= now
+            for p in by_agent.get(agent, ())
+            if lo <= p.at <= hi and p.at <= now
         ]
         worked = worked_day(punches, now=now, shift_end=s_end)
         exceptions = worked.exceptions

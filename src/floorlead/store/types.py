@@ -5,19 +5,30 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import DateTime
+from sqlalchemy import DateTime, String
 from sqlalchemy.engine import Dialect
-from sqlalchemy.types import TypeDecorator
+from sqlalchemy.types import TypeDecorator, TypeEngine
+
+#: How SQLAlchemy's SQLite dialect writes DATETIME values; kept identical so values written
+#: either way compare and sort the same in SQL.
+SQLITE_FORMAT = "%Y-%m-%d %H:%M:%S.%f"
 
 
 class UTCDateTime(TypeDecorator[datetime]):
     """Stores aware datetimes as UTC and hands back aware UTC datetimes.
 
-    Naive values are refused on the way in: an instant without a zone is a bug upstream.
+    Naive values are refused on the way in: an instant without a zone is a bug upstream. On
+    SQLite the text is converted here with ``datetime.fromisoformat`` (C speed), which makes
+    reading a floor's day several times faster than the generic DATETIME parser.
     """
 
     impl = DateTime
     cache_ok = True
+
+    def load_dialect_impl(self, dialect: Dialect) -> TypeEngine[Any]:
+        if dialect.name == "sqlite":
+            return dialect.type_descriptor(String())
+        return dialect.type_descriptor(DateTime(timezone=True))
 
     def process_bind_param(self, value: datetime | None, dialect: Dialect) -> Any:
         if value is None:
@@ -25,7 +36,9 @@ class UTCDateTime(TypeDecorator[datetime]):
         if value.tzinfo is None:
             raise ValueError("naive datetime given for a UTC column")
         utc = value.astimezone(UTC)
-        return utc.replace(tzinfo=None) if dialect.name == "sqlite" else utc
+        if dialect.name == "sqlite":
+            return utc.strftime(SQLITE_FORMAT)
+        return utc
 
     def process_result_value(self, value: Any, dialect: Dialect) -> datetime | None:
         if value is None:

@@ -12,7 +12,7 @@ import time
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from textual import on, work
 from textual.app import App
@@ -21,10 +21,14 @@ from textual.screen import Screen
 
 from floorlead.config import Settings
 from floorlead.errors import FloorleadError
-from floorlead.store.db import ChangeWatcher, FloorDatabase
-from floorlead.store.read import FloorSnapshot, floor_snapshot
 from floorlead.tui.commands import FloorCommands
-from floorlead.tui.messages import LoadFailed, NothingChanged, SnapshotLoaded
+from floorlead.tui.messages import (
+    DatabaseFailed,
+    DatabaseReady,
+    LoadFailed,
+    NothingChanged,
+    SnapshotLoaded,
+)
 from floorlead.tui.screens.agents import AgentsScreen
 from floorlead.tui.screens.base import FloorScreen
 from floorlead.tui.screens.coaching import CoachingScreen
@@ -33,6 +37,10 @@ from floorlead.tui.screens.help import HelpScreen
 from floorlead.tui.screens.queues import QueuesScreen
 from floorlead.tui.screens.timesheets import TimesheetsScreen
 from floorlead.tui.widgets.note_modal import NoteDraft, NoteModal
+
+if TYPE_CHECKING:  # the store loads in a worker after the first paint
+    from floorlead.store.db import ChangeWatcher, FloorDatabase
+    from floorlead.store.read import FloorSnapshot
 
 log = logging.getLogger("floorlead.tui")
 
@@ -99,7 +107,7 @@ class FloorleadApp(App[None]):
 
     def __init__(
         self,
-        db: FloorDatabase,
+        db: FloorDatabase | Callable[[], FloorDatabase],
         settings: Settings,
         *,
         clock: Callable[[], datetime] = _utc_now,
@@ -107,7 +115,10 @@ class FloorleadApp(App[None]):
         poll_interval: float = 0.5,
     ) -> None:
         super().__init__()
-        self.db = db
+        self._opener = db if callable(db) else None
+        self.db: FloorDatabase = None if callable(db) else db  # type: ignore[assignment]
+        #: set when the database could not be opened; the command line reports it and exits 1
+        self.fatal_error: str | None = None
         self.settings = settings
         self.clock = clock
         self.demo = demo
@@ -124,7 +135,31 @@ class FloorleadApp(App[None]):
     def on_mount(self) -> None:
         self.switch_mode("queues")
         self.set_interval(1.0, self._tick)
+        if self._opener is not None:
+            self._open_database()  # first paint now; the store loads behind it
+        else:
+            self._load_snapshot()
+
+    @work(thread=True, exit_on_error=False, group="open")
+    def _open_database(self) -> None:
+        assert self._opener is not None
+        try:
+            self.post_message(DatabaseReady(self._opener()))
+        except FloorleadError as exc:
+            self.post_message(DatabaseFailed(str(exc)))
+        except Exception as exc:
+            log.exception("opening the database failed")
+            self.post_message(DatabaseFailed(f"The database could not be opened: {exc}."))
+
+    @on(DatabaseReady)
+    def _database_ready(self, message: DatabaseReady) -> None:
+        self.db = message.db  # type: ignore[assignment]
         self._load_snapshot()
+
+    @on(DatabaseFailed)
+    def _database_failed(self, message: DatabaseFailed) -> None:
+        self.fatal_error = message.reason
+        self.exit(return_code=1)
 
     def on_unmount(self) -> None:
         if self._watcher is not None:
@@ -135,6 +170,9 @@ class FloorleadApp(App[None]):
     @work(thread=True, exclusive=True, exit_on_error=False, group="refresh")
     def _load_snapshot(self) -> None:
         """Runs in a thread: never touches widgets, only posts messages."""
+        from floorlead.store.db import ChangeWatcher
+        from floorlead.store.read import floor_snapshot
+
         try:
             if self._watcher is None:
                 self._watcher = ChangeWatcher(self.db)

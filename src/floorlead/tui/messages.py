@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from textual.message import Message
 
-from floorlead.store.read import FloorSnapshot
+if TYPE_CHECKING:
+    from floorlead.store.read import FloorSnapshot
 
 
 class SnapshotLoaded(Message):
@@ -24,6 +27,22 @@ class NothingChanged(Message):
 
 class LoadFailed(Message):
     """Reading the floor failed; ``reason`` is one sentence for the supervisor."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__()
+        self.reason = reason
+
+
+class DatabaseReady(Message):
+    """The database opened (and migrated) behind the first paint."""
+
+    def __init__(self, db: object) -> None:
+        super().__init__()
+        self.db = db
+
+
+class DatabaseFailed(Message):
+    """The database could not be opened; ``reason`` is one sentence."""
 
     def __init__(self, reason: str) -> None:
         super().__init__()

@@ -6,7 +6,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable
 from datetime import datetime, timedelta
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from textual import on, work
 from textual.binding import Binding, BindingType
@@ -15,9 +15,12 @@ from textual.widgets import Static
 
 from floorlead.domain.metrics import Segment
 from floorlead.domain.when import duration_text, hhmm, local
-from floorlead.store.read import AgentDay, FloorSnapshot, agent_day
 from floorlead.tui.screens.base import FloorScreen
 from floorlead.tui.widgets.floor_table import FloorTable, Row
+
+if TYPE_CHECKING:
+    from floorlead.store.read import AgentDay, FloorSnapshot
+
 
 SCHEDULE_MARKS = {
     "work": "W",
@@ -120,6 +123,8 @@ class AgentDayScreen(FloorScreen):
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="agent-day")
     def _load(self, now: datetime) -> None:
+        from floorlead.store.read import agent_day
+
         app = self.floor_app
         try:
             with app.db.connect() as conn:

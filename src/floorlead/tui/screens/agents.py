@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from datetime import datetime
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from rich.text import Text
 from textual.binding import Binding, BindingType
@@ -17,10 +17,13 @@ from textual.widgets import Input, Static
 from floorlead.config import ThresholdSettings
 from floorlead.domain.metrics import AUX_STATES
 from floorlead.domain.when import duration_text
-from floorlead.store.read import AgentRow, FloorSnapshot
 from floorlead.tui.screens.base import FloorScreen
 from floorlead.tui.widgets.cells import STATE_LABELS, flag_cell, percent, state_cell
 from floorlead.tui.widgets.floor_table import FloorTable, Row
+
+if TYPE_CHECKING:
+    from floorlead.store.read import AgentRow, FloorSnapshot
+
 
 COLUMNS = (
     ("name", "Agent"),

@@ -12,9 +12,12 @@ from textual.screen import Screen
 from textual.widgets import Footer
 
 from floorlead.domain.when import clock_text
-from floorlead.store.read import FloorSnapshot
 from floorlead.tui.widgets.floor_table import FloorTable
 from floorlead.tui.widgets.header import FloorHeader
+
+if TYPE_CHECKING:
+    from floorlead.store.read import FloorSnapshot
+
 
 if TYPE_CHECKING:
     from floorlead.tui.app import FloorleadApp

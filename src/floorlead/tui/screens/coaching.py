@@ -4,13 +4,17 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from textual.widgets import Static
 
 from floorlead.domain.when import local
-from floorlead.store.read import FloorSnapshot
 from floorlead.tui.screens.base import FloorScreen
 from floorlead.tui.widgets.floor_table import FloorTable, Row
+
+if TYPE_CHECKING:
+    from floorlead.store.read import FloorSnapshot
+
 
 COLUMNS = (
     ("at", "When"),

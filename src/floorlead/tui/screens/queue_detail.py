@@ -4,16 +4,19 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from textual.binding import Binding, BindingType
 from textual.widgets import Static
 
 from floorlead.domain.when import duration_text, hhmm
-from floorlead.store.read import FloorSnapshot
 from floorlead.tui.screens.base import FloorScreen
 from floorlead.tui.widgets.cells import percent, sl_cell, state_cell
 from floorlead.tui.widgets.floor_table import FloorTable, Row
+
+if TYPE_CHECKING:
+    from floorlead.store.read import FloorSnapshot
+
 
 WAITING = (("contact", "Contact waiting"), ("wait", "Waiting"), ("queued", "Queued at"))
 AGENTS = (

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from rich.text import Text
 from textual.binding import Binding, BindingType
@@ -12,11 +12,14 @@ from textual.widgets import Static
 
 from floorlead.domain.metrics import sparkline
 from floorlead.domain.when import duration_text, hhmm
-from floorlead.store.read import FloorSnapshot, QueueRow
 from floorlead.tui.screens.base import FloorScreen
 from floorlead.tui.screens.queue_detail import QueueDetailScreen
 from floorlead.tui.widgets.cells import level_cell, percent, sl_cell, wait_cell
 from floorlead.tui.widgets.floor_table import FloorTable, Row
+
+if TYPE_CHECKING:
+    from floorlead.store.read import FloorSnapshot, QueueRow
+
 
 # Most important first: at 80 columns the right-hand ones scroll into view.
 # "i/d" columns show the interval, then the day.

@@ -4,14 +4,18 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from rich.text import Text
 from textual.widgets import Static
 
 from floorlead.domain.when import hhmm, hours_text
-from floorlead.store.read import FloorSnapshot
 from floorlead.tui.screens.base import FloorScreen
 from floorlead.tui.widgets.floor_table import FloorTable, Row
+
+if TYPE_CHECKING:
+    from floorlead.store.read import FloorSnapshot
+
 
 COLUMNS = (
     ("name", "Agent"),

@@ -1,0 +1,210 @@
+"""The live floor at scale: 500 agents, 40 queues, about a million historical contacts.
+
+Builds the floor once with the simulator (cached in bench/.cache/), then prints the median of
+repeated runs for the targets of the live-floor issue:
+  - refresh tick: notice a commit, read the snapshot, update the board's widgets (≤ 20 ms);
+  - `floorlead snapshot --json`, whole process beyond bare Python start-up (≤ 150 ms);
+  - launch to the first painted queue board (≤ 0.8 s), and to the first board with data;
+  - resident memory of the TUI (≤ 200 MB).
+
+    uv run python bench/large_floor.py [--runs 5] [--days 33]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sqlite3
+import statistics
+import subprocess
+import sys
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+CACHE = Path(__file__).parent / ".cache"
+AGENTS, QUEUES = 500, 40
+
+CHILD = r"""
+import resource, sys, time
+t0 = float(sys.argv[3])
+from datetime import datetime
+from floorlead.config import Settings
+from floorlead.store.db import open_database, resolve_target
+from floorlead.tui.app import FloorleadApp
+at = datetime.fromisoformat(sys.argv[2])
+
+class Bench(FloorleadApp):
+    painted = None
+    def on_mount(self):
+        super().on_mount()
+        self.call_after_refresh(self._painted)
+    def _painted(self):
+        if Bench.painted is None:
+            Bench.painted = time.time()
+    def render_screen(self, screen):
+        super().render_screen(screen)
+        if self.snapshot is not None and not getattr(self, "_done", False):
+            self._done = True
+            self.call_after_refresh(self._report)
+    def _report(self):
+        rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        print(Bench.painted or time.time(), time.time(), rss_mb, flush=True)
+        self.exit()
+
+db = open_database(resolve_target(sys.argv[1]))
+Bench(db, Settings(), clock=lambda: at).run(headless=True, size=(110, 32))
+"""
+
+
+def build(path: Path, days: int) -> None:
+    from floorlead.feeds.live import backfill
+    from floorlead.feeds.simulator import FloorSimulator, simulation_begin
+    from floorlead.store.db import open_database, resolve_target
+
+    CACHE.mkdir(exist_ok=True)
+    now = datetime.now(UTC)
+    db = open_database(resolve_target(str(path)))
+    sim = FloorSimulator(
+        start=simulation_begin(now, "America/New_York", days),
+        timezone="America/New_York",
+        seed=1,
+        agents=AGENTS,
+        queues=QUEUES,
+    )
+    print(f"building {path} ({days} days of {AGENTS} agents on {QUEUES} queues)…", flush=True)
+    backfill(db, sim, now)
+    db.dispose()
+
+
+def floor_now(path: Path) -> datetime:
+    with sqlite3.connect(path) as conn:
+        text = conn.execute("SELECT max(queued_at) FROM contact").fetchone()[0]
+        contacts = conn.execute("SELECT count(*) FROM contact").fetchone()[0]
+    print(f"floor: {contacts:,} contacts; measuring at {text} UTC")
+    return datetime.fromisoformat(text).replace(tzinfo=UTC)
+
+
+def refresh_tick(path: Path, at: datetime, runs: int) -> None:
+    from floorlead.config import Settings
+    from floorlead.domain.events import ContactQueued
+    from floorlead.feeds.live import store_events
+    from floorlead.store.db import ChangeWatcher, open_database, resolve_target
+    from floorlead.store.read import floor_snapshot
+    from floorlead.tui.app import FloorleadApp
+    from floorlead.tui.screens.base import FloorScreen
+
+    db = open_database(resolve_target(str(path)))
+    settings = Settings()
+    watcher = ChangeWatcher(db)
+    app = FloorleadApp(db, settings, clock=lambda: at, poll_interval=3600)
+    parts: dict[str, list[float]] = {"notice": [], "read": [], "widgets": [], "total": []}
+    queue = None
+
+    async def run() -> None:
+        nonlocal queue
+        async with app.run_test(size=(110, 32)) as pilot:
+            for _ in range(200):
+                await pilot.pause()
+                if app.snapshot is not None:
+                    break
+            assert app.snapshot is not None
+            queue = app.snapshot.queues[0].id
+            for i in range(runs):
+                store_events(
+                    db, [ContactQueued(at=at, contact=f"bench-{time.time_ns()}-{i}", queue=queue)]
+                )
+                t0 = time.perf_counter()
+                watcher.token()
+                t1 = time.perf_counter()
+                with db.connect() as conn:
+                    snap = floor_snapshot(conn, settings, at)
+                t2 = time.perf_counter()
+                screen = app.screen
+                assert isinstance(screen, FloorScreen)
+                screen.show(snap, at)
+                await pilot.pause()
+                t3 = time.perf_counter()
+                parts["notice"].append(t1 - t0)
+                parts["read"].append(t2 - t1)
+                parts["widgets"].append(t3 - t2)
+                parts["total"].append(t3 - t0)
+
+    asyncio.run(run())
+    watcher.close()
+    with db.begin() as conn:  # leave the cached floor as it was
+        conn.exec_driver_sql("DELETE FROM contact WHERE id LIKE 'bench-%'")
+    db.dispose()
+    ms = {k: statistics.median(v) * 1000 for k, v in parts.items()}
+    print(
+        f"refresh tick (target ≤ 20 ms): median {ms['total']:.0f} ms = notice "
+        f"{ms['notice']:.1f} + read snapshot {ms['read']:.0f} + update widgets "
+        f"{ms['widgets']:.0f} (over {runs} commits)"
+    )
+
+
+def snapshot_process(path: Path, at: datetime, runs: int) -> None:
+    bare, full = [], []
+    cmd = [
+        sys.executable,
+        "-m",
+        "floorlead",
+        "--db",
+        str(path),
+        "snapshot",
+        "--json",
+        "--at",
+        at.isoformat(),
+    ]
+    for _ in range(runs):
+        t0 = time.perf_counter()
+        subprocess.run([sys.executable, "-c", "pass"], check=True)
+        bare.append(time.perf_counter() - t0)
+        t0 = time.perf_counter()
+        subprocess.run(cmd, check=True, capture_output=True)
+        full.append(time.perf_counter() - t0)
+    b, f = statistics.median(bare), statistics.median(full)
+    print(
+        f"snapshot --json (target ≤ 150 ms beyond Python start-up): median {(f - b) * 1000:.0f}"
+        f" ms beyond start-up ({f * 1000:.0f} ms in all, bare Python {b * 1000:.0f} ms)"
+    )
+
+
+def launch(path: Path, at: datetime, runs: int) -> None:
+    paint, board, rss = [], [], []
+    for _ in range(runs):
+        start = time.time()
+        out = subprocess.run(
+            [sys.executable, "-c", CHILD, str(path), at.isoformat(), str(start)],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+        p, b, r = (float(x) for x in out.split()[-3:])
+        paint.append(p - start)
+        board.append(b - start)
+        rss.append(r)
+    print(
+        f"launch to first painted board (target ≤ 0.8 s): median "
+        f"{statistics.median(paint):.2f} s; to the board with data "
+        f"{statistics.median(board):.2f} s"
+    )
+    print(f"TUI resident memory (target ≤ 200 MB): median peak {statistics.median(rss):.0f} MB")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--days", type=int, default=33)
+    args = parser.parse_args()
+    path = CACHE / f"floor-{AGENTS}x{QUEUES}.db"
+    if not path.exists():
+        build(path, args.days)
+    at = floor_now(path)
+    refresh_tick(path, at, args.runs)
+    snapshot_process(path, at, args.runs)
+    launch(path, at, args.runs)
+
+
+if __name__ == "__main__":
+    main()
