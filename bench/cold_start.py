@@ -18,7 +18,6 @@ from pathlib import Path
 CHILD = r"""
 import sys, time, io
 from floorlead.config import Settings
-from floorlead.store.db import open_database, resolve_target
 from floorlead.tui.app import FloorleadApp
 
 class Bench(FloorleadApp):
@@ -29,8 +28,11 @@ class Bench(FloorleadApp):
             print(time.time(), flush=True)
             self.exit()
 
-db = open_database(resolve_target(sys.argv[1]))
-Bench(db, Settings()).run(headless=True, size=(110, 32))
+def open_floor():  # as `floorlead` does: the store loads in a worker after the first paint
+    from floorlead.store.db import open_database, resolve_target
+    return open_database(resolve_target(sys.argv[1]))
+
+Bench(open_floor, Settings()).run(headless=True, size=(110, 32))
 """
 
 

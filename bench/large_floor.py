@@ -30,7 +30,6 @@ import resource, sys, time
 t0 = float(sys.argv[3])
 from datetime import datetime
 from floorlead.config import Settings
-from floorlead.store.db import open_database, resolve_target
 from floorlead.tui.app import FloorleadApp
 at = datetime.fromisoformat(sys.argv[2])
 
@@ -52,8 +51,11 @@ class Bench(FloorleadApp):
         print(Bench.painted or time.time(), time.time(), rss_mb, flush=True)
         self.exit()
 
-db = open_database(resolve_target(sys.argv[1]))
-Bench(db, Settings(), clock=lambda: at).run(headless=True, size=(110, 32))
+def open_floor():  # as `floorlead` does: the store loads in a worker after the first paint
+    from floorlead.store.db import open_database, resolve_target
+    return open_database(resolve_target(sys.argv[1]))
+
+Bench(open_floor, Settings(), clock=lambda: at).run(headless=True, size=(110, 32))
 """
 
 

@@ -211,3 +211,11 @@ def test_snapshot_reads_the_ingested_floor(db: FloorDatabase) -> None:
     assert snap.escalations[0].amount_cents == 1250050
     assert snap.taken_at == FROZEN
     assert snap.day_start == datetime(2026, 11, 23, 5, 0, tzinfo=UTC)
+
+
+def test_revision_constants_match_the_migration_scripts() -> None:
+    from floorlead.store.db import HEAD_REVISION, KNOWN_REVISIONS, script_revisions
+
+    head, known = script_revisions()
+    assert head == HEAD_REVISION
+    assert known == set(KNOWN_REVISIONS)

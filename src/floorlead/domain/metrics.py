@@ -153,6 +153,7 @@ def longest_wait_s(contacts: Iterable[ContactTimes], now: datetime) -> float | N
 class StateChange:
     at: datetime
     state: str
+    reason: str = ""
 
 
 @dataclass(frozen=True)

@@ -139,6 +139,7 @@ class FloorSnapshot:
     timesheets: tuple[TimesheetRow, ...] = ()
     notes: tuple[NoteRow, ...] = ()
     agent_names: dict[str, str] = field(default_factory=dict)
+    open_escalation_count: int = 0
 
 
 def _contacts(conn: Connection, day_start: datetime, now: datetime) -> list[mx.ContactTimes]:
@@ -176,47 +177,35 @@ def _contacts(conn: Connection, day_start: datetime, now: datetime) -> list[mx.C
 def _state_changes(
     conn: Connection, day_start: datetime, now: datetime
 ) -> dict[str, list[mx.StateChange]]:
+    """Each agent's changes since the day began, led by the state they carried in.
+
+    The carried-in state is one index seek per agent (agent_id, at), never a scan of the
+    history: a floor keeps years of state changes.
+    """
+    s = AGENT_STATE.alias("s")
     last_before = (
-        select(AGENT_STATE.c.agent_id, func.max(AGENT_STATE.c.at).label("at"))
-        .where(AGENT_STATE.c.at < day_start)
-        .group_by(AGENT_STATE.c.agent_id)
-        .subquery()
+        select(s.c.id)
+        .where(s.c.agent_id == AGENT.c.id, s.c.at < day_start)
+        .order_by(s.c.at.desc(), s.c.id.desc())
+        .limit(1)
+        .scalar_subquery()
     )
     carried = conn.execute(
-        select(AGENT_STATE.c.agent_id, AGENT_STATE.c.at, AGENT_STATE.c.state).join(
-            last_before,
-            and_(
-                AGENT_STATE.c.agent_id == last_before.c.agent_id,
-                AGENT_STATE.c.at == last_before.c.at,
-            ),
-        )
+        select(AGENT_STATE.c.agent_id, AGENT_STATE.c.at, AGENT_STATE.c.state, AGENT_STATE.c.reason)
+        .select_from(AGENT)
+        .join(AGENT_STATE, AGENT_STATE.c.id == last_before)
     )
     out: dict[str, list[mx.StateChange]] = defaultdict(list)
     for r in carried:
-        out[r.agent_id].append(mx.StateChange(r.at, r.state))
+        out[r.agent_id].append(mx.StateChange(r.at, r.state, r.reason))
     rows = conn.execute(
-        select(AGENT_STATE.c.agent_id, AGENT_STATE.c.at, AGENT_STATE.c.state)
+        select(AGENT_STATE.c.agent_id, AGENT_STATE.c.at, AGENT_STATE.c.state, AGENT_STATE.c.reason)
         .where(AGENT_STATE.c.at >= day_start, AGENT_STATE.c.at <= now)
         .order_by(AGENT_STATE.c.at, AGENT_STATE.c.id)
     )
     for r in rows:
-        out[r.agent_id].append(mx.StateChange(r.at, r.state))
+        out[r.agent_id].append(mx.StateChange(r.at, r.state, r.reason))
     return out
-
-
-def _last_reasons(conn: Connection, now: datetime) -> dict[str, str]:
-    latest = (
-        select(AGENT_STATE.c.agent_id, func.max(AGENT_STATE.c.id).label("id"))
-        .where(AGENT_STATE.c.at <= now)
-        .group_by(AGENT_STATE.c.agent_id)
-        .subquery()
-    )
-    rows = conn.execute(
-        select(AGENT_STATE.c.agent_id, AGENT_STATE.c.reason).join(
-            latest, AGENT_STATE.c.id == latest.c.id
-        )
-    )
-    return {r.agent_id: r.reason for r in rows}
 
 
 def _schedules(
@@ -249,7 +238,6 @@ def floor_snapshot(conn: Connection, settings: Settings, now: datetime) -> Floor
         skills[r.agent_id].append(r.queue_id)
     contacts = _contacts(conn, day_start, now)
     changes = _state_changes(conn, day_start, now)
-    reasons = _last_reasons(conn, now)
     schedules = _schedules(conn, day_start - timedelta(hours=12), day_end + timedelta(hours=12))
 
     on_contact_of: dict[str, mx.ContactTimes] = {}
@@ -281,7 +269,7 @@ def floor_snapshot(conn: Connection, settings: Settings, now: datetime) -> Floor
                 queues=tuple(skills.get(a.id, [])),
                 state=state,
                 state_since=since,
-                reason=reasons.get(a.id, ""),
+                reason=history[-1].reason if history else "",
                 contact_id=None if current is None else current.contact_id,
                 contact_queue=None if current is None else current.queue_id,
                 scheduled_now=scheduled_now,
@@ -365,14 +353,26 @@ def floor_snapshot(conn: Connection, settings: Settings, now: datetime) -> Floor
         queues=tuple(queues),
         agents=tuple(agents),
         escalations=tuple(open_escalations(conn, names)),
+        open_escalation_count=conn.execute(
+            select(func.count()).select_from(ESCALATION).where(ESCALATION.c.status != "resolved")
+        ).scalar_one(),
         timesheets=tuple(day_timesheets(conn, settings, day, now, names, schedules)),
         notes=tuple(recent_notes(conn, names)),
         agent_names=names,
     )
 
 
+#: The screen lists at most this many open escalations (most urgent first); the count is exact.
+ESCALATION_LIST_LIMIT = 1000
+
+
 def open_escalations(conn: Connection, names: dict[str, str]) -> list[EscalationRow]:
-    rows = conn.execute(select(ESCALATION).where(ESCALATION.c.status != "resolved"))
+    rows = conn.execute(
+        select(ESCALATION)
+        .where(ESCALATION.c.status != "resolved")
+        .order_by(ESCALATION.c.priority, ESCALATION.c.raised_at)
+        .limit(ESCALATION_LIST_LIMIT)
+    )
     out = [
         EscalationRow(
             id=r.id,

@@ -81,5 +81,11 @@ class EscalationsScreen(FloorScreen):
         self.query_one(FloorTable).sync(rows)
         p1 = sum(e.priority == "P1" for e in snapshot.escalations)
         self.query_one("#escalations-summary", Static).update(
-            f"{len(rows)} open  ·  {p1} P1  ·  {breached} past their response target"
+            f"{snapshot.open_escalation_count} open"
+            + (
+                f" (the {len(rows)} most urgent listed)"
+                if snapshot.open_escalation_count > len(rows)
+                else ""
+            )
+            + f"  ·  {p1} P1  ·  {breached} past their response target"
         )
