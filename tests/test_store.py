@@ -219,3 +219,39 @@ def test_revision_constants_match_the_migration_scripts() -> None:
     head, known = script_revisions()
     assert head == HEAD_REVISION
     assert known == set(KNOWN_REVISIONS)
+
+
+def test_upgrade_from_the_first_version_keeps_data(tmp_path: Path) -> None:
+    """A floor created by 0001 upgrades to head with its rows intact."""
+    from alembic import command
+    from sqlalchemy import create_engine
+
+    from floorlead.store.db import _alembic_config
+
+    path = tmp_path / "old.db"
+    engine = create_engine(f"sqlite:///{path}")
+    with engine.begin() as conn:
+        command.upgrade(_alembic_config(conn), "0001")
+        conn.execute(
+            text(
+                "INSERT INTO queue (id, name, channel, sl_percent, sl_seconds) "
+                "VALUES ('q', 'Q', 'voice', 80, 20)"
+            )
+        )
+        conn.execute(
+            text(
+                "INSERT INTO escalation (id, priority, kind, reason, customer, "
+                "raised_at, status, assignee, resolution_code, version) VALUES "
+                "('e1', 'P1', 'refund', '', '', '2026-11-23 17:00:00', 'open', '', "
+                "'', 1)"
+            )
+        )
+    engine.dispose()
+    result = check_database(resolve_target(str(path)))
+    assert not result.ok and "db upgrade" in result.message
+    db = open_database(resolve_target(str(path)))
+    with db.connect() as conn:
+        row = conn.execute(text("SELECT status, paused_s, first_approver FROM escalation")).one()
+    db.dispose()
+    assert tuple(row) == ("open", 0, "")
+    assert check_database(resolve_target(str(path))).ok

@@ -85,3 +85,108 @@ def hours_text(seconds: float | None) -> str:
         return "—"
     minutes = round(seconds / 60)
     return f"{minutes // 60}h{minutes % 60:02d}"
+
+
+class WhenError(ValueError):
+    """A time a person typed that we cannot read; the message is one sentence."""
+
+
+_UNITS = {
+    "m": "minutes",
+    "min": "minutes",
+    "mins": "minutes",
+    "minute": "minutes",
+    "minutes": "minutes",
+    "h": "hours",
+    "hr": "hours",
+    "hrs": "hours",
+    "hour": "hours",
+    "hours": "hours",
+    "d": "days",
+    "day": "days",
+    "days": "days",
+    "w": "weeks",
+    "week": "weeks",
+    "weeks": "weeks",
+}
+_DAYS = {
+    "mon": 0,
+    "monday": 0,
+    "tue": 1,
+    "tues": 1,
+    "tuesday": 1,
+    "wed": 2,
+    "wednesday": 2,
+    "thu": 3,
+    "thur": 3,
+    "thurs": 3,
+    "thursday": 3,
+    "fri": 4,
+    "friday": 4,
+    "sat": 5,
+    "saturday": 5,
+    "sun": 6,
+    "sunday": 6,
+}
+
+
+def _clock_time(text: str) -> tuple[int, int] | None:
+    """``9``, ``9am``, ``2pm``, ``14:30``, ``2:30pm`` → (hour, minute)."""
+    import re
+
+    m = re.fullmatch(r"(\d{1,2})(?::(\d{2}))?\s*(am|pm)?", text)
+    if not m:
+        return None
+    hour, minute, half = int(m.group(1)), int(m.group(2) or 0), m.group(3)
+    if half:
+        if not 1 <= hour <= 12:
+            return None
+        hour = hour % 12 + (12 if half == "pm" else 0)
+    if not (0 <= hour < 24 and 0 <= minute < 60):
+        return None
+    return hour, minute
+
+
+def parse_human(text: str, now: datetime, tz: str) -> datetime:
+    """A time as people type it, on the floor's clock: ``15m``, ``in 2 hours``, ``2pm``,
+    ``14:30``, ``tomorrow 9``, ``fri 9am``. Returns UTC. A bare clock time already past today
+    means tomorrow. Wall-clock arithmetic goes through pendulum, so DST days come out right."""
+    import re
+
+    raw = " ".join(text.lower().split())
+    if not raw:
+        raise WhenError("Type a time such as 15m, 2pm or tomorrow 9.")
+    base = local(now, tz)
+    rel = re.fullmatch(r"(?:in\s+)?(\d+)\s*([a-z]+)", raw)
+    if rel and rel.group(2) in _UNITS:
+        amount, unit = int(rel.group(1)), _UNITS[rel.group(2)]
+        if amount <= 0:
+            raise WhenError("The time must be in the future.")
+        # minutes and hours are elapsed time; days and weeks keep the wall-clock time
+        return to_utc(base.add(**{unit: amount}))
+    day_offset: int | None = None
+    rest = raw
+    words = raw.split(" ", 1)
+    if words[0] in ("today", "tomorrow") or words[0] in _DAYS:
+        head, rest = words[0], (words[1] if len(words) > 1 else "9am")
+        if head == "today":
+            day_offset = 0
+        elif head == "tomorrow":
+            day_offset = 1
+        else:
+            day_offset = (_DAYS[head] - base.weekday()) % 7 or 7
+    clock = _clock_time(rest)
+    if clock is None:
+        raise WhenError(
+            f"{text!r} is not a time floorlead understands; try 15m, in 2 hours, 2pm, 14:30, "
+            "tomorrow 9 or fri 9am."
+        )
+    day = base.add(days=day_offset or 0)
+    import pendulum
+
+    result = pendulum.datetime(day.year, day.month, day.day, clock[0], clock[1], tz=_zone(tz))
+    if day_offset is None and result <= base:
+        result = result.add(days=1)
+    if result <= base:
+        raise WhenError("The time must be in the future.")
+    return to_utc(result)

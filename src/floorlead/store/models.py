@@ -126,6 +126,16 @@ class Escalation(SQLModel, table=True):
     snoozed_until: datetime | None = Field(default=None, sa_column=_utc(nullable=True))
     resolved_at: datetime | None = Field(default=None, sa_column=_utc(nullable=True))
     resolution_code: str = Field(default="", max_length=64)
+    handed_up_to: str = Field(default="", max_length=100)
+    paused_since: datetime | None = Field(default=None, sa_column=_utc(nullable=True))
+    paused_s: int = 0
+    pause_reason: str = Field(default="", max_length=200)
+    first_approver: str = Field(default="", max_length=100)
+    first_approved_at: datetime | None = Field(default=None, sa_column=_utc(nullable=True))
+    decided_by: str = Field(default="", max_length=100)
+    decline_reason: str = Field(default="", max_length=500)
+    updated_by: str = Field(default="", max_length=100)
+    updated_at: datetime | None = Field(default=None, sa_column=_utc(nullable=True))
     version: int = 1
 
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import and_, func, or_, select
@@ -16,6 +16,7 @@ from sqlalchemy.engine import Connection
 from floorlead.config import Settings
 from floorlead.domain import erlang, when
 from floorlead.domain import metrics as mx
+from floorlead.domain.escalations import CLOSED_STATUSES, effective_status
 from floorlead.domain.timesheets import PunchTime, worked_day
 from floorlead.store import models as m
 from floorlead.store.ingest import (
@@ -93,6 +94,20 @@ class EscalationRow:
     assignee: str
     status: str
     reason: str
+    version: int = 1
+    responded_at: datetime | None = None
+    snoozed_until: datetime | None = None
+    resolved_at: datetime | None = None
+    resolution_code: str = ""
+    handed_up_to: str = ""
+    first_approver: str = ""
+    contact_id: str | None = None
+    paused_s: int = 0
+    paused_since: datetime | None = None
+
+    @property
+    def closed(self) -> bool:
+        return self.status in CLOSED_STATUSES
 
 
 @dataclass(frozen=True)
@@ -352,9 +367,11 @@ def floor_snapshot(conn: Connection, settings: Settings, now: datetime) -> Floor
         short_abandon_s=short,
         queues=tuple(queues),
         agents=tuple(agents),
-        escalations=tuple(open_escalations(conn, names)),
+        escalations=tuple(open_escalations(conn, names, now, closed_since=day_start)),
         open_escalation_count=conn.execute(
-            select(func.count()).select_from(ESCALATION).where(ESCALATION.c.status != "resolved")
+            select(func.count())
+            .select_from(ESCALATION)
+            .where(ESCALATION.c.status.notin_(CLOSED_STATUSES))
         ).scalar_one(),
         timesheets=tuple(day_timesheets(conn, settings, day, now, names, schedules)),
         notes=tuple(recent_notes(conn, names)),
@@ -366,31 +383,61 @@ def floor_snapshot(conn: Connection, settings: Settings, now: datetime) -> Floor
 ESCALATION_LIST_LIMIT = 1000
 
 
-def open_escalations(conn: Connection, names: dict[str, str]) -> list[EscalationRow]:
-    rows = conn.execute(
-        select(ESCALATION)
-        .where(ESCALATION.c.status != "resolved")
-        .order_by(ESCALATION.c.priority, ESCALATION.c.raised_at)
-        .limit(ESCALATION_LIST_LIMIT)
+def _escalation_row(r: Any, names: dict[str, str], now: datetime) -> EscalationRow:
+    return EscalationRow(
+        id=r.id,
+        priority=r.priority,
+        raised_at=r.raised_at,
+        customer=r.customer,
+        queue_id=r.queue_id,
+        agent_id=r.agent_id,
+        agent_name=names.get(r.agent_id or "", ""),
+        kind=r.kind,
+        amount_cents=r.amount_cents,
+        assignee=r.assignee,
+        status=effective_status(r.status, r.snoozed_until, now),
+        reason=r.reason,
+        version=r.version,
+        responded_at=r.responded_at,
+        snoozed_until=r.snoozed_until,
+        resolved_at=r.resolved_at,
+        resolution_code=r.resolution_code,
+        handed_up_to=r.handed_up_to,
+        first_approver=r.first_approver,
+        contact_id=r.contact_id,
+        paused_s=r.paused_s,
+        paused_since=r.paused_since,
     )
-    out = [
-        EscalationRow(
-            id=r.id,
-            priority=r.priority,
-            raised_at=r.raised_at,
-            customer=r.customer,
-            queue_id=r.queue_id,
-            agent_id=r.agent_id,
-            agent_name=names.get(r.agent_id or "", ""),
-            kind=r.kind,
-            amount_cents=r.amount_cents,
-            assignee=r.assignee,
-            status=r.status,
-            reason=r.reason,
+
+
+def open_escalations(
+    conn: Connection,
+    names: dict[str, str],
+    now: datetime | None = None,
+    closed_since: datetime | None = None,
+) -> list[EscalationRow]:
+    """Open escalations, most urgent first (P1, then oldest), plus those closed since
+    ``closed_since`` (for the "closed today" view)."""
+    now = now or datetime.max.replace(tzinfo=UTC)
+    rows = list(
+        conn.execute(
+            select(ESCALATION)
+            .where(ESCALATION.c.status.notin_(CLOSED_STATUSES))
+            .order_by(ESCALATION.c.priority, ESCALATION.c.raised_at)
+            .limit(ESCALATION_LIST_LIMIT)
         )
-        for r in rows
-    ]
-    out.sort(key=lambda e: (PRIORITY_ORDER.get(e.priority, 9), e.raised_at))
+    )
+    if closed_since is not None:
+        rows += conn.execute(
+            select(ESCALATION)
+            .where(
+                ESCALATION.c.status.in_(CLOSED_STATUSES), ESCALATION.c.resolved_at >= closed_since
+            )
+            .order_by(ESCALATION.c.resolved_at.desc())
+            .limit(ESCALATION_LIST_LIMIT)
+        ).all()
+    out = [_escalation_row(r, names, now) for r in rows]
+    out.sort(key=lambda e: (e.closed, PRIORITY_ORDER.get(e.priority, 9), e.raised_at))
     return out
 
 
@@ -535,20 +582,7 @@ def agent_day(conn: Connection, settings: Settings, agent_id: str, now: datetime
     )
     names = {agent_id: row.name}
     escalations = [
-        EscalationRow(
-            id=r.id,
-            priority=r.priority,
-            raised_at=r.raised_at,
-            customer=r.customer,
-            queue_id=r.queue_id,
-            agent_id=r.agent_id,
-            agent_name=row.name,
-            kind=r.kind,
-            amount_cents=r.amount_cents,
-            assignee=r.assignee,
-            status=r.status,
-            reason=r.reason,
-        )
+        _escalation_row(r, names, now)
         for r in conn.execute(
             select(ESCALATION)
             .where(ESCALATION.c.agent_id == agent_id)

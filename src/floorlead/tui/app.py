@@ -18,6 +18,7 @@ from textual import on, work
 from textual.app import App
 from textual.binding import Binding, BindingType
 from textual.screen import Screen
+from textual.timer import Timer
 
 from floorlead.config import Settings
 from floorlead.errors import FloorleadError
@@ -129,6 +130,7 @@ class FloorleadApp(App[None]):
         self._token: tuple[int, ...] | None = None
         self._last_load = 0.0
         self._failing = False
+        self._timer: Timer | None = None
 
     # ------------------------------------------------------------------ start-up
 
@@ -192,8 +194,18 @@ class FloorleadApp(App[None]):
             log.exception("loading the floor failed")
             self.post_message(LoadFailed(f"Reading the floor failed: {exc}."))
 
+    def refresh_now(self) -> None:
+        """Read the floor at once (after this supervisor's own write)."""
+        if self.db is not None:
+            if self._timer is not None:
+                self._timer.stop()
+            self._load_snapshot()
+
     def _rearm(self) -> None:
-        self.set_timer(self.poll_interval, self._load_snapshot)
+        """One pending poll at a time: a new one replaces any other, so polls never pile up."""
+        if self._timer is not None:
+            self._timer.stop()
+        self._timer = self.set_timer(self.poll_interval, self._load_snapshot)
 
     @on(SnapshotLoaded)
     def _snapshot_loaded(self, message: SnapshotLoaded) -> None:

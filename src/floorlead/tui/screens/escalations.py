@@ -1,26 +1,34 @@
-"""Escalation queue (key 3): open escalations, P1 first, then oldest."""
+"""Escalation queue (key 3): triage from the keyboard.
+
+t take · a assign · p priority · s snooze · u hand up · n note · r resolve · o reopen ·
+A approve · D decline · Enter detail · f view · / search. Every action is one transaction
+with one audit row, refused with one sentence if someone else changed the row first.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from rich.text import Text
-from textual.widgets import Static
+from textual import work
+from textual.binding import Binding, BindingType
+from textual.widgets import Input, Static
 
-from floorlead.domain.when import duration_text
+from floorlead.domain.escalations import WORDS, sla_clock
+from floorlead.domain.when import duration_text, hhmm
 from floorlead.tui.screens.base import FloorScreen
 from floorlead.tui.widgets.floor_table import FloorTable, Row
+from floorlead.tui.widgets.modals import ChoiceModal, ConfirmModal, PromptModal
 
 if TYPE_CHECKING:
-    from floorlead.store.read import FloorSnapshot
-
+    from floorlead.store.read import EscalationRow, FloorSnapshot
 
 COLUMNS = (
     ("priority", "Pri"),
     ("age", "Age"),
-    ("due", "Respond by"),
+    ("sla", "SLA"),
     ("customer", "Customer"),
     ("queue", "Queue"),
     ("agent", "Raised by"),
@@ -30,6 +38,7 @@ COLUMNS = (
     ("status", "Status"),
     ("reason", "Reason"),
 )
+VIEWS = ("open", "mine", "unassigned", "snoozed", "closed today")
 
 
 def money(cents: int | None) -> str:
@@ -38,54 +47,475 @@ def money(cents: int | None) -> str:
 
 class EscalationsScreen(FloorScreen):
     SCREEN_TITLE = "Escalations"
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("t", "take", "Take", tooltip="Assign it to me", id="esc.take"),
+        Binding("r", "resolve", "Resolve", tooltip="Resolve with a code", id="esc.resolve"),
+        Binding("s", "snooze", "Snooze", tooltip="Until 15m, 2pm, tomorrow 9…", id="esc.snooze"),
+        Binding(
+            "a", "assign", "Assign", tooltip="Assign to an agent or supervisor", id="esc.assign"
+        ),
+        Binding(
+            "u", "hand_up", "Hand up", tooltip="Hand up to a manager with a note", id="esc.hand_up"
+        ),
+        Binding("n", "note", "Note", tooltip="Add a note", id="esc.note"),
+        Binding(
+            "p",
+            "priority",
+            "Priority",
+            tooltip="Change the priority, with a reason",
+            id="esc.priority",
+        ),
+        Binding("o", "reopen", "Reopen", tooltip="Reopen a closed escalation", id="esc.reopen"),
+        Binding("A", "approve", "Approve", tooltip="Approve the amount asked", id="esc.approve"),
+        Binding("D", "decline", "Decline", tooltip="Decline, with a reason", id="esc.decline"),
+        Binding(
+            "f",
+            "cycle_view",
+            "View",
+            tooltip="Open / mine / unassigned / snoozed / closed",
+            id="esc.view",
+        ),
+        Binding("slash", "search", "Search", key_display="/", tooltip="Search", id="esc.search"),
+        Binding(
+            "enter",
+            "detail",
+            "Detail",
+            show=False,
+            tooltip="Why, history, contact",
+            id="esc.detail",
+        ),
+        Binding("escape", "clear", "Clear", show=False, tooltip="Clear the search", id="esc.clear"),
+    ]
+    SCREEN_COMMANDS = (
+        ("Take escalation", "Assign it to me", "take"),
+        ("Resolve escalation", "With a resolution code", "resolve"),
+        ("Snooze escalation", "Until a time such as 15m or 2pm", "snooze"),
+        ("Assign escalation", "To an agent or another supervisor", "assign"),
+        ("Hand up escalation", "To a manager, with a note", "hand_up"),
+        ("Add a note to the escalation", "Kept in its history", "note"),
+        ("Change escalation priority", "With a reason", "priority"),
+        ("Reopen escalation", "Back into the queue", "reopen"),
+        ("Approve escalation", "Approve the amount asked", "approve"),
+        ("Decline escalation", "With a reason", "decline"),
+        ("Escalation view: next", "Open, mine, unassigned, snoozed, closed today", "cycle_view"),
+        ("Search escalations", "Customer, reason, kind, queue, agent", "search"),
+        ("Open escalation detail", "Why, history, contact", "detail"),
+    )
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.view = 0
+        self.search = ""
+        self._seen: set[str] | None = None
 
     def compose_body(self) -> Iterable:  # type: ignore[type-arg]
         yield Static("", id="escalations-summary", classes="summary")
+        yield Input(
+            placeholder="Search escalations…", id="esc-search", classes="search", disabled=True
+        )
         yield FloorTable(COLUMNS, id="escalations-table")
 
+    # ------------------------------------------------------------------ rendering
+
+    def _in_view(self, e: EscalationRow) -> bool:
+        me = self.floor_app.supervisor()
+        view = VIEWS[self.view]
+        if view == "closed today":
+            ok = e.closed
+        elif e.closed:
+            ok = False
+        elif view == "mine":
+            ok = e.assignee == me
+        elif view == "unassigned":
+            ok = not e.assignee
+        elif view == "snoozed":
+            ok = e.status == "snoozed"
+        else:
+            ok = True
+        needle = self.search.lower()
+        hay = f"{e.id} {e.customer} {e.reason} {e.kind} {e.queue_id} {e.agent_name}".lower()
+        return ok and (not needle or needle in hay)
+
     def show(self, snapshot: FloorSnapshot, now: datetime) -> None:
-        respond = self.floor_app.settings.escalations.respond_minutes
+        settings = self.floor_app.settings.escalations
+        self._ring_for_new_p1(snapshot)
         rows: list[Row] = []
         breached = 0
         for e in snapshot.escalations:
-            age = (now - e.raised_at).total_seconds()
-            left = respond.get(e.priority, 60) * 60 - age
-            if e.assignee:
-                due: Text = Text("  responded")
-            elif left < 0:
+            if not self._in_view(e):
+                continue
+            clock = sla_clock(
+                raised_at=e.raised_at,
+                responded_at=e.responded_at,
+                now=now,
+                respond_min=settings.respond_minutes.get(e.priority, 60),
+                resolve_min=settings.resolve_minutes.get(e.priority, 480),
+                paused_s=e.paused_s,
+                paused_since=e.paused_since,
+            )
+            label = "resolve" if clock.responded else "respond"
+            if e.closed:
+                sla = Text(
+                    f"  {WORDS.get(e.status, e.status)} {hhmm(e.resolved_at, snapshot.timezone)}"
+                )
+            elif e.status == "snoozed":
+                sla = Text(f"  snoozed to {hhmm(e.snoozed_until, snapshot.timezone)}")
+            elif clock.breached:
                 breached += 1
-                due = Text(f"‼ late {duration_text(-left)}", style="bold red")
-            elif left < 120:
-                due = Text(f"▲ {duration_text(left)}", style="yellow")
+                sla = Text(f"‼ {label} late {duration_text(-clock.seconds_left)}", style="bold red")
+            elif clock.seconds_left < 120 or (clock.responded and clock.seconds_left < 600):
+                sla = Text(f"▲ {label} in {duration_text(clock.seconds_left)}", style="yellow")
             else:
-                due = Text(f"  {duration_text(left)}")
+                sla = Text(f"  {label} in {duration_text(clock.seconds_left)}")
             pri = Text(e.priority, style="bold red" if e.priority == "P1" else "")
+            status = WORDS.get(e.status, e.status)
+            if e.status == "awaiting_second":
+                status = f"1st: {e.first_approver}"
             rows.append(
                 (
                     e.id,
                     [
                         pri,
-                        duration_text(age),
-                        due,
+                        duration_text((now - e.raised_at).total_seconds()),
+                        sla,
                         e.customer,
                         e.queue_id or "",
                         e.agent_name,
                         e.kind,
                         money(e.amount_cents),
                         e.assignee or "unassigned",
-                        e.status,
+                        status,
                         e.reason,
                     ],
                 )
             )
         self.query_one(FloorTable).sync(rows)
-        p1 = sum(e.priority == "P1" for e in snapshot.escalations)
+        open_rows = [e for e in snapshot.escalations if not e.closed]
+        p1 = sum(e.priority == "P1" for e in open_rows)
+        listed = (
+            f" (the {len(open_rows)} most urgent listed)"
+            if snapshot.open_escalation_count > len(open_rows)
+            else ""
+        )
+        search = f" · search {self.search!r}" if self.search else ""
         self.query_one("#escalations-summary", Static).update(
-            f"{snapshot.open_escalation_count} open"
-            + (
-                f" (the {len(rows)} most urgent listed)"
-                if snapshot.open_escalation_count > len(rows)
+            f"view: {VIEWS[self.view]} ({len(rows)}){search} · {snapshot.open_escalation_count}"
+            f" open{listed} · {p1} P1 · {breached} past target"
+        )
+
+    def _ring_for_new_p1(self, snapshot: FloorSnapshot) -> None:
+        ids = {e.id for e in snapshot.escalations if not e.closed}
+        if self._seen is not None:
+            fresh = [
+                e
+                for e in snapshot.escalations
+                if e.id not in self._seen and e.priority == "P1" and not e.closed
+            ]
+            for e in fresh:
+                self.app.bell()
+                self.notify(
+                    f"New P1 escalation: {e.customer} — {e.reason}", severity="error", timeout=10
+                )
+        self._seen = ids
+
+    # ------------------------------------------------------------------ helpers
+
+    def selected(self) -> EscalationRow | None:
+        key = self.query_one(FloorTable).selected_key
+        snap = self.floor_app.snapshot
+        if key is None or snap is None:
+            return None
+        return next((e for e in snap.escalations if e.id == key), None)
+
+    def _with_selected(self, then: Callable[[EscalationRow], None]) -> None:
+        e = self.selected()
+        if e is None:
+            self.notify("No escalation selected.", severity="warning")
+            return
+        then(e)
+
+    @work(thread=True, exit_on_error=False, group="escalation-write")
+    def _write(self, call: Callable[[], Any], done: str) -> None:
+        from floorlead.errors import FloorleadError
+
+        try:
+            call()
+        except FloorleadError as exc:
+            self.app.call_from_thread(self.notify, str(exc), severity="warning", timeout=8)
+        else:
+            self.app.call_from_thread(self.notify, done, timeout=3)
+        # read the row again now, not at the next poll: the next key acts on what is true
+        self.app.call_from_thread(self.floor_app.refresh_now)
+
+    def _ctx(self) -> tuple[Any, str, datetime, str]:
+        app = self.floor_app
+        return app.db, app.supervisor(), app.clock(), app.settings.floor.timezone
+
+    # ------------------------------------------------------------------ actions
+
+    def action_take(self) -> None:
+        from floorlead.store import triage
+
+        def go(e: EscalationRow) -> None:
+            db, me, now, tz = self._ctx()
+            self._write(
+                lambda: triage.take(db, e.id, e.version, me, now, tz),
+                f"Taken: {e.customer or e.id}.",
+            )
+
+        self._with_selected(go)
+
+    def action_resolve(self) -> None:
+        from floorlead.store import triage
+
+        codes = self.floor_app.settings.escalations.resolution_codes
+
+        def go(e: EscalationRow) -> None:
+            def with_code(code: str | None) -> None:
+                if code is None:
+                    return
+
+                def with_note(note: str | None) -> None:
+                    if note is None:
+                        return
+                    db, me, now, tz = self._ctx()
+                    self._write(
+                        lambda: triage.resolve(db, e.id, e.version, me, now, tz, code, note),
+                        f"Resolved ({code}): {e.customer or e.id}.",
+                    )
+
+                self.app.push_screen(
+                    PromptModal(
+                        f"Resolve {e.customer or e.id} as {code}", placeholder="Note (optional)"
+                    ),
+                    with_note,
+                )
+
+            self.app.push_screen(ChoiceModal("Resolution", [(c, c) for c in codes]), with_code)
+
+        self._with_selected(go)
+
+    def action_snooze(self) -> None:
+        from floorlead.domain.when import WhenError, parse_human
+        from floorlead.store import triage
+
+        def go(e: EscalationRow) -> None:
+            def with_time(text: str | None) -> None:
+                if text is None:
+                    return
+                db, me, now, tz = self._ctx()
+                try:
+                    until = parse_human(text, now, tz)
+                except WhenError as exc:
+                    self.notify(str(exc), severity="warning")
+                    return
+                self._write(
+                    lambda: triage.snooze(db, e.id, e.version, me, now, tz, until),
+                    f"Snoozed until {hhmm(until, tz)}: {e.customer or e.id}.",
+                )
+
+            self.app.push_screen(
+                PromptModal("Snooze until", placeholder="15m, 2pm, tomorrow 9", required=True),
+                with_time,
+            )
+
+        self._with_selected(go)
+
+    def action_assign(self) -> None:
+        from floorlead.store import triage
+
+        def go(e: EscalationRow) -> None:
+            snap = self.floor_app.snapshot
+            people = [
+                (a.name, f"{a.name} · agent · {a.team}")
+                for a in (snap.agents if snap else ())
+                if a.on_shift
+            ]
+            me = self.floor_app.supervisor()
+            people.insert(0, (me, f"{me} · supervisor (me)"))
+
+            def with_person(who: str | None) -> None:
+                if who is None:
+                    return
+                db, me2, now, tz = self._ctx()
+                self._write(
+                    lambda: triage.assign(db, e.id, e.version, me2, now, tz, who),
+                    f"Assigned to {who}.",
+                )
+
+            self.app.push_screen(ChoiceModal("Assign to", people, filterable=True), with_person)
+
+        self._with_selected(go)
+
+    def action_hand_up(self) -> None:
+        from floorlead.store import triage
+
+        def go(e: EscalationRow) -> None:
+            def with_note(note: str | None) -> None:
+                if note is None:
+                    return
+                db, me, now, tz = self._ctx()
+                self._write(
+                    lambda: triage.hand_up(db, e.id, e.version, me, now, tz, "manager", note),
+                    "Handed up to the manager.",
+                )
+
+            self.app.push_screen(
+                PromptModal("Hand up to the manager: why?", required=True), with_note
+            )
+
+        self._with_selected(go)
+
+    def action_note(self) -> None:
+        from floorlead.store import triage
+
+        def go(e: EscalationRow) -> None:
+            def with_note(note: str | None) -> None:
+                if note is None:
+                    return
+                db, me, now, tz = self._ctx()
+                self._write(
+                    lambda: triage.add_note(db, e.id, e.version, me, now, tz, note), "Note added."
+                )
+
+            self.app.push_screen(
+                PromptModal(f"Note on {e.customer or e.id}", required=True), with_note
+            )
+
+        self._with_selected(go)
+
+    def action_priority(self) -> None:
+        from floorlead.store import triage
+
+        def go(e: EscalationRow) -> None:
+            def with_priority(priority: str | None) -> None:
+                if priority is None:
+                    return
+
+                def with_reason(reason: str | None) -> None:
+                    if reason is None:
+                        return
+                    db, me, now, tz = self._ctx()
+                    self._write(
+                        lambda: triage.set_priority(
+                            db, e.id, e.version, me, now, tz, priority, reason
+                        ),
+                        f"Priority now {priority}.",
+                    )
+
+                self.app.push_screen(PromptModal(f"Why {priority}?", required=True), with_reason)
+
+            choices = [(p, p) for p in ("P1", "P2", "P3", "P4") if p != e.priority]
+            self.app.push_screen(
+                ChoiceModal(f"Priority (now {e.priority})", choices), with_priority
+            )
+
+        self._with_selected(go)
+
+    def action_reopen(self) -> None:
+        from floorlead.store import triage
+
+        def go(e: EscalationRow) -> None:
+            def with_reason(reason: str | None) -> None:
+                if reason is None:
+                    return
+                db, me, now, tz = self._ctx()
+                self._write(
+                    lambda: triage.reopen(db, e.id, e.version, me, now, tz, reason), "Reopened."
+                )
+
+            self.app.push_screen(
+                PromptModal("Reopen: why?", placeholder="Reason (optional)"), with_reason
+            )
+
+        self._with_selected(go)
+
+    def action_approve(self) -> None:
+        from floorlead.store import triage
+
+        threshold = round(self.floor_app.settings.escalations.approval_second_above * 100)
+
+        def go(e: EscalationRow) -> None:
+            amount = money(e.amount_cents) or "no amount"
+            second = (
+                " This is the second approval."
+                if e.first_approver
+                else " Above the limit: a second supervisor must also approve."
+                if (e.amount_cents or 0) > threshold
                 else ""
             )
-            + f"  ·  {p1} P1  ·  {breached} past their response target"
-        )
+
+            def answer(yes: bool | None) -> None:
+                if yes:
+                    db, me, now, tz = self._ctx()
+                    self._write(
+                        lambda: triage.approve(db, e.id, e.version, me, now, tz, threshold),
+                        f"Approved {amount}.",
+                    )
+
+            self.app.push_screen(
+                ConfirmModal(f"Approve {amount} for {e.customer or e.id}? ({e.reason}).{second}"),
+                answer,
+            )
+
+        self._with_selected(go)
+
+    def action_decline(self) -> None:
+        from floorlead.store import triage
+
+        def go(e: EscalationRow) -> None:
+            def with_reason(reason: str | None) -> None:
+                if reason is None:
+                    return
+                db, me, now, tz = self._ctx()
+                self._write(
+                    lambda: triage.decline(db, e.id, e.version, me, now, tz, reason), "Declined."
+                )
+
+            self.app.push_screen(
+                PromptModal(
+                    f"Decline {money(e.amount_cents)} for {e.customer or e.id}: why?", required=True
+                ),
+                with_reason,
+            )
+
+        self._with_selected(go)
+
+    def action_cycle_view(self) -> None:
+        self.view = (self.view + 1) % len(VIEWS)
+        self.floor_app.render_screen(self)
+
+    def action_search(self) -> None:
+        box = self.query_one("#esc-search", Input)
+        box.disabled = False
+        box.add_class("visible")
+        box.focus()
+
+    def action_clear(self) -> None:
+        box = self.query_one("#esc-search", Input)
+        box.value, self.search = "", ""
+        box.remove_class("visible")
+        box.disabled = True
+        self.query_one(FloorTable).focus()
+        self.floor_app.render_screen(self)
+
+    def on_input_changed(self, event: Input.Changed) -> None:
+        if event.input.id == "esc-search":
+            self.search = event.value.strip()
+            self.floor_app.render_screen(self)
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        if event.input.id == "esc-search":
+            self.query_one(FloorTable).focus()
+
+    def on_data_table_row_selected(self, event: FloorTable.RowSelected) -> None:
+        event.stop()
+        self.action_detail()
+
+    def action_detail(self) -> None:
+        from floorlead.tui.screens.escalation_detail import EscalationDetailScreen
+
+        def go(e: EscalationRow) -> None:
+            self.app.push_screen(EscalationDetailScreen(e.id))
+
+        self._with_selected(go)

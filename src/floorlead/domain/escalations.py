@@ -1,0 +1,126 @@
+"""Escalation rules: the allowed state changes, the effective status (snoozes wake up on
+their own), SLA clocks, and the two-person rule for large approvals. Pure."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+OPEN_STATUSES = ("open", "assigned", "snoozed", "handed_up", "awaiting_second")
+CLOSED_STATUSES = ("resolved", "approved", "declined")
+
+#: action → the statuses it may start from
+ALLOWED: dict[str, tuple[str, ...]] = {
+    "take": ("open", "assigned", "snoozed", "handed_up"),
+    "assign": ("open", "assigned", "snoozed", "handed_up"),
+    "snooze": ("open", "assigned"),
+    "hand_up": ("open", "assigned", "snoozed"),
+    "priority": OPEN_STATUSES,
+    "note": OPEN_STATUSES + CLOSED_STATUSES,
+    "resolve": ("open", "assigned", "snoozed", "handed_up"),
+    "reopen": CLOSED_STATUSES,
+    "approve": ("open", "assigned", "handed_up", "awaiting_second"),
+    "decline": ("open", "assigned", "handed_up", "awaiting_second"),
+}
+
+WORDS = {
+    "open": "open",
+    "assigned": "assigned",
+    "snoozed": "snoozed",
+    "handed_up": "handed up",
+    "awaiting_second": "awaiting a second approval",
+    "resolved": "resolved",
+    "approved": "approved",
+    "declined": "declined",
+}
+VERBS = {
+    "take": "taken",
+    "assign": "assigned",
+    "snooze": "snoozed",
+    "hand_up": "handed up",
+    "priority": "re-prioritised",
+    "note": "noted",
+    "resolve": "resolved",
+    "reopen": "reopened",
+    "approve": "approved",
+    "decline": "declined",
+    "raised": "raised",
+}
+
+
+class TransitionError(ValueError):
+    """An action the escalation's state does not allow; the message is one sentence."""
+
+
+def effective_status(status: str, snoozed_until: datetime | None, now: datetime) -> str:
+    """A snooze ends on its own: past its time the escalation is back in the queue."""
+    if status == "snoozed" and snoozed_until is not None and snoozed_until <= now:
+        return "open"
+    return status
+
+
+def check(action: str, status: str, *, kind: str = "", has_amount: bool = False) -> None:
+    """Raise :class:`TransitionError` unless ``action`` is allowed from ``status``."""
+    allowed = ALLOWED.get(action)
+    if allowed is None:
+        raise TransitionError(f"{action!r} is not an escalation action.")
+    if action in ("approve", "decline") and kind != "approval":
+        raise TransitionError("Only approval requests can be approved or declined.")
+    if status not in allowed:
+        raise TransitionError(
+            f"An escalation that is {WORDS.get(status, status)} cannot be "
+            f"{VERBS.get(action, action)}."
+        )
+
+
+@dataclass(frozen=True)
+class ApprovalOutcome:
+    status: str  # "awaiting_second" or "approved"
+    first: bool  # True when this was the first of two approvals
+
+
+def approve(
+    *, amount_cents: int | None, threshold_cents: int, actor: str, first_approver: str
+) -> ApprovalOutcome:
+    """Below the threshold one approval releases it; above, two different supervisors."""
+    if first_approver:
+        if first_approver == actor:
+            raise TransitionError(
+                "You gave the first approval; a second, different supervisor must give the second."
+            )
+        return ApprovalOutcome("approved", first=False)
+    if amount_cents is not None and amount_cents > threshold_cents:
+        return ApprovalOutcome("awaiting_second", first=True)
+    return ApprovalOutcome("approved", first=True)
+
+
+@dataclass(frozen=True)
+class SlaClock:
+    respond_due: datetime
+    resolve_due: datetime
+    responded: bool
+    seconds_left: float  # to the clock that is running (respond until responded)
+    breached: bool
+    paused_s: float
+
+
+def sla_clock(
+    *,
+    raised_at: datetime,
+    responded_at: datetime | None,
+    now: datetime,
+    respond_min: int,
+    resolve_min: int,
+    paused_s: float = 0.0,
+    paused_since: datetime | None = None,
+) -> SlaClock:
+    """Response and resolution targets from the raise time, pushed back by paused time."""
+    from datetime import timedelta
+
+    paused = paused_s + ((now - paused_since).total_seconds() if paused_since else 0.0)
+    respond_due = raised_at + timedelta(minutes=respond_min, seconds=paused)
+    resolve_due = raised_at + timedelta(minutes=resolve_min, seconds=paused)
+    responded = responded_at is not None
+    due = resolve_due if responded else respond_due
+    left = (due - now).total_seconds()
+    return SlaClock(respond_due, resolve_due, responded, left, left < 0, paused)

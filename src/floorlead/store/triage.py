@@ -1,0 +1,394 @@
+"""Escalation actions: one transaction and one audit row each, guarded by the row's version.
+
+A supervisor acts on the version they saw. If somebody changed the row since, the action is
+refused with one sentence saying who did what and when, and nothing is written (optimistic
+concurrency: two floorlead processes on one database never silently overwrite each other).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.engine import Connection
+
+from floorlead.domain import escalations as rules
+from floorlead.domain.when import hhmm
+from floorlead.errors import FloorleadError
+from floorlead.store import models as m
+from floorlead.store.db import FloorDatabase
+from floorlead.store.ingest import AUDIT, ESCALATION, _table, audit
+
+NOTES = _table(m.EscalationNote)
+
+
+class ConflictError(FloorleadError):
+    """Somebody else changed the escalation after this supervisor last saw it."""
+
+
+@dataclass(frozen=True)
+class Outcome:
+    escalation_id: str
+    action: str
+    version: int
+    status: str
+
+
+def _last_change(conn: Connection, escalation_id: str, tz: str) -> str:
+    row = conn.execute(
+        select(AUDIT.c.actor, AUDIT.c.action, AUDIT.c.at)
+        .where(AUDIT.c.entity == "escalation", AUDIT.c.entity_id == escalation_id)
+        .order_by(AUDIT.c.id.desc())
+        .limit(1)
+    ).first()
+    if row is None:
+        return "It was changed by someone else; it is refreshed now."
+    verb = rules.VERBS.get(row.action.removeprefix("escalation."), row.action)
+    return f"{verb.capitalize()} by {row.actor} at {hhmm(row.at, tz)}; the row is refreshed now."
+
+
+def act(
+    db: FloorDatabase,
+    escalation_id: str,
+    *,
+    action: str,
+    expected_version: int,
+    actor: str,
+    at: datetime,
+    tz: str,
+    change: Callable[[Any], dict[str, Any]],
+    detail: dict[str, Any] | None = None,
+    note: str = "",
+) -> Outcome:
+    """Check, change and audit one escalation in one transaction."""
+    with db.begin() as conn:
+        row = conn.execute(select(ESCALATION).where(ESCALATION.c.id == escalation_id)).first()
+        if row is None:
+            raise FloorleadError(f"Escalation {escalation_id} no longer exists.")
+        if row.version != expected_version:
+            raise ConflictError(_last_change(conn, escalation_id, tz))
+        status = rules.effective_status(row.status, row.snoozed_until, at)
+        try:
+            rules.check(action, status, kind=row.kind, has_amount=row.amount_cents is not None)
+            values = change(row)
+        except rules.TransitionError as exc:
+            raise FloorleadError(str(exc)) from None
+        values.update(version=row.version + 1, updated_by=actor, updated_at=at)
+        done = conn.execute(
+            update(ESCALATION)
+            .where(ESCALATION.c.id == escalation_id, ESCALATION.c.version == expected_version)
+            .values(**values)
+        )
+        if done.rowcount != 1:  # pragma: no cover - BEGIN IMMEDIATE makes this unreachable
+            raise ConflictError(_last_change(conn, escalation_id, tz))
+        if note.strip():
+            conn.execute(
+                NOTES.insert().values(
+                    escalation_id=escalation_id, at=at, author=actor, text=note.strip()
+                )
+            )
+        audit(
+            conn,
+            at,
+            actor,
+            f"escalation.{action}",
+            "escalation",
+            escalation_id,
+            **(detail or {}),
+            version=row.version + 1,
+            has_note=bool(note.strip()),
+        )
+        return Outcome(escalation_id, action, row.version + 1, values.get("status", row.status))
+
+
+def _responded(row: Any, at: datetime) -> dict[str, Any]:
+    return {} if row.responded_at is not None else {"responded_at": at}
+
+
+def take(db: FloorDatabase, esc: str, version: int, actor: str, at: datetime, tz: str) -> Outcome:
+    return act(
+        db,
+        esc,
+        action="take",
+        expected_version=version,
+        actor=actor,
+        at=at,
+        tz=tz,
+        change=lambda r: {
+            "assignee": actor,
+            "status": "assigned",
+            "snoozed_until": None,
+            **_responded(r, at),
+        },
+        detail={"assignee": actor},
+    )
+
+
+def assign(
+    db: FloorDatabase, esc: str, version: int, actor: str, at: datetime, tz: str, assignee: str
+) -> Outcome:
+    if not assignee.strip():
+        raise FloorleadError("Choose someone to assign it to.")
+    return act(
+        db,
+        esc,
+        action="assign",
+        expected_version=version,
+        actor=actor,
+        at=at,
+        tz=tz,
+        change=lambda r: {
+            "assignee": assignee.strip(),
+            "status": "assigned",
+            "snoozed_until": None,
+            **_responded(r, at),
+        },
+        detail={"assignee": assignee.strip()},
+    )
+
+
+def snooze(
+    db: FloorDatabase, esc: str, version: int, actor: str, at: datetime, tz: str, until: datetime
+) -> Outcome:
+    if until <= at:
+        raise FloorleadError("A snooze must end in the future.")
+    return act(
+        db,
+        esc,
+        action="snooze",
+        expected_version=version,
+        actor=actor,
+        at=at,
+        tz=tz,
+        change=lambda r: {"status": "snoozed", "snoozed_until": until},
+        detail={"until": until.isoformat()},
+    )
+
+
+def hand_up(
+    db: FloorDatabase,
+    esc: str,
+    version: int,
+    actor: str,
+    at: datetime,
+    tz: str,
+    manager: str,
+    note: str,
+) -> Outcome:
+    if not note.strip():
+        raise FloorleadError("Say why it goes up: a hand-up needs a note.")
+    return act(
+        db,
+        esc,
+        action="hand_up",
+        expected_version=version,
+        actor=actor,
+        at=at,
+        tz=tz,
+        change=lambda r: {
+            "status": "handed_up",
+            "handed_up_to": manager.strip(),
+            **_responded(r, at),
+        },
+        detail={"to": manager.strip()},
+        note=note,
+    )
+
+
+def set_priority(
+    db: FloorDatabase,
+    esc: str,
+    version: int,
+    actor: str,
+    at: datetime,
+    tz: str,
+    priority: str,
+    reason: str,
+) -> Outcome:
+    if priority not in ("P1", "P2", "P3", "P4"):
+        raise FloorleadError(f"{priority!r} is not a priority (P1 to P4).")
+    if not reason.strip():
+        raise FloorleadError("A priority change needs a reason.")
+    return act(
+        db,
+        esc,
+        action="priority",
+        expected_version=version,
+        actor=actor,
+        at=at,
+        tz=tz,
+        change=lambda r: {"priority": priority},
+        detail={"priority": priority},
+        note=f"Priority → {priority}: {reason.strip()}",
+    )
+
+
+def add_note(
+    db: FloorDatabase, esc: str, version: int, actor: str, at: datetime, tz: str, note: str
+) -> Outcome:
+    if not note.strip():
+        raise FloorleadError("A note needs some text.")
+    return act(
+        db,
+        esc,
+        action="note",
+        expected_version=version,
+        actor=actor,
+        at=at,
+        tz=tz,
+        change=lambda r: {},
+        note=note,
+    )
+
+
+def resolve(
+    db: FloorDatabase,
+    esc: str,
+    version: int,
+    actor: str,
+    at: datetime,
+    tz: str,
+    code: str,
+    note: str = "",
+) -> Outcome:
+    if not code:
+        raise FloorleadError("Choose a resolution code.")
+    return act(
+        db,
+        esc,
+        action="resolve",
+        expected_version=version,
+        actor=actor,
+        at=at,
+        tz=tz,
+        change=lambda r: {
+            "status": "resolved",
+            "resolution_code": code,
+            "resolved_at": at,
+            "snoozed_until": None,
+            **_responded(r, at),
+        },
+        detail={"code": code},
+        note=note,
+    )
+
+
+def reopen(
+    db: FloorDatabase, esc: str, version: int, actor: str, at: datetime, tz: str, reason: str = ""
+) -> Outcome:
+    return act(
+        db,
+        esc,
+        action="reopen",
+        expected_version=version,
+        actor=actor,
+        at=at,
+        tz=tz,
+        change=lambda r: {
+            "status": "assigned" if r.assignee else "open",
+            "resolved_at": None,
+            "resolution_code": "",
+        },
+        note=reason,
+    )
+
+
+def approve(
+    db: FloorDatabase,
+    esc: str,
+    version: int,
+    actor: str,
+    at: datetime,
+    tz: str,
+    threshold_cents: int,
+) -> Outcome:
+    def change(r: Any) -> dict[str, Any]:
+        outcome = rules.approve(
+            amount_cents=r.amount_cents,
+            threshold_cents=threshold_cents,
+            actor=actor,
+            first_approver=r.first_approver,
+        )
+        values: dict[str, Any] = {"status": outcome.status, **_responded(r, at)}
+        if outcome.first:
+            values.update(first_approver=actor, first_approved_at=at)
+        if outcome.status == "approved":
+            values.update(decided_by=actor, resolved_at=at)
+        return values
+
+    return act(
+        db,
+        esc,
+        action="approve",
+        expected_version=version,
+        actor=actor,
+        at=at,
+        tz=tz,
+        change=change,
+        detail={"threshold_cents": threshold_cents},
+    )
+
+
+def decline(
+    db: FloorDatabase, esc: str, version: int, actor: str, at: datetime, tz: str, reason: str
+) -> Outcome:
+    if not reason.strip():
+        raise FloorleadError("A decline needs a reason.")
+    return act(
+        db,
+        esc,
+        action="decline",
+        expected_version=version,
+        actor=actor,
+        at=at,
+        tz=tz,
+        change=lambda r: {
+            "status": "declined",
+            "decided_by": actor,
+            "decline_reason": reason.strip(),
+            "resolved_at": at,
+            **_responded(r, at),
+        },
+        note=f"Declined: {reason.strip()}",
+    )
+
+
+@dataclass(frozen=True)
+class HistoryLine:
+    at: datetime
+    actor: str
+    what: str
+
+
+def history(db: FloorDatabase, escalation_id: str) -> list[HistoryLine]:
+    """Raised, every action and every note, oldest first."""
+    with db.connect() as conn:
+        audits = conn.execute(
+            select(AUDIT)
+            .where(AUDIT.c.entity == "escalation", AUDIT.c.entity_id == escalation_id)
+            .order_by(AUDIT.c.id)
+        ).all()
+        notes = conn.execute(
+            select(NOTES).where(NOTES.c.escalation_id == escalation_id).order_by(NOTES.c.id)
+        ).all()
+    lines = []
+    for a in audits:
+        action = a.action.removeprefix("escalation.")
+        detail = json.loads(a.detail or "{}")
+        extra = ", ".join(
+            f"{k} {v}"
+            for k, v in detail.items()
+            if k not in ("version", "has_note", "threshold_cents") and v
+        )
+        lines.append(
+            HistoryLine(
+                a.at, a.actor, rules.VERBS.get(action, action) + (f" ({extra})" if extra else "")
+            )
+        )
+    lines += [HistoryLine(n.at, n.author, f"note: {n.text}") for n in notes]
+    lines.sort(key=lambda h: h.at)
+    return lines

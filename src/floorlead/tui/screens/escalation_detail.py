@@ -1,0 +1,117 @@
+"""Escalation detail (Enter on Escalations): why it is escalated or breaching, its whole
+history, the contact it came from and the raising agent's recent escalations."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+from typing import TYPE_CHECKING, ClassVar
+
+from textual import on, work
+from textual.binding import Binding, BindingType
+from textual.message import Message
+from textual.widgets import Static
+
+from floorlead.domain.escalations import WORDS, sla_clock
+from floorlead.domain.when import duration_text, local
+from floorlead.tui.screens.base import FloorScreen
+from floorlead.tui.widgets.floor_table import FloorTable
+
+if TYPE_CHECKING:
+    from floorlead.store.read import EscalationRow, FloorSnapshot
+    from floorlead.store.triage import HistoryLine
+
+HISTORY = (("at", "When"), ("who", "Who"), ("what", "What"))
+
+
+class HistoryLoaded(Message):
+    def __init__(self, lines: list[HistoryLine]) -> None:
+        super().__init__()
+        self.lines = lines
+
+
+class EscalationDetailScreen(FloorScreen):
+    SCREEN_TITLE = "Escalation"
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding(
+            "escape,backspace",
+            "app.pop_screen",
+            "Back",
+            tooltip="Back to the queue",
+            id="esc_detail.back",
+        ),
+    ]
+
+    def __init__(self, escalation_id: str) -> None:
+        super().__init__()
+        self.escalation_id = escalation_id
+        self._seen: FloorSnapshot | None = None
+
+    def compose_body(self) -> Iterable:  # type: ignore[type-arg]
+        yield Static("", id="esc-why", classes="summary")
+        yield Static("", id="esc-facts")
+        yield FloorTable(HISTORY, id="esc-history")
+
+    def show(self, snapshot: FloorSnapshot, now: datetime) -> None:
+        e = next((x for x in snapshot.escalations if x.id == self.escalation_id), None)
+        if e is None:
+            self.query_one("#esc-why", Static).update(
+                f"Escalation {self.escalation_id} is not in the open list any more."
+            )
+        else:
+            self.query_one("#esc-why", Static).update(self._why(e, now))
+            recent = [
+                x
+                for x in snapshot.escalations
+                if x.agent_id and x.agent_id == e.agent_id and x.id != e.id
+            ][:5]
+            amount = f" · amount {e.amount_cents / 100:,.2f}" if e.amount_cents else ""
+            self.query_one("#esc-facts", Static).update(
+                f"{e.priority} {e.kind} · customer {e.customer or '—'} · queue "
+                f"{e.queue_id or '—'} · contact {e.contact_id or '—'}{amount}\n"
+                f"Raised by {e.agent_name or '—'}; their other open escalations: "
+                + (", ".join(f"{x.priority} {x.kind} ({x.customer})" for x in recent) or "none")
+            )
+        if snapshot is not self._seen:
+            self._seen = snapshot
+            self._load()
+
+    def _why(self, e: EscalationRow, now: datetime) -> str:
+        s = self.floor_app.settings.escalations
+        clock = sla_clock(
+            raised_at=e.raised_at,
+            responded_at=e.responded_at,
+            now=now,
+            respond_min=s.respond_minutes.get(e.priority, 60),
+            resolve_min=s.resolve_minutes.get(e.priority, 480),
+            paused_s=e.paused_s,
+            paused_since=e.paused_since,
+        )
+        target = "resolution" if clock.responded else "response"
+        if e.closed:
+            return f"{WORDS.get(e.status, e.status).capitalize()}: {e.reason}"
+        if clock.breached:
+            return (
+                f"BREACHING: {target} target passed {duration_text(-clock.seconds_left)} "
+                f"ago. {e.reason}"
+            )
+        return f"{e.reason} — {target} due in {duration_text(clock.seconds_left)}."
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="esc-history")
+    def _load(self) -> None:
+        from floorlead.store.triage import history
+
+        try:
+            self.post_message(HistoryLoaded(history(self.floor_app.db, self.escalation_id)))
+        except Exception:
+            self.post_message(HistoryLoaded([]))
+
+    @on(HistoryLoaded)
+    def _loaded(self, message: HistoryLoaded) -> None:
+        tz = self.floor_app.settings.floor.timezone
+        self.query_one(FloorTable).sync(
+            [
+                (str(i), [local(h.at, tz).format("DD MMM HH:mm:ss"), h.actor, h.what])
+                for i, h in enumerate(message.lines)
+            ]
+        )
