@@ -206,3 +206,24 @@ def test_snapshot_refuses_a_missing_database_and_a_bad_instant(tmp_path: Path) -
     bad = run("--db", str(path), "snapshot", "--at", "next tuesday-ish")
     assert_one_sentence(bad)
     assert "--at" in bad.stderr
+
+
+def test_escalations_list_json(tmp_path: Path) -> None:
+    import json
+
+    path = tmp_path / "floor.db"
+    feed = (
+        '{"type":"queue.upsert","queue":"billing","name":"Billing","channel":"voice"}\n'
+        '{"type":"escalation.raised","at":"2026-11-23T16:40:00Z","escalation":"e1",'
+        '"queue":"billing","priority":"P2","kind":"refund","amount":12.5,"customer":"A"}\n'
+        '{"type":"escalation.raised","at":"2026-11-23T16:50:00Z","escalation":"e2",'
+        '"queue":"billing","priority":"P1","kind":"complaint","customer":"B"}\n'
+    )
+    assert run("--db", str(path), "ingest", "-", stdin=feed).returncode == 0
+    listed = json.loads(run("--db", str(path), "escalations", "list", "--json").stdout)
+    assert [e["id"] for e in listed] == ["e2", "e1"]  # P1 first
+    assert listed[1]["amount"] == 12.5 and listed[1]["status"] == "open"
+    none = json.loads(run("--db", str(path), "escalations", "list", "--status",
+                          "resolved").stdout)
+    assert none == []
+    assert_one_sentence(run("--db", str(path), "escalations", "list", "--status", "lost"))

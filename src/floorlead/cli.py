@@ -29,6 +29,8 @@ db_app = typer.Typer(
     help="Create, upgrade and check the floor database.", pretty_exceptions_enable=False
 )
 app.add_typer(db_app, name="db")
+esc_app = typer.Typer(help="Escalations, for scripts.", pretty_exceptions_enable=False)
+app.add_typer(esc_app, name="escalations")
 
 DbOption = Annotated[
     str | None,
@@ -394,6 +396,80 @@ def staffing(
             f"{s.agents:>8} {s.service_level:>8.1%} {asa:>9} {s.p_wait:>8.1%} "
             f"{s.occupancy:>10.1%}{mark}"
         )
+
+
+@esc_app.command("list")
+def escalations_list(
+    ctx: typer.Context,
+    db: DbOption = None,
+    status: Annotated[
+        list[str] | None,
+        typer.Option(
+            help="Only these statuses (open, assigned, snoozed, handed_up, "
+            "awaiting_second, resolved, approved, declined); repeat for several. "
+            "Default: every open one."
+        ),
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = True,
+) -> None:
+    """List escalations as JSON: open ones by default, most urgent first."""
+    import json
+
+    from sqlalchemy import text
+
+    from floorlead.domain.escalations import CLOSED_STATUSES, OPEN_STATUSES
+    from floorlead.store.db import open_database
+    from floorlead.store.read import open_escalations
+
+    known = set(OPEN_STATUSES) | set(CLOSED_STATUSES)
+    wanted = set(status or OPEN_STATUSES)
+    if wanted - known:
+        raise FloorleadError(
+            f"Unknown status {sorted(wanted - known)[0]!r}; use one of {', '.join(sorted(known))}."
+        )
+    database = open_database(_target(ctx, db), create=False)
+    now = datetime.now(UTC)
+    try:
+        with database.connect() as conn:
+            names = {r[0]: r[1] for r in conn.execute(text("SELECT id, name FROM agent"))}
+            rows = open_escalations(conn, names, now, closed_since=datetime(1970, 1, 1, tzinfo=UTC))
+    finally:
+        database.dispose()
+
+    def iso(at: datetime | None) -> str | None:
+        return None if at is None else at.isoformat().replace("+00:00", "Z")
+
+    del as_json
+    typer.echo(
+        json.dumps(
+            [
+                {
+                    "id": e.id,
+                    "priority": e.priority,
+                    "status": e.status,
+                    "kind": e.kind,
+                    "customer": e.customer,
+                    "queue": e.queue_id,
+                    "agent": e.agent_id,
+                    "amount": None if e.amount_cents is None else e.amount_cents / 100,
+                    "reason": e.reason,
+                    "assignee": e.assignee,
+                    "raised_at": iso(e.raised_at),
+                    "responded_at": iso(e.responded_at),
+                    "snoozed_until": iso(e.snoozed_until),
+                    "resolved_at": iso(e.resolved_at),
+                    "resolution_code": e.resolution_code,
+                    "first_approver": e.first_approver,
+                    "handed_up_to": e.handed_up_to,
+                    "version": e.version,
+                }
+                for e in rows
+                if e.status in wanted
+            ],
+            indent=2,
+            ensure_ascii=False,
+        )
+    )
 
 
 @db_app.command("upgrade")
