@@ -223,7 +223,6 @@ def test_escalations_list_json(tmp_path: Path) -> None:
     listed = json.loads(run("--db", str(path), "escalations", "list", "--json").stdout)
     assert [e["id"] for e in listed] == ["e2", "e1"]  # P1 first
     assert listed[1]["amount"] == 12.5 and listed[1]["status"] == "open"
-    none = json.loads(run("--db", str(path), "escalations", "list", "--status",
-                          "resolved").stdout)
+    none = json.loads(run("--db", str(path), "escalations", "list", "--status", "resolved").stdout)
     assert none == []
     assert_one_sentence(run("--db", str(path), "escalations", "list", "--status", "lost"))

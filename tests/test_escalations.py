@@ -341,3 +341,55 @@ async def test_a_new_p1_rings_and_notifies(esc_db: FloorDatabase) -> None:
         )
         await wait_for_load(pilot, before + 1)
         assert any("New P1 escalation: Z. Q" in n for n in notes_of(app))
+
+
+async def test_marked_rows_are_taken_together_and_z_undoes_it(esc_db: FloorDatabase) -> None:
+    app = make_app(esc_db)
+    async with app.run_test(size=(110, 32)) as pilot:
+        await open_escalations(pilot)
+        await pilot.press("space", "space")  # marks the two P1s (the cursor moves down)
+        before = app.loads
+        await pilot.press("t")
+        await app.workers.wait_for_complete()
+        await wait_for_load(pilot, before + 1)
+        assert status(esc_db, "e-old-p1")[:2] == ("assigned", "sam")
+        assert status(esc_db, "e-new-p1")[:2] == ("assigned", "sam")
+        assert status(esc_db, "e-small")[:2] == ("open", "")
+        before = app.loads
+        await pilot.press("z")
+        await app.workers.wait_for_complete()
+        await wait_for_load(pilot, before + 1)
+        assert status(esc_db, "e-old-p1")[:2] == ("open", "")
+        assert status(esc_db, "e-new-p1")[:2] == ("open", "")
+
+
+async def test_undo_is_refused_when_someone_changed_the_row_since(esc_db: FloorDatabase) -> None:
+    out = triage.take(esc_db, "e-old-p1", 1, "sam", FROZEN, TZ)
+    triage.add_note(esc_db, "e-old-p1", 2, "maria", FROZEN, TZ, "customer called back")
+    with pytest.raises(triage.ConflictError, match="Noted by maria"):
+        triage.undo(esc_db, out, "sam", FROZEN, TZ)
+    assert status(esc_db, "e-old-p1")[:2] == ("assigned", "sam")
+
+
+async def test_w_pauses_and_resumes_the_sla_clock(esc_db: FloorDatabase) -> None:
+    app = make_app(esc_db)
+    async with app.run_test(size=(110, 32)) as pilot:
+        await open_escalations(pilot)
+        before = app.loads
+        await pilot.press("w", *"customer", "enter")
+        await app.workers.wait_for_complete()
+        await wait_for_load(pilot, before + 1)
+        with esc_db.connect() as conn:
+            paused = conn.execute(
+                text("SELECT paused_since, pause_reason FROM escalation WHERE id='e-old-p1'")
+            ).one()
+        assert paused[0] is not None and paused[1] == "customer"
+        assert "paused" in str(app.screen.query_one(FloorTable).get_row("e-old-p1")[2])
+        await pilot.press("w")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        with esc_db.connect() as conn:
+            resumed = conn.execute(
+                text("SELECT paused_since FROM escalation WHERE id='e-old-p1'")
+            ).scalar()
+        assert resumed is None

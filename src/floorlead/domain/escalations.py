@@ -21,6 +21,9 @@ ALLOWED: dict[str, tuple[str, ...]] = {
     "reopen": CLOSED_STATUSES,
     "approve": ("open", "assigned", "handed_up", "awaiting_second"),
     "decline": ("open", "assigned", "handed_up", "awaiting_second"),
+    "pause": ("open", "assigned", "handed_up", "awaiting_second"),
+    "resume": ("open", "assigned", "handed_up", "awaiting_second", "snoozed"),
+    "undo": OPEN_STATUSES + CLOSED_STATUSES,
 }
 
 WORDS = {
@@ -45,6 +48,9 @@ VERBS = {
     "approve": "approved",
     "decline": "declined",
     "raised": "raised",
+    "pause": "paused",
+    "resume": "resumed",
+    "undo": "undone",
 }
 
 

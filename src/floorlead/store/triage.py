@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -36,6 +36,8 @@ class Outcome:
     action: str
     version: int
     status: str
+    #: the changed fields as they were before, so this session can undo its own action
+    before: dict[str, Any] = field(default_factory=dict)
 
 
 def _last_change(conn: Connection, escalation_id: str, tz: str) -> str:
@@ -77,6 +79,7 @@ def act(
             values = change(row)
         except rules.TransitionError as exc:
             raise FloorleadError(str(exc)) from None
+        before = {k: getattr(row, k) for k in values}
         values.update(version=row.version + 1, updated_by=actor, updated_at=at)
         done = conn.execute(
             update(ESCALATION)
@@ -102,7 +105,9 @@ def act(
             version=row.version + 1,
             has_note=bool(note.strip()),
         )
-        return Outcome(escalation_id, action, row.version + 1, values.get("status", row.status))
+        return Outcome(
+            escalation_id, action, row.version + 1, values.get("status", row.status), before
+        )
 
 
 def _responded(row: Any, at: datetime) -> dict[str, Any]:
@@ -354,6 +359,63 @@ def decline(
             **_responded(r, at),
         },
         note=f"Declined: {reason.strip()}",
+    )
+
+
+def pause(
+    db: FloorDatabase, esc: str, version: int, actor: str, at: datetime, tz: str, reason: str
+) -> Outcome:
+    """Stop the SLA clock (waiting on the customer, on another team)."""
+    if not reason.strip():
+        raise FloorleadError("Say what it is waiting for: a pause needs a reason.")
+
+    def change(r: Any) -> dict[str, Any]:
+        if r.paused_since is not None:
+            raise rules.TransitionError("Its SLA clock is already paused.")
+        return {"paused_since": at, "pause_reason": reason.strip()}
+
+    return act(
+        db,
+        esc,
+        action="pause",
+        expected_version=version,
+        actor=actor,
+        at=at,
+        tz=tz,
+        change=change,
+        detail={"reason": reason.strip()},
+    )
+
+
+def resume(db: FloorDatabase, esc: str, version: int, actor: str, at: datetime, tz: str) -> Outcome:
+    """Restart the SLA clock; the paused time is kept and shown separately."""
+
+    def change(r: Any) -> dict[str, Any]:
+        if r.paused_since is None:
+            raise rules.TransitionError("Its SLA clock is not paused.")
+        paused = int((at - r.paused_since).total_seconds())
+        return {"paused_since": None, "paused_s": r.paused_s + max(0, paused), "pause_reason": ""}
+
+    return act(
+        db, esc, action="resume", expected_version=version, actor=actor, at=at, tz=tz, change=change
+    )
+
+
+def undo(db: FloorDatabase, last: Outcome, actor: str, at: datetime, tz: str) -> Outcome:
+    """Put back what ``last`` changed, unless somebody changed the row since (then the version
+    check refuses, with who and when). Notes stay: the history is append-only."""
+    if not last.before:
+        raise FloorleadError("There is nothing to put back for that action.")
+    return act(
+        db,
+        last.escalation_id,
+        action="undo",
+        expected_version=last.version,
+        actor=actor,
+        at=at,
+        tz=tz,
+        change=lambda r: dict(last.before),
+        detail={"undid": last.action},
     )
 
 

@@ -69,6 +69,27 @@ class EscalationsScreen(FloorScreen):
         Binding("A", "approve", "Approve", tooltip="Approve the amount asked", id="esc.approve"),
         Binding("D", "decline", "Decline", tooltip="Decline, with a reason", id="esc.decline"),
         Binding(
+            "w",
+            "pause",
+            "Wait",
+            tooltip="Pause or resume the SLA clock, with a reason",
+            id="esc.pause",
+        ),
+        Binding(
+            "space",
+            "mark",
+            "Mark",
+            tooltip="Mark rows: t, a, s, n and r act on all marked",
+            id="esc.mark",
+        ),
+        Binding(
+            "z",
+            "undo",
+            "Undo",
+            tooltip="Undo your last action, if nobody changed it since",
+            id="esc.undo",
+        ),
+        Binding(
             "f",
             "cycle_view",
             "View",
@@ -97,6 +118,9 @@ class EscalationsScreen(FloorScreen):
         ("Reopen escalation", "Back into the queue", "reopen"),
         ("Approve escalation", "Approve the amount asked", "approve"),
         ("Decline escalation", "With a reason", "decline"),
+        ("Pause or resume the SLA clock", "Waiting on the customer or another team", "pause"),
+        ("Mark escalation", "Actions apply to every marked row", "mark"),
+        ("Undo my last escalation action", "Unless someone changed it since", "undo"),
         ("Escalation view: next", "Open, mine, unassigned, snoozed, closed today", "cycle_view"),
         ("Search escalations", "Customer, reason, kind, queue, agent", "search"),
         ("Open escalation detail", "Why, history, contact", "detail"),
@@ -107,6 +131,9 @@ class EscalationsScreen(FloorScreen):
         self.view = 0
         self.search = ""
         self._seen: set[str] | None = None
+        self.marked: set[str] = set()
+        #: what this session did last, for `z`
+        self.last_actions: list[Any] = []
 
     def compose_body(self) -> Iterable:  # type: ignore[type-arg]
         yield Static("", id="escalations-summary", classes="summary")
@@ -158,6 +185,8 @@ class EscalationsScreen(FloorScreen):
                 sla = Text(
                     f"  {WORDS.get(e.status, e.status)} {hhmm(e.resolved_at, snapshot.timezone)}"
                 )
+            elif e.paused_since is not None:
+                sla = Text(f"‖ paused {duration_text(clock.paused_s)}, {label} clock stopped")
             elif e.status == "snoozed":
                 sla = Text(f"  snoozed to {hhmm(e.snoozed_until, snapshot.timezone)}")
             elif clock.breached:
@@ -167,7 +196,8 @@ class EscalationsScreen(FloorScreen):
                 sla = Text(f"▲ {label} in {duration_text(clock.seconds_left)}", style="yellow")
             else:
                 sla = Text(f"  {label} in {duration_text(clock.seconds_left)}")
-            pri = Text(e.priority, style="bold red" if e.priority == "P1" else "")
+            mark = "●" if e.id in self.marked else " "
+            pri = Text(f"{mark}{e.priority}", style="bold red" if e.priority == "P1" else "")
             status = WORDS.get(e.status, e.status)
             if e.status == "awaiting_second":
                 status = f"1st: {e.first_approver}"
@@ -234,17 +264,41 @@ class EscalationsScreen(FloorScreen):
             return
         then(e)
 
+    def _targets(self, bulk: bool) -> list[EscalationRow]:
+        """The marked rows (for actions that make sense in bulk), else the selected one."""
+        snap = self.floor_app.snapshot
+        if bulk and self.marked and snap is not None:
+            return [e for e in snap.escalations if e.id in self.marked]
+        selected = self.selected()
+        return [selected] if selected is not None else []
+
+    def _write(self, call: Callable[[EscalationRow], Any], done: str, *, bulk: bool = True) -> None:
+        targets = self._targets(bulk)
+        if bulk:
+            self.marked.clear()
+        self._write_all(targets, call, done)
+
     @work(thread=True, exit_on_error=False, group="escalation-write")
-    def _write(self, call: Callable[[], Any], done: str) -> None:
+    def _write_all(
+        self, targets: list[EscalationRow], call: Callable[[EscalationRow], Any], done: str
+    ) -> None:
+        """Each target in its own transaction: one refused row does not stop the others."""
         from floorlead.errors import FloorleadError
 
-        try:
-            call()
-        except FloorleadError as exc:
-            self.app.call_from_thread(self.notify, str(exc), severity="warning", timeout=8)
-        else:
-            self.app.call_from_thread(self.notify, done, timeout=3)
-        # read the row again now, not at the next poll: the next key acts on what is true
+        outcomes: list[Any] = []
+        problems: list[str] = []
+        for target in targets:
+            try:
+                outcomes.append(call(target))
+            except FloorleadError as exc:
+                problems.append(str(exc))
+        if outcomes:
+            self.last_actions = outcomes
+            more = f" ({len(outcomes)} escalations)" if len(outcomes) > 1 else ""
+            self.app.call_from_thread(self.notify, done + more, timeout=3)
+        for problem in problems[:3]:
+            self.app.call_from_thread(self.notify, problem, severity="warning", timeout=8)
+        # read the rows again now, not at the next poll: the next key acts on what is true
         self.app.call_from_thread(self.floor_app.refresh_now)
 
     def _ctx(self) -> tuple[Any, str, datetime, str]:
@@ -259,7 +313,7 @@ class EscalationsScreen(FloorScreen):
         def go(e: EscalationRow) -> None:
             db, me, now, tz = self._ctx()
             self._write(
-                lambda: triage.take(db, e.id, e.version, me, now, tz),
+                lambda e: triage.take(db, e.id, e.version, me, now, tz),
                 f"Taken: {e.customer or e.id}.",
             )
 
@@ -280,7 +334,7 @@ class EscalationsScreen(FloorScreen):
                         return
                     db, me, now, tz = self._ctx()
                     self._write(
-                        lambda: triage.resolve(db, e.id, e.version, me, now, tz, code, note),
+                        lambda e: triage.resolve(db, e.id, e.version, me, now, tz, code, note),
                         f"Resolved ({code}): {e.customer or e.id}.",
                     )
 
@@ -310,7 +364,7 @@ class EscalationsScreen(FloorScreen):
                     self.notify(str(exc), severity="warning")
                     return
                 self._write(
-                    lambda: triage.snooze(db, e.id, e.version, me, now, tz, until),
+                    lambda e: triage.snooze(db, e.id, e.version, me, now, tz, until),
                     f"Snoozed until {hhmm(until, tz)}: {e.customer or e.id}.",
                 )
 
@@ -339,7 +393,7 @@ class EscalationsScreen(FloorScreen):
                     return
                 db, me2, now, tz = self._ctx()
                 self._write(
-                    lambda: triage.assign(db, e.id, e.version, me2, now, tz, who),
+                    lambda e: triage.assign(db, e.id, e.version, me2, now, tz, who),
                     f"Assigned to {who}.",
                 )
 
@@ -356,8 +410,9 @@ class EscalationsScreen(FloorScreen):
                     return
                 db, me, now, tz = self._ctx()
                 self._write(
-                    lambda: triage.hand_up(db, e.id, e.version, me, now, tz, "manager", note),
+                    lambda e: triage.hand_up(db, e.id, e.version, me, now, tz, "manager", note),
                     "Handed up to the manager.",
+                    bulk=False,
                 )
 
             self.app.push_screen(
@@ -375,7 +430,7 @@ class EscalationsScreen(FloorScreen):
                     return
                 db, me, now, tz = self._ctx()
                 self._write(
-                    lambda: triage.add_note(db, e.id, e.version, me, now, tz, note), "Note added."
+                    lambda e: triage.add_note(db, e.id, e.version, me, now, tz, note), "Note added."
                 )
 
             self.app.push_screen(
@@ -397,10 +452,11 @@ class EscalationsScreen(FloorScreen):
                         return
                     db, me, now, tz = self._ctx()
                     self._write(
-                        lambda: triage.set_priority(
+                        lambda e: triage.set_priority(
                             db, e.id, e.version, me, now, tz, priority, reason
                         ),
                         f"Priority now {priority}.",
+                        bulk=False,
                     )
 
                 self.app.push_screen(PromptModal(f"Why {priority}?", required=True), with_reason)
@@ -421,7 +477,9 @@ class EscalationsScreen(FloorScreen):
                     return
                 db, me, now, tz = self._ctx()
                 self._write(
-                    lambda: triage.reopen(db, e.id, e.version, me, now, tz, reason), "Reopened."
+                    lambda e: triage.reopen(db, e.id, e.version, me, now, tz, reason),
+                    "Reopened.",
+                    bulk=False,
                 )
 
             self.app.push_screen(
@@ -449,8 +507,9 @@ class EscalationsScreen(FloorScreen):
                 if yes:
                     db, me, now, tz = self._ctx()
                     self._write(
-                        lambda: triage.approve(db, e.id, e.version, me, now, tz, threshold),
+                        lambda e: triage.approve(db, e.id, e.version, me, now, tz, threshold),
                         f"Approved {amount}.",
+                        bulk=False,
                     )
 
             self.app.push_screen(
@@ -469,7 +528,9 @@ class EscalationsScreen(FloorScreen):
                     return
                 db, me, now, tz = self._ctx()
                 self._write(
-                    lambda: triage.decline(db, e.id, e.version, me, now, tz, reason), "Declined."
+                    lambda e: triage.decline(db, e.id, e.version, me, now, tz, reason),
+                    "Declined.",
+                    bulk=False,
                 )
 
             self.app.push_screen(
@@ -480,6 +541,73 @@ class EscalationsScreen(FloorScreen):
             )
 
         self._with_selected(go)
+
+    def action_pause(self) -> None:
+        from floorlead.store import triage
+
+        def go(e: EscalationRow) -> None:
+            db, me, now, tz = self._ctx()
+            if e.paused_since is not None:
+                self._write(
+                    lambda e: triage.resume(db, e.id, e.version, me, now, tz),
+                    "SLA clock running again.",
+                    bulk=False,
+                )
+                return
+
+            def with_reason(reason: str | None) -> None:
+                if reason is None:
+                    return
+                db2, me2, now2, tz2 = self._ctx()
+                self._write(
+                    lambda e: triage.pause(db2, e.id, e.version, me2, now2, tz2, reason),
+                    "SLA clock paused.",
+                    bulk=False,
+                )
+
+            self.app.push_screen(
+                PromptModal(
+                    "Pause the SLA clock: waiting for what?",
+                    placeholder="the customer, billing team…",
+                    required=True,
+                ),
+                with_reason,
+            )
+
+        self._with_selected(go)
+
+    def action_mark(self) -> None:
+        def go(e: EscalationRow) -> None:
+            self.marked.symmetric_difference_update({e.id})
+            table = self.query_one(FloorTable)
+            self.floor_app.render_screen(self)
+            if table.cursor_row < table.row_count - 1:
+                table.move_cursor(row=table.cursor_row + 1)
+
+        self._with_selected(go)
+
+    def action_undo(self) -> None:
+        if not self.last_actions:
+            self.notify("Nothing of yours to undo.", severity="warning")
+            return
+        outcomes, self.last_actions = self.last_actions, []
+        self._undo_all(outcomes, *self._ctx())
+
+    @work(thread=True, exit_on_error=False, group="escalation-write")
+    def _undo_all(self, outcomes: list[Any], db: Any, me: str, now: datetime, tz: str) -> None:
+        from floorlead.errors import FloorleadError
+        from floorlead.store import triage
+
+        undone = 0
+        for outcome in outcomes:
+            try:
+                triage.undo(db, outcome, me, now, tz)
+                undone += 1
+            except FloorleadError as exc:
+                self.app.call_from_thread(self.notify, str(exc), severity="warning", timeout=8)
+        if undone:
+            self.app.call_from_thread(self.notify, f"Undone ({undone}).", timeout=3)
+        self.app.call_from_thread(self.floor_app.refresh_now)
 
     def action_cycle_view(self) -> None:
         self.view = (self.view + 1) % len(VIEWS)
