@@ -393,3 +393,44 @@ async def test_w_pauses_and_resumes_the_sla_clock(esc_db: FloorDatabase) -> None
                 text("SELECT paused_since FROM escalation WHERE id='e-old-p1'")
             ).scalar()
         assert resumed is None
+
+
+async def test_the_other_actions_by_their_keys(esc_db: FloorDatabase) -> None:
+    triage.take(esc_db, "e-new-p1", 1, "maria", FROZEN, TZ)  # maria is another supervisor
+    app = make_app(esc_db)
+
+    async def act(*keys: str) -> None:
+        before = app.loads
+        await pilot.press(*keys)
+        await app.workers.wait_for_complete()
+        await wait_for_load(pilot, before + 1)
+
+    async with app.run_test(size=(110, 32)) as pilot:
+        await open_escalations(pilot)
+        table = app.screen.query_one(FloorTable)
+        table.select_key("e-old-p1")
+        await act("a", *"maria", "enter")  # fuzzy picker: another supervisor
+        assert status(esc_db, "e-old-p1")[:2] == ("assigned", "maria")
+        table.select_key("e-old-p1")
+        await act("p", "enter", *"not that urgent", "enter")  # first choice: P2
+        with esc_db.connect() as conn:
+            assert (
+                conn.execute(text("SELECT priority FROM escalation WHERE id='e-old-p1'")).scalar()
+                == "P2"
+            )
+        table.select_key("e-old-p1")
+        await act("n", *"left a voicemail", "enter")
+        table.select_key("e-old-p1")
+        await act("u", *"customer wants a manager", "enter")
+        assert status(esc_db, "e-old-p1")[0] == "handed_up"
+        table.select_key("e-big")
+        await act("D", *"over budget", "enter")
+        assert status(esc_db, "e-big")[0] == "declined"
+        await pilot.press("f", "f", "f", "f")  # closed today
+        await settle_tables(pilot)
+        assert table._keys == ["e-big"]
+        await act("o", "enter")
+        assert status(esc_db, "e-big")[0] == "open"
+        lines = [line.what for line in triage.history(esc_db, "e-old-p1")]
+        assert "note: left a voicemail" in lines
+        assert any(line.startswith("handed up") for line in lines)

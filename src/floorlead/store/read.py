@@ -23,6 +23,7 @@ from floorlead.store.ingest import (
     AGENT,
     AGENT_QUEUE,
     AGENT_STATE,
+    AUDIT,
     CONTACT,
     ESCALATION,
     PUNCH,
@@ -155,6 +156,8 @@ class FloorSnapshot:
     notes: tuple[NoteRow, ...] = ()
     agent_names: dict[str, str] = field(default_factory=dict)
     open_escalation_count: int = 0
+    #: people who have acted on this floor (for "assign to another supervisor")
+    supervisors: tuple[str, ...] = ()
 
 
 def _contacts(conn: Connection, day_start: datetime, now: datetime) -> list[mx.ContactTimes]:
@@ -373,6 +376,14 @@ def floor_snapshot(conn: Connection, settings: Settings, now: datetime) -> Floor
             .select_from(ESCALATION)
             .where(ESCALATION.c.status.notin_(CLOSED_STATUSES))
         ).scalar_one(),
+        supervisors=tuple(
+            conn.execute(
+                select(AUDIT.c.actor)
+                .where(AUDIT.c.actor.notin_(("feed", "simulator")))
+                .distinct()
+                .order_by(AUDIT.c.actor)
+            ).scalars()
+        ),
         timesheets=tuple(day_timesheets(conn, settings, day, now, names, schedules)),
         notes=tuple(recent_notes(conn, names)),
         agent_names=names,

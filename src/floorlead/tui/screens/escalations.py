@@ -386,7 +386,10 @@ class EscalationsScreen(FloorScreen):
                 if a.on_shift
             ]
             me = self.floor_app.supervisor()
-            people.insert(0, (me, f"{me} · supervisor (me)"))
+            others = [
+                (s, f"{s} · supervisor") for s in (snap.supervisors if snap else ()) if s != me
+            ]
+            people = [(me, f"{me} · supervisor (me)"), *others, *people]
 
             def with_person(who: str | None) -> None:
                 if who is None:
