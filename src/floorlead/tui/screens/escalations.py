@@ -168,10 +168,8 @@ class EscalationsScreen(FloorScreen):
         self._ring_for_new_p1(snapshot)
         rows: list[Row] = []
         breached = 0
-        for e in snapshot.escalations:
-            if not self._in_view(e):
-                continue
-            clock = sla_clock(
+        clocks = {
+            e.id: sla_clock(
                 raised_at=e.raised_at,
                 responded_at=e.responded_at,
                 now=now,
@@ -180,6 +178,16 @@ class EscalationsScreen(FloorScreen):
                 paused_s=e.paused_s,
                 paused_since=e.paused_since,
             )
+            for e in snapshot.escalations
+            if self._in_view(e)
+        }
+        # priority first, then whichever SLA clock runs out soonest
+        order = sorted(
+            (e for e in snapshot.escalations if e.id in clocks),
+            key=lambda e: (e.closed, e.priority, clocks[e.id].seconds_left),
+        )
+        for e in order:
+            clock = clocks[e.id]
             label = "resolve" if clock.responded else "respond"
             if e.closed:
                 sla = Text(
