@@ -226,3 +226,54 @@ def test_escalations_list_json(tmp_path: Path) -> None:
     none = json.loads(run("--db", str(path), "escalations", "list", "--status", "resolved").stdout)
     assert none == []
     assert_one_sentence(run("--db", str(path), "escalations", "list", "--status", "lost"))
+
+
+def test_timesheet_export_and_show(tmp_path: Path) -> None:
+    import csv
+    import json
+
+    path = tmp_path / "floor.db"
+    feed = (
+        '{"type":"agent.upsert","agent":"a1","name":"Dana Reyes","team":"North"}\n'
+        '{"type":"schedule","agent":"a1","start":"2026-11-20T14:00:00Z",'
+        '"end":"2026-11-20T22:30:00Z","activity":"work"}\n'
+        '{"type":"punch","at":"2026-11-20T14:00:00Z","agent":"a1","kind":"in"}\n'
+        '{"type":"punch","at":"2026-11-20T18:00:00Z","agent":"a1","kind":"meal_start"}\n'
+        '{"type":"punch","at":"2026-11-20T18:30:00Z","agent":"a1","kind":"meal_end"}\n'
+        '{"type":"punch","at":"2026-11-20T22:30:00Z","agent":"a1","kind":"out"}\n'
+    )
+    assert run("--db", str(path), "ingest", "-", stdin=feed).returncode == 0
+    out = tmp_path / "payroll.csv"
+    result = run(
+        "--db",
+        str(path),
+        "timesheets",
+        "export",
+        "--from",
+        "2026-11-20",
+        "--to",
+        "2026-11-20",
+        "-o",
+        str(out),
+    )
+    assert result.returncode == 0, result.stderr
+    rows = list(csv.reader(out.open()))
+    assert rows[1][:6] == ["a1", "Dana Reyes", "2026-11-20", "8.00", "0.00", "0.00"]
+    shown = json.loads(run("--db", str(path), "timesheets", "show", "--date", "2026-11-20").stdout)
+    assert shown[0]["worked_h"] == 8.0 and shown[0]["meal_h"] == 0.5
+    approved_only = run(
+        "--db",
+        str(path),
+        "timesheets",
+        "export",
+        "--from",
+        "2026-11-20",
+        "--to",
+        "2026-11-20",
+        "--status",
+        "approved",
+    )
+    assert approved_only.stdout.count("\n") == 1  # the header alone
+    assert_one_sentence(
+        run("--db", str(path), "timesheets", "export", "--from", "20/11/2026", "--to", "2026-11-20")
+    )

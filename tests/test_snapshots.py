@@ -25,6 +25,8 @@ def test_screen(snap_compare: Any, floor_db: FloorDatabase, keys: str) -> None:
     async def run_before(pilot: Pilot[None]) -> None:
         await wait_for_load(pilot)
         await pilot.press(keys)
+        await pilot.app.workers.wait_for_complete()  # screens that load their own data
+        await pilot.pause()
         await settle_tables(pilot)
 
     app = make_app(floor_db)

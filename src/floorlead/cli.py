@@ -31,6 +31,8 @@ db_app = typer.Typer(
 app.add_typer(db_app, name="db")
 esc_app = typer.Typer(help="Escalations, for scripts.", pretty_exceptions_enable=False)
 app.add_typer(esc_app, name="escalations")
+ts_app = typer.Typer(help="Timesheets, for payroll and scripts.", pretty_exceptions_enable=False)
+app.add_typer(ts_app, name="timesheets")
 
 DbOption = Annotated[
     str | None,
@@ -465,6 +467,124 @@ def escalations_list(
                 }
                 for e in rows
                 if e.status in wanted
+            ],
+            indent=2,
+            ensure_ascii=False,
+        )
+    )
+
+
+def _parse_day(text: str, option: str) -> Any:
+    from datetime import date
+
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise FloorleadError(f"{option} {text!r} is not a date like 2026-11-23.") from None
+
+
+def _sheets(ctx: typer.Context, db: str | None, first: Any, last: Any) -> list[Any]:
+    from datetime import timedelta
+
+    from sqlalchemy import text
+
+    from floorlead.store.db import open_database
+    from floorlead.store.read import week_timesheets
+
+    if last < first:
+        raise FloorleadError("--to is before --from.")
+    if (last - first).days > 366:
+        raise FloorleadError("Export at most a year at a time.")
+    settings = _settings(ctx)
+    database = open_database(_target(ctx, db), create=False)
+    now = datetime.now(UTC)
+    out: list[Any] = []
+    try:
+        with database.connect() as conn:
+            names = {r[0]: r[1] for r in conn.execute(text("SELECT id, name FROM agent"))}
+            day = first
+            while day <= last:
+                out += sorted(
+                    week_timesheets(conn, settings, day, now, names), key=lambda t: t.name
+                )
+                day += timedelta(days=1)
+    finally:
+        database.dispose()
+    return out
+
+
+@ts_app.command("export")
+def timesheets_export(
+    ctx: typer.Context,
+    from_: Annotated[str, typer.Option("--from", help="First shift date, YYYY-MM-DD.")],
+    to: Annotated[str, typer.Option("--to", help="Last shift date, YYYY-MM-DD.")],
+    status: Annotated[
+        str | None, typer.Option(help="Only timesheets with this status (e.g. approved).")
+    ] = None,
+    output: Annotated[
+        Path | None, typer.Option("-o", "--output", help="CSV file (default: standard output).")
+    ] = None,
+    db: DbOption = None,
+) -> None:
+    """Payroll CSV: one row per agent per day with regular, overtime and double-time hours."""
+    from floorlead.reports.payroll import csv_text, write_csv
+
+    sheets = _sheets(ctx, db, _parse_day(from_, "--from"), _parse_day(to, "--to"))
+    if status:
+        sheets = [t for t in sheets if t.status == status]
+    tz = _settings(ctx).floor.timezone
+    if output is None:
+        typer.echo(csv_text(sheets, tz), nl=False)
+        return
+    try:
+        count = write_csv(output, sheets, tz)
+    except OSError as exc:
+        raise FloorleadError(f"Cannot write {output}: {exc.strerror}.") from None
+    typer.echo(f"Wrote {count} rows to {output}.", err=True)
+
+
+@ts_app.command("show")
+def timesheets_show(
+    ctx: typer.Context,
+    day: Annotated[str, typer.Option("--date", help="Shift date, YYYY-MM-DD.")],
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = True,
+    db: DbOption = None,
+) -> None:
+    """What the Timesheets screen shows for a date, as JSON."""
+    import json
+
+    when_day = _parse_day(day, "--date")
+    sheets = _sheets(ctx, db, when_day, when_day)
+
+    def iso(at: datetime | None) -> str | None:
+        return None if at is None else at.isoformat().replace("+00:00", "Z")
+
+    del as_json
+    typer.echo(
+        json.dumps(
+            [
+                {
+                    "agent": t.agent_id,
+                    "employee_id": t.employee_id,
+                    "name": t.name,
+                    "date": t.shift_date.isoformat(),
+                    "scheduled_start": iso(t.scheduled_start),
+                    "scheduled_end": iso(t.scheduled_end),
+                    "first_in": iso(t.first_in),
+                    "last_out": iso(t.last_out),
+                    "worked_h": round(t.worked_s / 3600, 4),
+                    "regular_h": round(t.regular_h, 4),
+                    "overtime_h": round(t.overtime_h, 4),
+                    "double_h": round(t.double_h, 4),
+                    "break_h": round(t.break_s / 3600, 4),
+                    "meal_h": round(t.meal_s / 3600, 4),
+                    "exceptions": list(t.exceptions),
+                    "status": t.status,
+                    "decided_by": t.decided_by,
+                    "decided_at": iso(t.decided_at),
+                    "reason": t.reason,
+                }
+                for t in sheets
             ],
             indent=2,
             ensure_ascii=False,

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime, timedelta
 
 PAIRS = {"in": "out", "break_start": "break_end", "meal_start": "meal_end"}
 
@@ -85,3 +85,30 @@ def worked_day(
         meal_s=meals,
         exceptions=tuple(dict.fromkeys(exceptions)),
     )
+
+
+@dataclass(frozen=True)
+class PaySplit:
+    """Hours of one day split by pay rate."""
+
+    regular_h: float
+    overtime_h: float
+    double_h: float = 0.0
+
+
+def weekly_overtime(days: Sequence[tuple[date, float]], limit_h: float = 40.0) -> list[PaySplit]:
+    """US federal (FLSA) rule: hours over ``limit_h`` in the fixed workweek are overtime at
+    1.5×. ``days`` are (day, hours) in date order within one workweek; the overtime falls on
+    the days on which the week passed the limit."""
+    out: list[PaySplit] = []
+    total = 0.0
+    for _day, hours in days:
+        regular = max(0.0, min(hours, limit_h - total))
+        out.append(PaySplit(regular_h=regular, overtime_h=hours - regular))
+        total += hours
+    return out
+
+
+def workweek_start(day: date, start_weekday: int) -> date:
+    """The first day of the fixed workweek holding ``day`` (Monday = 0)."""
+    return day - timedelta(days=(day.weekday() - start_weekday) % 7)

@@ -125,6 +125,18 @@ class TimesheetRow:
     meal_s: float
     exceptions: tuple[str, ...]
     status: str
+    version: int = 0  # 0: never decided (no timesheet row yet)
+    decided_by: str = ""
+    decided_at: datetime | None = None
+    reason: str = ""
+    regular_h: float = 0.0
+    overtime_h: float = 0.0
+    double_h: float = 0.0
+    employee_id: str = ""
+
+    @property
+    def clean(self) -> bool:
+        return not self.exceptions
 
 
 @dataclass(frozen=True)
@@ -482,9 +494,8 @@ def day_timesheets(
     for p in punch_rows:
         if p.kind == "in" and start <= p.at < end and p.agent_id not in shifts:
             shifts[p.agent_id] = (None, None)
-    statuses = {
-        r.agent_id: r.status
-        for r in conn.execute(select(TIMESHEET).where(TIMESHEET.c.shift_date == day))
+    decisions = {
+        r.agent_id: r for r in conn.execute(select(TIMESHEET).where(TIMESHEET.c.shift_date == day))
     }
     by_agent: dict[str, list[Any]] = defaultdict(list)
     for p in punch_rows:
@@ -517,10 +528,49 @@ def day_timesheets(
                 break_s=worked.break_s,
                 meal_s=worked.meal_s,
                 exceptions=exceptions,
-                status=statuses.get(agent, "pending"),
+                status=decisions[agent].status if agent in decisions else "pending",
+                version=decisions[agent].version if agent in decisions else 0,
+                decided_by=decisions[agent].decided_by if agent in decisions else "",
+                decided_at=decisions[agent].decided_at if agent in decisions else None,
+                reason=decisions[agent].reason if agent in decisions else "",
+                regular_h=worked.worked_s / 3600,
             )
         )
     out.sort(key=lambda t: (not t.exceptions, t.name))
+    return out
+
+
+def week_timesheets(
+    conn: Connection, settings: Settings, day: date, now: datetime, names: dict[str, str]
+) -> list[TimesheetRow]:
+    """The day's timesheets with regular and overtime hours under the US federal rule: over
+    40 hours in the fixed workweek (its first day a setting) is overtime, counted on the day
+    the week passed 40."""
+    from dataclasses import replace
+
+    from floorlead.domain.timesheets import weekly_overtime, workweek_start
+
+    days = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+    first = workweek_start(day, days.index(settings.timesheets.workweek_start.lower()))
+    earlier: dict[str, list[tuple[date, float]]] = defaultdict(list)
+    d = first
+    while d < day:
+        for t in day_timesheets(conn, settings, d, now, names):
+            earlier[t.agent_id].append((d, t.worked_s / 3600))
+        d += timedelta(days=1)
+    employee = {r[0]: r[1] for r in conn.execute(select(AGENT.c.id, AGENT.c.employee_id))}
+    out = []
+    for t in day_timesheets(conn, settings, day, now, names):
+        split = weekly_overtime([*earlier.get(t.agent_id, []), (day, t.worked_s / 3600)])[-1]
+        out.append(
+            replace(
+                t,
+                regular_h=split.regular_h,
+                overtime_h=split.overtime_h,
+                double_h=split.double_h,
+                employee_id=employee.get(t.agent_id) or t.agent_id,
+            )
+        )
     return out
 
 

@@ -1,21 +1,26 @@
-"""Timesheet approval (key 4): today's shifts, exceptions first."""
+"""Timesheet approval (key 4): a day's shifts, exceptions first, with regular and overtime
+hours (US federal weekly rule). a approve · A approve every clean pending one · x reject ·
+o reopen · e export CSV · [ and ] change the day."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import datetime
-from typing import TYPE_CHECKING
+from datetime import date, datetime, timedelta
+from typing import TYPE_CHECKING, ClassVar
 
 from rich.text import Text
+from textual import on, work
+from textual.binding import Binding, BindingType
+from textual.message import Message
 from textual.widgets import Static
 
 from floorlead.domain.when import hhmm, hours_text
 from floorlead.tui.screens.base import FloorScreen
 from floorlead.tui.widgets.floor_table import FloorTable, Row
+from floorlead.tui.widgets.modals import ConfirmModal, PromptModal
 
 if TYPE_CHECKING:
-    from floorlead.store.read import FloorSnapshot
-
+    from floorlead.store.read import FloorSnapshot, TimesheetRow
 
 COLUMNS = (
     ("name", "Agent"),
@@ -23,24 +28,114 @@ COLUMNS = (
     ("in", "In"),
     ("out", "Out"),
     ("worked", "Worked"),
-    ("breaks", "Breaks"),
-    ("meal", "Meal"),
+    ("regular", "Reg"),
+    ("overtime", "OT"),
     ("exceptions", "Exceptions"),
     ("status", "Status"),
+    ("breaks", "Breaks"),
+    ("meal", "Meal"),
 )
+
+
+class SheetsLoaded(Message):
+    def __init__(self, day: date, rows: list[TimesheetRow], error: str = "") -> None:
+        super().__init__()
+        self.day, self.rows, self.error = day, rows, error
 
 
 class TimesheetsScreen(FloorScreen):
     SCREEN_TITLE = "Timesheets"
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("a", "approve", "Approve", tooltip="Approve this timesheet", id="ts.approve"),
+        Binding(
+            "A",
+            "approve_clean",
+            "Approve clean",
+            tooltip="Approve every clean pending timesheet shown",
+            id="ts.approve_clean",
+        ),
+        Binding("x", "reject", "Reject", tooltip="Reject, with a reason", id="ts.reject"),
+        Binding(
+            "o",
+            "reopen",
+            "Reopen",
+            tooltip="Reopen an approved timesheet, with a reason",
+            id="ts.reopen",
+        ),
+        Binding(
+            "e", "export", "Export", tooltip="Write the day as CSV for payroll", id="ts.export"
+        ),
+        Binding(
+            "left_square_bracket",
+            "day(-1)",
+            "Prev day",
+            key_display="[",
+            tooltip="The day before",
+            id="ts.prev",
+        ),
+        Binding(
+            "right_square_bracket",
+            "day(1)",
+            "Next day",
+            key_display="]",
+            tooltip="The day after",
+            id="ts.next",
+        ),
+    ]
+    SCREEN_COMMANDS = (
+        ("Approve timesheet", "The selected agent's", "approve"),
+        ("Approve every clean pending timesheet", "After one confirmation", "approve_clean"),
+        ("Reject timesheet", "With a reason", "reject"),
+        ("Reopen timesheet", "With a reason; it must be approved again", "reopen"),
+        ("Export timesheets as CSV", "One row per agent for the day shown", "export"),
+        ("Timesheets: previous day", "", "day(-1)"),
+        ("Timesheets: next day", "", "day(1)"),
+    )
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.day: date | None = None
+        self.rows: list[TimesheetRow] = []
+        self._seen: FloorSnapshot | None = None
 
     def compose_body(self) -> Iterable:  # type: ignore[type-arg]
-        yield Static("", id="timesheets-summary", classes="summary")
+        yield Static("Loading timesheets…", id="timesheets-summary", classes="summary")
         yield FloorTable(COLUMNS, id="timesheets-table")
 
     def show(self, snapshot: FloorSnapshot, now: datetime) -> None:
-        tz = snapshot.timezone
-        rows: list[Row] = []
-        for t in snapshot.timesheets:
+        if self.day is None:
+            self.day = snapshot.day
+        if snapshot is not self._seen:
+            self._seen = snapshot
+            self._load(self.day, snapshot.taken_at)
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="timesheets")
+    def _load(self, day: date, now: datetime) -> None:
+        from floorlead.store.read import week_timesheets
+
+        app = self.floor_app
+        try:
+            with app.db.connect() as conn:
+                from sqlalchemy import text
+
+                names = {r[0]: r[1] for r in conn.execute(text("SELECT id, name FROM agent"))}
+                rows = week_timesheets(conn, app.settings, day, now, names)
+            self.post_message(SheetsLoaded(day, rows))
+        except Exception as exc:  # one sentence on screen; the table keeps what it had
+            self.post_message(SheetsLoaded(day, [], f"Reading timesheets failed: {exc}."))
+
+    @on(SheetsLoaded)
+    def _loaded(self, message: SheetsLoaded) -> None:
+        summary = self.query_one("#timesheets-summary", Static)
+        if message.error:
+            summary.update(message.error)
+            return
+        if message.day != self.day:
+            return
+        self.rows = message.rows
+        tz = self.floor_app.settings.floor.timezone
+        table_rows: list[Row] = []
+        for t in message.rows:
             scheduled = (
                 f"{hhmm(t.scheduled_start, tz)}–{hhmm(t.scheduled_end, tz)}"
                 if t.scheduled_start
@@ -51,7 +146,8 @@ class TimesheetsScreen(FloorScreen):
                 if t.exceptions
                 else Text("clean")
             )
-            rows.append(
+            status = t.status + (f" ({t.decided_by})" if t.decided_by else "")
+            table_rows.append(
                 (
                     t.agent_id,
                     [
@@ -60,17 +156,157 @@ class TimesheetsScreen(FloorScreen):
                         hhmm(t.first_in, tz),
                         hhmm(t.last_out, tz),
                         hours_text(t.worked_s),
+                        f"{t.regular_h:.2f}",
+                        f"{t.overtime_h:.2f}",
+                        exceptions,
+                        status,
                         hours_text(t.break_s),
                         hours_text(t.meal_s),
-                        exceptions,
-                        t.status,
                     ],
                 )
             )
-        self.query_one(FloorTable).sync(rows)
-        with_exc = sum(bool(t.exceptions) for t in snapshot.timesheets)
-        pending = sum(t.status == "pending" for t in snapshot.timesheets)
-        self.query_one("#timesheets-summary", Static).update(
-            f"Shifts starting {snapshot.day:%a %d %b}  ·  {len(rows)} timesheets  ·  "
-            f"{with_exc} with exceptions  ·  {pending} pending"
+        self.query_one(FloorTable).sync(table_rows)
+        with_exc = sum(bool(t.exceptions) for t in message.rows)
+        pending = sum(t.status in ("pending", "reopened") for t in message.rows)
+        clean = len(self._clean_pending())
+        summary.update(
+            f"Shifts starting {message.day:%a %d %b %Y} · {len(message.rows)} timesheets · "
+            f"{with_exc} with exceptions · {pending} to decide ({clean} clean: A approves them)"
         )
+
+    # ------------------------------------------------------------------ actions
+
+    def _selected(self) -> TimesheetRow | None:
+        key = self.query_one(FloorTable).selected_key
+        return next((t for t in self.rows if t.agent_id == key), None)
+
+    def _clean_pending(self) -> list[TimesheetRow]:
+        return [t for t in self.rows if t.clean and t.status in ("pending", "reopened")]
+
+    @work(thread=True, exit_on_error=False, group="timesheet-write")
+    def _decide(self, t: TimesheetRow, action: str, reason: str, done: str) -> None:
+        from floorlead.errors import FloorleadError
+        from floorlead.store.approvals import Decision, decide
+
+        app = self.floor_app
+        try:
+            decide(
+                app.db,
+                Decision(t.agent_id, t.shift_date, t.version),
+                action,
+                actor=app.supervisor(),
+                at=app.clock(),
+                tz=app.settings.floor.timezone,
+                reason=reason,
+            )
+            app.call_from_thread(self.notify, done, timeout=3)
+        except FloorleadError as exc:
+            app.call_from_thread(self.notify, str(exc), severity="warning", timeout=8)
+        app.call_from_thread(app.refresh_now)
+
+    def action_approve(self) -> None:
+        t = self._selected()
+        if t is not None:
+            self._decide(t, "approve", "", f"Approved: {t.name}.")
+
+    def action_reject(self) -> None:
+        t = self._selected()
+        if t is None:
+            return
+
+        def with_reason(reason: str | None) -> None:
+            if reason is not None:
+                self._decide(t, "reject", reason, f"Rejected: {t.name}.")
+
+        self.app.push_screen(
+            PromptModal(f"Reject {t.name}'s timesheet: why?", required=True), with_reason
+        )
+
+    def action_reopen(self) -> None:
+        t = self._selected()
+        if t is None:
+            return
+
+        def with_reason(reason: str | None) -> None:
+            if reason is not None:
+                self._decide(t, "reopen", reason, f"Reopened: {t.name}.")
+
+        self.app.push_screen(
+            PromptModal(f"Reopen {t.name}'s timesheet: why?", required=True), with_reason
+        )
+
+    def action_approve_clean(self) -> None:
+        clean = self._clean_pending()
+        if not clean:
+            self.notify("No clean pending timesheets on screen.", severity="warning")
+            return
+
+        def answer(yes: bool | None) -> None:
+            if yes:
+                self._approve_many(clean)
+
+        self.app.push_screen(
+            ConfirmModal(
+                f"Approve {len(clean)} clean pending timesheet{'s' if len(clean) != 1 else ''} "
+                f"for {self.day:%a %d %b}?"
+            ),
+            answer,
+        )
+
+    @work(thread=True, exit_on_error=False, group="timesheet-write")
+    def _approve_many(self, rows: list[TimesheetRow]) -> None:
+        from floorlead.errors import FloorleadError
+        from floorlead.store.approvals import Decision, approve_many
+
+        app = self.floor_app
+        try:
+            approved, problems = approve_many(
+                app.db,
+                [Decision(t.agent_id, t.shift_date, t.version) for t in rows],
+                actor=app.supervisor(),
+                at=app.clock(),
+                tz=app.settings.floor.timezone,
+            )
+            app.call_from_thread(self.notify, f"Approved {approved} timesheets.", timeout=4)
+            for problem in problems[:3]:
+                app.call_from_thread(self.notify, problem, severity="warning", timeout=8)
+        except FloorleadError as exc:
+            app.call_from_thread(self.notify, str(exc), severity="error", timeout=8)
+        app.call_from_thread(app.refresh_now)
+
+    def action_day(self, step: int) -> None:
+        if self.day is None:
+            return
+        self.day = self.day + timedelta(days=step)
+        self.rows = []
+        self.query_one(FloorTable).sync([])
+        self.query_one("#timesheets-summary", Static).update(f"Loading {self.day:%a %d %b}…")
+        self._load(self.day, self.floor_app.clock())
+
+    def action_export(self) -> None:
+        if self.day is None:
+            return
+        from pathlib import Path
+
+        default = str(Path.home() / f"floorlead-timesheets-{self.day.isoformat()}.csv")
+
+        def with_path(path: str | None) -> None:
+            if path:
+                self._export(path)
+
+        self.app.push_screen(
+            PromptModal("Write the day's timesheets as CSV to", value=default, required=True),
+            with_path,
+        )
+
+    @work(thread=True, exit_on_error=False, group="timesheet-export")
+    def _export(self, path: str) -> None:
+        from floorlead.reports.payroll import write_csv
+
+        try:
+            count = write_csv(path, self.rows, self.floor_app.settings.floor.timezone)
+            self.app.call_from_thread(self.notify, f"Wrote {count} rows to {path}.", timeout=5)
+        except OSError as exc:
+            self.app.call_from_thread(
+                self.notify, f"Cannot write {path}: {exc.strerror}.", severity="error", timeout=8
+            )
