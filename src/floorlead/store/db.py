@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import sqlite3
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -371,8 +372,18 @@ class ChangeWatcher:
     def __init__(self, db: FloorDatabase) -> None:
         self._db = db
         self._raw: sqlite3.Connection | None = None
+        # the refresh worker reads while the app may close on another thread: closing a
+        # SQLite connection in use elsewhere is undefined behaviour, so both take this lock
+        self._lock = threading.Lock()
+        self._closed = False
 
     def token(self) -> tuple[int, ...]:
+        with self._lock:
+            if self._closed:  # the app is closing: nothing more to notice
+                return (-1,)
+            return self._token()
+
+    def _token(self) -> tuple[int, ...]:
         if self._db.target.path is not None:
             if self._raw is None:
                 self._raw = sqlite3.connect(
@@ -393,6 +404,8 @@ class ChangeWatcher:
             return tuple(int(v) for v in row)
 
     def close(self) -> None:
-        if self._raw is not None:
-            self._raw.close()
-            self._raw = None
+        with self._lock:
+            self._closed = True
+            if self._raw is not None:
+                self._raw.close()
+                self._raw = None
