@@ -7,6 +7,8 @@ import io
 from datetime import date, timedelta
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from sqlalchemy import text
 
 from floorlead.domain.timesheets import weekly_overtime, workweek_start
@@ -157,3 +159,175 @@ def test_payroll_csv_columns(floor_db: FloorDatabase) -> None:
     for row in rows[1:]:
         assert row[2] == "2026-11-23"
         assert all(len(x.split(".")[1]) == 2 for x in row[3:6])  # two decimals
+
+
+def test_a_45_hour_week_is_40_regular_and_5_overtime() -> None:
+    days = [(MON + timedelta(days=i), 9.0) for i in range(5)]
+    split = weekly_overtime(days)
+    assert sum(s.regular_h for s in split) == 40 and sum(s.overtime_h for s in split) == 5
+
+
+def test_the_workweek_boundary_resets_the_count() -> None:
+    from floorlead.domain.timesheets import workweek_start
+
+    # Sunday 9 h, then Monday starts a new week: nothing carried
+    sunday = date(2026, 11, 22)
+    assert workweek_start(sunday, 0) != workweek_start(sunday + timedelta(days=1), 0)
+    assert weekly_overtime([(sunday + timedelta(days=1), 9.0)])[0].overtime_h == 0
+
+
+def test_a_13_hour_day_under_the_daily_rule_is_8_4_1() -> None:
+    from floorlead.domain.timesheets import daily_overtime
+
+    split = daily_overtime([(MON, 13.0)])[0]
+    assert (split.regular_h, split.overtime_h, split.double_h) == (8.0, 4.0, 1.0)
+
+
+def test_the_seventh_consecutive_day() -> None:
+    from floorlead.domain.timesheets import daily_overtime
+
+    days = [(MON + timedelta(days=i), 6.0) for i in range(6)] + [(MON + timedelta(days=6), 10.0)]
+    split = daily_overtime(days)
+    assert split[-1].regular_h == 0 and split[-1].overtime_h == 8 and split[-1].double_h == 2
+    assert sum(s.regular_h for s in split[:6]) == 36
+
+
+HOURS = st.lists(st.floats(min_value=0, max_value=16, allow_nan=False), min_size=1, max_size=7)
+
+
+@given(HOURS, st.sampled_from(["us_federal", "california"]))
+def test_pay_splits_add_up_and_are_never_negative(hours: list[float], rules: str) -> None:
+    from floorlead.domain.timesheets import split_week
+
+    days = [(MON + timedelta(days=i), h) for i, h in enumerate(hours)]
+    for (_, worked), split in zip(days, split_week(rules, days), strict=True):
+        assert split.regular_h >= 0 and split.overtime_h >= 0 and split.double_h >= 0
+        assert split.regular_h + split.overtime_h + split.double_h == pytest.approx(worked)
+    total_regular = sum(s.regular_h for s in split_week(rules, days))
+    assert total_regular <= 40 + 1e-9
+
+
+@given(
+    st.lists(st.integers(min_value=0, max_value=7 * 24 * 3600 * 1000), min_size=400, max_size=400),
+    st.sampled_from([5, 6, 15]),
+)
+def test_rounding_is_neutral(offsets_ms: list[int], minutes: int) -> None:
+    from datetime import UTC, datetime
+
+    from floorlead.domain.timesheets import round_punch
+
+    base = datetime(2026, 11, 16, tzinfo=UTC)
+    shifts = []
+    for ms in offsets_ms:
+        at = base + timedelta(milliseconds=ms)
+        rounded = round_punch(at, minutes)
+        assert abs((rounded - at).total_seconds()) <= minutes * 30
+        shifts.append((rounded - at).total_seconds())
+    # nearest rounding: the average shift is close to zero (within 10 % of the step)
+    assert abs(sum(shifts) / len(shifts)) < minutes * 60 * 0.1
+
+
+def test_schedule_exceptions_in_words() -> None:
+    from datetime import UTC, datetime
+
+    from floorlead.domain.timesheets import PunchTime, schedule_exceptions
+
+    start = datetime(2026, 11, 23, 14, 0, tzinfo=UTC)
+
+    def at(minutes: int) -> datetime:
+        return start + timedelta(minutes=minutes)
+
+    punches = [
+        PunchTime(at(12), "in"),
+        PunchTime(at(120), "break_start"),
+        PunchTime(at(150), "break_end"),
+        PunchTime(at(360), "meal_start"),
+        PunchTime(at(380), "meal_end"),
+        PunchTime(at(470), "out"),
+    ]
+    found = schedule_exceptions(
+        punches,
+        scheduled_start=start,
+        scheduled_end=at(510),
+        now=at(600),
+        grace_min=5,
+        meal_after_h=5,
+    )
+    assert found == (
+        "late start (12 min)",
+        "early leave (40 min)",
+        "meal late",
+        "meal short (20:00)",
+        "break over length (30 min)",
+    )
+    clean = [
+        PunchTime(at(0), "in"),
+        PunchTime(at(240), "meal_start"),
+        PunchTime(at(270), "meal_end"),
+        PunchTime(at(510), "out"),
+    ]
+    assert (
+        schedule_exceptions(
+            clean,
+            scheduled_start=start,
+            scheduled_end=at(510),
+            now=at(600),
+            grace_min=5,
+            meal_after_h=5,
+        )
+        == ()
+    )
+
+
+def test_kill_9_during_a_bulk_approval_leaves_nothing_half_done(
+    floor_db: FloorDatabase, db_path: object, tmp_path: object
+) -> None:
+    """A subprocess approves every timesheet in one transaction, slowed down inside it, and
+    is killed with SIGKILL half-way: afterwards every timesheet is either approved with its
+    audit row or still pending."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    child = f"""
+import time, sys
+from datetime import datetime, UTC
+import floorlead.store.approvals as ap
+from floorlead.store.db import open_database, resolve_target
+from sqlalchemy import text
+original = ap.audit
+def slow_audit(*a, **k):
+    original(*a, **k)
+    print("approved one", flush=True)
+    time.sleep(0.2)
+ap.audit = slow_audit
+db = open_database(resolve_target({str(db_path)!r}))
+with db.connect() as conn:
+    agents = list(conn.execute(text("SELECT DISTINCT agent_id FROM punch")).scalars())
+day = datetime(2026, 11, 23, tzinfo=UTC).date()
+ap.approve_many(db, [ap.Decision(a, day, 0) for a in agents], actor="sam",
+                at=datetime(2026, 11, 23, 17, tzinfo=UTC), tz="UTC")
+print("finished", flush=True)
+"""
+    floor_db.dispose()
+    proc = subprocess.Popen([sys.executable, "-c", child], stdout=subprocess.PIPE, text=True)
+    assert proc.stdout is not None
+    seen = 0
+    for line in proc.stdout:
+        seen += line.startswith("approved one")
+        if seen == 3:
+            os.kill(proc.pid, signal.SIGKILL)
+            break
+    proc.wait(timeout=30)
+    assert proc.returncode == -signal.SIGKILL
+    time.sleep(0.1)
+    with floor_db.connect() as conn:
+        approved = conn.execute(
+            text("SELECT count(*) FROM timesheet WHERE status = 'approved'")
+        ).scalar()
+        audits = conn.execute(
+            text("SELECT count(*) FROM audit_log WHERE action = 'timesheet.approve'")
+        ).scalar()
+    assert approved == audits == 0  # one transaction: none of it happened

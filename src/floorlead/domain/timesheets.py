@@ -112,3 +112,112 @@ def weekly_overtime(days: Sequence[tuple[date, float]], limit_h: float = 40.0) -
 def workweek_start(day: date, start_weekday: int) -> date:
     """The first day of the fixed workweek holding ``day`` (Monday = 0)."""
     return day - timedelta(days=(day.weekday() - start_weekday) % 7)
+
+
+def daily_overtime(days: Sequence[tuple[date, float]]) -> list[PaySplit]:
+    """California-style rule set. Each day: up to 8 h regular, 8–12 h overtime (1.5×), over
+    12 h double time (2×). The seventh consecutive day worked in the workweek: the first 8 h
+    overtime, the rest double time. Weekly: regular hours beyond 40 in the workweek become
+    overtime. ``days`` are (day, hours) in date order within one workweek."""
+    out: list[PaySplit] = []
+    weekly_regular = 0.0
+    streak = 0
+    previous: date | None = None
+    for day, hours in days:
+        worked = hours > 0
+        streak = (
+            streak + 1
+            if worked
+            and previous is not None
+            and day - previous == timedelta(days=1)
+            and streak > 0
+            else (1 if worked else 0)
+        )
+        previous = day if worked else previous
+        if streak == 7:
+            out.append(PaySplit(0.0, min(hours, 8.0), max(0.0, hours - 8.0)))
+            continue
+        regular = min(hours, 8.0)
+        overtime = min(max(0.0, hours - 8.0), 4.0)
+        double = max(0.0, hours - 12.0)
+        over_week = max(0.0, weekly_regular + regular - 40.0)
+        regular -= over_week
+        overtime += over_week
+        weekly_regular += regular
+        out.append(PaySplit(regular, overtime, double))
+    return out
+
+
+def split_week(rules: str, days: Sequence[tuple[date, float]]) -> list[PaySplit]:
+    """Regular / overtime / double time per day under the configured rule set."""
+    return daily_overtime(days) if rules == "california" else weekly_overtime(days)
+
+
+def round_punch(at: datetime, minutes: int) -> datetime:
+    """Round to the nearest ``minutes`` boundary (0: unchanged). Nearest rounding is neutral:
+    over many punches it favours neither side; an exact half rounds to the even boundary."""
+    if minutes <= 0:
+        return at
+    step = minutes * 60
+    seconds = at.timestamp()
+    quotient, rest = divmod(seconds, step)
+    if rest * 2 > step or (rest * 2 == step and quotient % 2 == 1):
+        quotient += 1
+    return datetime.fromtimestamp(quotient * step, tz=at.tzinfo)
+
+
+def schedule_exceptions(
+    punches: Sequence[PunchTime],
+    *,
+    scheduled_start: datetime | None,
+    scheduled_end: datetime | None,
+    now: datetime,
+    grace_min: int,
+    meal_after_h: float,
+    break_min: int = 15,
+    meal_min: int = 30,
+) -> tuple[str, ...]:
+    """Exceptions against the schedule and the meal/break rules, in the supervisor's words."""
+    ordered = sorted(punches, key=lambda p: p.at)
+    out: list[str] = []
+    grace = timedelta(minutes=grace_min)
+    ins = [p.at for p in ordered if p.kind == "in"]
+    outs = [p.at for p in ordered if p.kind == "out"]
+
+    def minutes(delta: timedelta) -> int:
+        return round(delta.total_seconds() / 60)
+
+    if scheduled_start is not None and ins:
+        if ins[0] > scheduled_start + grace:
+            out.append(f"late start ({minutes(ins[0] - scheduled_start)} min)")
+        elif ins[0] < scheduled_start - grace:
+            out.append(f"early start ({minutes(scheduled_start - ins[0])} min)")
+    if (
+        scheduled_end is not None
+        and outs
+        and now >= scheduled_end
+        and outs[-1] < scheduled_end - grace
+    ):
+        out.append(f"early leave ({minutes(scheduled_end - outs[-1])} min)")
+    if ins:
+        end = outs[-1] if outs else min(now, scheduled_end or now)
+        span_h = (end - ins[0]).total_seconds() / 3600
+        meals = [p.at for p in ordered if p.kind == "meal_start"]
+        meal_ends = [p.at for p in ordered if p.kind == "meal_end"]
+        if span_h > meal_after_h:
+            if not meals:
+                out.append("meal missed")
+            elif meals[0] > ins[0] + timedelta(hours=meal_after_h):
+                out.append("meal late")
+        if meals and meal_ends:
+            length = meal_ends[0] - meals[0]
+            if timedelta(0) < length < timedelta(minutes=meal_min):
+                secs = int(length.total_seconds())
+                out.append(f"meal short ({secs // 60}:{secs % 60:02d})")
+    starts = [p.at for p in ordered if p.kind == "break_start"]
+    ends = [p.at for p in ordered if p.kind == "break_end"]
+    for b_start in starts:
+        b_end = next((e for e in ends if e > b_start), None)
+        if b_end is not None and b_end - b_start > timedelta(minutes=break_min) + grace:
+            out.append(f"break over length ({minutes(b_end - b_start)} min)")
+    return tuple(out)

@@ -476,7 +476,7 @@ class FloorSimulator:
             self._punch(agent, "meal_start" if activity == "lunch" else "break_start", at, 0.01)
         length = (b_end - b_start).total_seconds()
         late = self.rng.random() < 0.1
-        extra = self.rng.uniform(180, 600) if late else self.rng.gauss(0, 45)
+        extra = self.rng.uniform(180, 600) if late else abs(self.rng.gauss(0, 45))
         self._push(at + timedelta(seconds=max(60.0, length + extra)), "block_end", agent.id, index)
 
     def _on_block_end(self, at: datetime, key: str, payload: object) -> None:

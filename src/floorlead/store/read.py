@@ -17,7 +17,7 @@ from floorlead.config import Settings
 from floorlead.domain import erlang, when
 from floorlead.domain import metrics as mx
 from floorlead.domain.escalations import CLOSED_STATUSES, effective_status
-from floorlead.domain.timesheets import PunchTime, worked_day
+from floorlead.domain.timesheets import PunchTime, round_punch, schedule_exceptions, worked_day
 from floorlead.store import models as m
 from floorlead.store.ingest import (
     AGENT,
@@ -504,13 +504,21 @@ def day_timesheets(
     for agent, (s_start, s_end) in shifts.items():
         lo = (s_start or start) - timedelta(hours=2)
         hi = (s_end or end) + timedelta(hours=4)
+        rounding = settings.timesheets.rounding_minutes
         punches = [
-            PunchTime(p.at, p.kind)
+            PunchTime(round_punch(p.at, rounding), p.kind)
             for p in by_agent.get(agent, ())
             if lo <= p.at <= hi and p.at <= now
         ]
         worked = worked_day(punches, now=now, shift_end=s_end)
-        exceptions = worked.exceptions
+        exceptions = worked.exceptions + schedule_exceptions(
+            punches,
+            scheduled_start=s_start,
+            scheduled_end=s_end,
+            now=now,
+            grace_min=settings.timesheets.grace_minutes,
+            meal_after_h=settings.timesheets.meal_required_after_h,
+        )
         if s_start is None:
             exceptions = ("unscheduled shift", *exceptions)
         elif not punches and s_end is not None and now >= s_start:
@@ -543,12 +551,12 @@ def day_timesheets(
 def week_timesheets(
     conn: Connection, settings: Settings, day: date, now: datetime, names: dict[str, str]
 ) -> list[TimesheetRow]:
-    """The day's timesheets with regular and overtime hours under the US federal rule: over
-    40 hours in the fixed workweek (its first day a setting) is overtime, counted on the day
-    the week passed 40."""
+    """The day's timesheets with regular, overtime and double-time hours under the configured
+    rule set: US federal (over 40 hours in the fixed workweek, its first day a setting) or
+    California (daily over 8 and 12, the seventh consecutive day, and weekly over 40)."""
     from dataclasses import replace
 
-    from floorlead.domain.timesheets import weekly_overtime, workweek_start
+    from floorlead.domain.timesheets import split_week, workweek_start
 
     days = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
     first = workweek_start(day, days.index(settings.timesheets.workweek_start.lower()))
@@ -561,7 +569,8 @@ def week_timesheets(
     employee = {r[0]: r[1] for r in conn.execute(select(AGENT.c.id, AGENT.c.employee_id))}
     out = []
     for t in day_timesheets(conn, settings, day, now, names):
-        split = weekly_overtime([*earlier.get(t.agent_id, []), (day, t.worked_s / 3600)])[-1]
+        week = [*earlier.get(t.agent_id, []), (day, t.worked_s / 3600)]
+        split = split_week(settings.timesheets.overtime_rules, week)[-1]
         out.append(
             replace(
                 t,
