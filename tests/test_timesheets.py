@@ -331,3 +331,142 @@ print("finished", flush=True)
             text("SELECT count(*) FROM audit_log WHERE action = 'timesheet.approve'")
         ).scalar()
     assert approved == audits == 0  # one transaction: none of it happened
+
+
+def test_corrections_keep_the_original_and_change_the_hours(floor_db: FloorDatabase) -> None:
+    from datetime import UTC, datetime
+
+    from floorlead.config import Settings
+    from floorlead.store.approvals import correct_punch, mark_leave
+    from floorlead.store.read import timesheet_detail, week_timesheets
+
+    settings = Settings()
+    agent = day_of(floor_db)[0]
+    day = FROZEN.date()
+    with floor_db.connect() as conn:
+        names = {r[0]: r[1] for r in conn.execute(text("SELECT id, name FROM agent"))}
+        before = next(
+            t for t in week_timesheets(conn, settings, day, FROZEN, names) if t.agent_id == agent
+        )
+        detail = timesheet_detail(conn, settings, agent, day)
+    clock_in = next(p for p in detail.punches if p.kind == "in")
+    with pytest.raises(FloorleadError, match="needs a reason"):
+        correct_punch(
+            floor_db,
+            agent_id=agent,
+            day=day,
+            expected_version=0,
+            action="move",
+            reason=" ",
+            actor="sam",
+            now=FROZEN,
+            tz=TZ,
+            punch_id=clock_in.id,
+            at=clock_in.at,
+        )
+    earlier = clock_in.at - timedelta(minutes=30)
+    correct_punch(
+        floor_db,
+        agent_id=agent,
+        day=day,
+        expected_version=0,
+        action="move",
+        reason="badge reader down",
+        actor="sam",
+        now=FROZEN,
+        tz=TZ,
+        punch_id=clock_in.id,
+        at=earlier,
+    )
+    with floor_db.connect() as conn:
+        after = next(
+            t for t in week_timesheets(conn, settings, day, FROZEN, names) if t.agent_id == agent
+        )
+        detail = timesheet_detail(conn, settings, agent, day)
+        audits = conn.execute(
+            text("SELECT count(*) FROM audit_log WHERE action = 'timesheet.correct'")
+        ).scalar()
+    assert after.worked_s - before.worked_s == pytest.approx(1800)
+    assert after.first_in == earlier
+    original = next(p for p in detail.punches if p.id == clock_in.id)
+    assert original.replaced and original.at == clock_in.at  # kept, unchanged
+    assert any(p.replaces_id == clock_in.id for p in detail.punches)
+    assert audits == 1
+    with pytest.raises(ConflictError):  # somebody else's version
+        correct_punch(
+            floor_db,
+            agent_id=agent,
+            day=day,
+            expected_version=0,
+            action="void",
+            reason="x",
+            actor="ana",
+            now=FROZEN,
+            tz=TZ,
+            punch_id=clock_in.id,
+        )
+    decide(floor_db, Decision(agent, day, 1), "approve", actor="sam", at=FROZEN, tz=TZ)
+    with pytest.raises(FloorleadError, match="locked"):
+        correct_punch(
+            floor_db,
+            agent_id=agent,
+            day=day,
+            expected_version=2,
+            action="add",
+            kind="out",
+            at=datetime(2026, 11, 23, 22, tzinfo=UTC),
+            reason="x",
+            actor="sam",
+            now=FROZEN,
+            tz=TZ,
+        )
+    with pytest.raises(FloorleadError, match="one of sick"):
+        mark_leave(
+            floor_db,
+            agent_id=agent,
+            day=day,
+            expected_version=2,
+            leave_kind="nap",
+            reason="x",
+            actor="sam",
+            now=FROZEN,
+            tz=TZ,
+        )
+
+
+async def test_correct_a_punch_by_keys(floor_db: FloorDatabase) -> None:
+    from floorlead.tui.screens.timesheet_detail import TimesheetDetailScreen
+    from tests.test_escalations import make_app
+
+    app = make_app(floor_db)
+    async with app.run_test(size=(110, 32)) as pilot:
+        await wait_for_load(pilot)
+        await pilot.press("4")
+        screen = app.screen
+        assert isinstance(screen, TimesheetsScreen)
+        for _ in range(200):
+            await app.workers.wait_for_complete()
+            await pilot.pause()
+            if screen.rows:
+                break
+        worked = [t for t in screen.rows if t.first_in is not None]
+        screen.query_one(FloorTable).select_key(worked[0].agent_id)
+        await pilot.press("enter")
+        assert isinstance(app.screen, TimesheetDetailScreen)
+        for _ in range(100):
+            await app.workers.wait_for_complete()
+            await pilot.pause()
+            if app.screen.detail is not None:
+                break
+        await pilot.press("plus", "escape")  # backs out
+        await pilot.press("v", *"duplicate badge swipe", "enter")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        with floor_db.connect() as conn:
+            voided = conn.execute(
+                text(
+                    "SELECT count(*) FROM punch WHERE voided = 1 AND "
+                    "reason = 'duplicate badge swipe'"
+                )
+            ).scalar()
+        assert voided == 1

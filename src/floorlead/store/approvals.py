@@ -27,11 +27,17 @@ TIMESHEET = _table(m.Timesheet)
 
 #: decision → the statuses it may start from
 ALLOWED = {
-    "approve": ("pending", "reopened", "rejected"),
+    "approve": ("pending", "reopened", "rejected", "leave"),
     "reject": ("pending", "reopened"),
     "reopen": ("approved", "rejected"),
 }
-RESULT = {"approve": "approved", "reject": "rejected", "reopen": "reopened"}
+RESULT = {
+    "approve": "approved",
+    "reject": "rejected",
+    "reopen": "reopened",
+    "correct": "corrected",
+    "leave": "marked as leave",
+}
 
 
 @dataclass(frozen=True)
@@ -141,3 +147,155 @@ def approve_many(
             except FloorleadError as exc:
                 problems.append(f"{d.agent_id}: {exc}")
     return approved, problems
+
+
+PUNCH = _table(m.Punch)
+LEAVE_KINDS = ("sick", "vacation", "unpaid")
+
+
+def _bump(
+    conn: Connection, agent_id: str, day: date, expected: int, tz: str, **values: Any
+) -> None:
+    """Check the version the supervisor saw and move it on; a correction or a leave changes
+    the timesheet even when its status stays."""
+    row = _current(conn, agent_id, day)
+    version = row.version if row is not None else 0
+    if version != expected:
+        raise _conflict(conn, agent_id, day, tz)
+    if row is not None and row.status == "approved":
+        raise FloorleadError("An approved timesheet is locked: reopen it (o) first.")
+    if row is None:
+        conn.execute(
+            TIMESHEET.insert().values(
+                agent_id=agent_id,
+                shift_date=day,
+                status=values.pop("status", "pending"),
+                leave_kind=values.pop("leave_kind", ""),
+                decided_by="",
+                reason="",
+                version=1,
+                **values,
+            )
+        )
+    else:
+        conn.execute(
+            update(TIMESHEET).where(TIMESHEET.c.id == row.id).values(version=version + 1, **values)
+        )
+
+
+def correct_punch(
+    db: FloorDatabase,
+    *,
+    agent_id: str,
+    day: date,
+    expected_version: int,
+    action: str,
+    reason: str,
+    actor: str,
+    now: datetime,
+    tz: str,
+    kind: str = "",
+    at: datetime | None = None,
+    punch_id: int | None = None,
+) -> int:
+    """Add, move or void a punch. The original is never changed: the correction is its own
+    row (pointing at the original it replaces), and both show in the detail."""
+    if not reason.strip():
+        raise FloorleadError("A punch correction needs a reason.")
+    with db.begin() as conn:
+        _bump(conn, agent_id, day, expected_version, tz)
+        common = {
+            "agent_id": agent_id,
+            "source": "correction",
+            "reason": reason.strip(),
+            "created_by": actor,
+        }
+        if action == "add":
+            if kind not in ("in", "out", "break_start", "break_end", "meal_start", "meal_end"):
+                raise FloorleadError(f"{kind!r} is not a punch kind.")
+            if at is None:
+                raise FloorleadError("Say when the punch was.")
+            values = {**common, "kind": kind, "at": at, "voided": False}
+        else:
+            original = conn.execute(
+                select(PUNCH).where(PUNCH.c.id == punch_id, PUNCH.c.agent_id == agent_id)
+            ).first()
+            if original is None:
+                raise FloorleadError("That punch is not on this timesheet.")
+            if (
+                conn.execute(select(PUNCH.c.id).where(PUNCH.c.replaces_id == original.id)).first()
+                is not None
+            ):
+                raise FloorleadError(
+                    "That punch was already corrected; correct the correction instead."
+                )
+            if action == "move":
+                if at is None:
+                    raise FloorleadError("Say when the punch should be.")
+                values = {
+                    **common,
+                    "kind": original.kind,
+                    "at": at,
+                    "voided": False,
+                    "replaces_id": original.id,
+                }
+            elif action == "void":
+                values = {
+                    **common,
+                    "kind": original.kind,
+                    "at": original.at,
+                    "voided": True,
+                    "replaces_id": original.id,
+                }
+            else:
+                raise FloorleadError(f"{action!r} is not a punch correction.")
+        new_id = conn.execute(PUNCH.insert().values(**values)).inserted_primary_key
+        assert new_id is not None
+        audit(
+            conn,
+            now,
+            actor,
+            "timesheet.correct",
+            "timesheet",
+            f"{agent_id}/{day}",
+            correction=action,
+            kind=values["kind"],
+            punch=int(new_id[0]),
+            replaces=values.get("replaces_id"),
+        )
+        return int(new_id[0])
+
+
+def mark_leave(
+    db: FloorDatabase,
+    *,
+    agent_id: str,
+    day: date,
+    expected_version: int,
+    leave_kind: str,
+    reason: str,
+    actor: str,
+    now: datetime,
+    tz: str,
+) -> None:
+    """A scheduled agent who never punched: sick, vacation or unpaid leave, with a reason."""
+    if leave_kind not in LEAVE_KINDS:
+        raise FloorleadError(f"Leave is one of {', '.join(LEAVE_KINDS)}.")
+    if not reason.strip():
+        raise FloorleadError("Leave needs a reason.")
+    with db.begin() as conn:
+        _bump(
+            conn,
+            agent_id,
+            day,
+            expected_version,
+            tz,
+            status="leave",
+            leave_kind=leave_kind,
+            decided_by=actor,
+            decided_at=now,
+            reason=reason.strip(),
+        )
+        audit(
+            conn, now, actor, "timesheet.leave", "timesheet", f"{agent_id}/{day}", leave=leave_kind
+        )

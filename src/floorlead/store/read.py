@@ -482,15 +482,15 @@ def day_timesheets(
         work = [b for b in blocks if b.activity == "work" and start <= b.start < end]
         if work:
             shifts[agent] = (work[0].start, max(b.end for b in work))
-    punch_rows = conn.execute(
+    all_punches = conn.execute(
         select(PUNCH)
-        .where(
-            PUNCH.c.at >= start - timedelta(hours=2),
-            PUNCH.c.at < end + timedelta(hours=18),
-            PUNCH.c.voided.is_(False),
-        )
+        .where(PUNCH.c.at >= start - timedelta(hours=2), PUNCH.c.at < end + timedelta(hours=18))
         .order_by(PUNCH.c.at)
     ).all()
+    # corrections are rows of their own: a punch replaced by a correction (moved or voided)
+    # no longer counts, and a voided row never does
+    replaced = {p.replaces_id for p in all_punches if p.replaces_id is not None}
+    punch_rows = [p for p in all_punches if not p.voided and p.id not in replaced]
     for p in punch_rows:
         if p.kind == "in" and start <= p.at < end and p.agent_id not in shifts:
             shifts[p.agent_id] = (None, None)
@@ -694,4 +694,62 @@ def agent_day(conn: Connection, settings: Settings, agent_id: str, now: datetime
         ),
         escalations=tuple(escalations),
         notes=tuple(notes),
+    )
+
+
+@dataclass(frozen=True)
+class PunchLine:
+    id: int
+    at: datetime
+    kind: str
+    source: str
+    voided: bool
+    replaces_id: int | None
+    replaced: bool
+    reason: str
+    created_by: str
+
+
+@dataclass(frozen=True)
+class SheetDetail:
+    agent_id: str
+    day: date
+    schedule: tuple[mx.ScheduleBlock, ...]
+    punches: tuple[PunchLine, ...]
+
+
+def timesheet_detail(conn: Connection, settings: Settings, agent_id: str, day: date) -> SheetDetail:
+    """Every punch of the shift, originals and corrections alike, beside its schedule."""
+    start, end = when.day_bounds(day, settings.floor.timezone, settings.floor.day_start)
+    blocks = _schedules(conn, start - timedelta(hours=12), end + timedelta(hours=12)).get(
+        agent_id, []
+    )
+    work = [b for b in blocks if b.activity == "work" and start <= b.start < end]
+    lo = (work[0].start if work else start) - timedelta(hours=2)
+    hi = (max(b.end for b in work) if work else end) + timedelta(hours=4)
+    rows = conn.execute(
+        select(PUNCH)
+        .where(PUNCH.c.agent_id == agent_id, PUNCH.c.at >= lo, PUNCH.c.at <= hi)
+        .order_by(PUNCH.c.at, PUNCH.c.id)
+    ).all()
+    replaced = {r.replaces_id for r in rows if r.replaces_id is not None}
+    shown = [b for b in blocks if work and work[0].start <= b.start < max(x.end for x in work)]
+    return SheetDetail(
+        agent_id=agent_id,
+        day=day,
+        schedule=tuple(shown),
+        punches=tuple(
+            PunchLine(
+                r.id,
+                r.at,
+                r.kind,
+                r.source,
+                r.voided,
+                r.replaces_id,
+                r.id in replaced,
+                r.reason,
+                r.created_by,
+            )
+            for r in rows
+        ),
     )

@@ -63,6 +63,14 @@ class TimesheetsScreen(FloorScreen):
             id="ts.reopen",
         ),
         Binding(
+            "enter",
+            "detail",
+            "Punches",
+            show=False,
+            tooltip="The punches beside the schedule; corrections and leave",
+            id="ts.detail",
+        ),
+        Binding(
             "e", "export", "Export", tooltip="Write the day as CSV for payroll", id="ts.export"
         ),
         Binding(
@@ -87,6 +95,7 @@ class TimesheetsScreen(FloorScreen):
         ("Approve every clean pending timesheet", "After one confirmation", "approve_clean"),
         ("Reject timesheet", "With a reason", "reject"),
         ("Reopen timesheet", "With a reason; it must be approved again", "reopen"),
+        ("Open the timesheet's punches", "Beside the schedule; correct or mark leave", "detail"),
         ("Export timesheets as CSV", "One row per agent for the day shown", "export"),
         ("Timesheets: previous day", "", "day(-1)"),
         ("Timesheets: next day", "", "day(1)"),
@@ -273,6 +282,17 @@ class TimesheetsScreen(FloorScreen):
         except FloorleadError as exc:
             app.call_from_thread(self.notify, str(exc), severity="error", timeout=8)
         app.call_from_thread(app.refresh_now)
+
+    def on_data_table_row_selected(self, event: FloorTable.RowSelected) -> None:
+        event.stop()
+        self.action_detail()
+
+    def action_detail(self) -> None:
+        from floorlead.tui.screens.timesheet_detail import TimesheetDetailScreen
+
+        t = self._selected()
+        if t is not None:
+            self.app.push_screen(TimesheetDetailScreen(t))
 
     def action_day(self, step: int) -> None:
         if self.day is None:
