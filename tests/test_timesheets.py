@@ -470,3 +470,63 @@ async def test_correct_a_punch_by_keys(floor_db: FloorDatabase) -> None:
                 )
             ).scalar()
         assert voided == 1
+
+
+@pytest.mark.parametrize(
+    ("clock_in", "clock_out", "hours"),
+    [
+        ("2026-11-23T22:00:00-05:00", "2026-11-24T06:30:00-05:00", 8.5),  # across midnight
+        ("2026-10-31T22:00:00-04:00", "2026-11-01T06:00:00-05:00", 9.0),  # clocks go back
+        ("2026-03-07T22:00:00-05:00", "2026-03-08T06:00:00-04:00", 7.0),  # clocks go forward
+    ],
+)
+def test_night_shifts_across_midnight_and_dst(clock_in: str, clock_out: str, hours: float) -> None:
+    from datetime import datetime
+
+    from floorlead.domain.timesheets import PunchTime, worked_day
+    from floorlead.domain.when import floor_date
+
+    start, end = datetime.fromisoformat(clock_in), datetime.fromisoformat(clock_out)
+    day = worked_day([PunchTime(start, "in"), PunchTime(end, "out")], now=end, shift_end=end)
+    assert day.worked_s / 3600 == pytest.approx(hours)
+    # the shift belongs to the day it starts on
+    assert floor_date(start, TZ) == start.date()
+
+
+async def test_approve_with_a_and_reopen_with_o(floor_db: FloorDatabase) -> None:
+    from tests.test_escalations import make_app
+
+    app = make_app(floor_db)
+    async with app.run_test(size=(110, 32)) as pilot:
+        await wait_for_load(pilot)
+        await pilot.press("4")
+        screen = app.screen
+        assert isinstance(screen, TimesheetsScreen)
+        for _ in range(200):
+            await app.workers.wait_for_complete()
+            await pilot.pause()
+            if screen.rows:
+                break
+        target = screen.rows[-1]
+        screen.query_one(FloorTable).select_key(target.agent_id)
+        before = app.loads
+        await pilot.press("a")  # one key
+        await app.workers.wait_for_complete()
+        await wait_for_load(pilot, before + 1)
+        for _ in range(100):
+            await app.workers.wait_for_complete()
+            await pilot.pause()
+            row = next(t for t in screen.rows if t.agent_id == target.agent_id)
+            if row.status == "approved":
+                break
+        assert row.status == "approved" and row.decided_by == "sam"
+        screen.query_one(FloorTable).select_key(target.agent_id)
+        await pilot.press("o", *"forgot the meal correction", "enter")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        with floor_db.connect() as conn:
+            status = conn.execute(
+                text("SELECT status, reason FROM timesheet WHERE agent_id = :a"),
+                {"a": target.agent_id},
+            ).one()
+        assert tuple(status) == ("reopened", "forgot the meal correction")
