@@ -438,8 +438,7 @@ def escalations_list(
     finally:
         database.dispose()
 
-    def iso(at: datetime | None) -> str | None:
-        return None if at is None else at.isoformat().replace("+00:00", "Z")
+    from floorlead.domain.when import iso_utc as iso
 
     del as_json
     typer.echo(
@@ -556,8 +555,7 @@ def timesheets_show(
     when_day = _parse_day(day, "--date")
     sheets = _sheets(ctx, db, when_day, when_day)
 
-    def iso(at: datetime | None) -> str | None:
-        return None if at is None else at.isoformat().replace("+00:00", "Z")
+    from floorlead.domain.when import iso_utc as iso
 
     del as_json
     typer.echo(

@@ -205,3 +205,8 @@ def at_on_day(text: str, day: date, tz: str, after: datetime | None = None) -> d
     if after is not None and to_utc(local_time) < after - timedelta(hours=6):
         local_time = local_time.add(days=1)  # the same wall-clock time, even across DST
     return to_utc(local_time)
+
+
+def iso_utc(at: datetime | None) -> str | None:
+    """An instant for JSON: ISO 8601 in UTC with ``Z``; None stays None."""
+    return None if at is None else at.astimezone(UTC).isoformat().replace("+00:00", "Z")

@@ -3,17 +3,13 @@ checks. Seconds are numbers, rates are fractions 0–1, instants ISO 8601 in UTC
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
 from floorlead.domain.metrics import QueueMetrics
+from floorlead.domain.when import iso_utc
 from floorlead.store.read import FloorSnapshot
 
 FORMAT_VERSION = 1
-
-
-def _iso(at: datetime | None) -> str | None:
-    return None if at is None else at.isoformat().replace("+00:00", "Z")
 
 
 def _round(value: float | None, digits: int = 6) -> float | None:
@@ -39,11 +35,11 @@ def snapshot_document(snap: FloorSnapshot) -> dict[str, Any]:
     now = snap.taken_at
     return {
         "format": FORMAT_VERSION,
-        "at": _iso(now),
+        "at": iso_utc(now),
         "timezone": snap.timezone,
         "floor_day": snap.day.isoformat(),
-        "day_start": _iso(snap.day_start),
-        "interval": {"start": _iso(snap.interval_start), "end": _iso(snap.interval_end)},
+        "day_start": iso_utc(snap.day_start),
+        "interval": {"start": iso_utc(snap.interval_start), "end": iso_utc(snap.interval_end)},
         "rules": {
             "service_level": "answered_in_target / (answered + abandoned)",
             "short_abandon_s": snap.short_abandon_s,
@@ -84,7 +80,7 @@ def snapshot_document(snap: FloorSnapshot) -> dict[str, Any]:
                 "queues": list(a.queues),
                 "on_shift": a.on_shift,
                 "state": a.state,
-                "state_since": _iso(a.state_since),
+                "state_since": iso_utc(a.state_since),
                 "time_in_state_s": _round(
                     (now - a.state_since).total_seconds() if a.state_since else None, 3
                 ),

@@ -309,6 +309,34 @@ class EscalationsScreen(FloorScreen):
         # read the rows again now, not at the next poll: the next key acts on what is true
         self.app.call_from_thread(self.floor_app.refresh_now)
 
+    def _prompt(
+        self,
+        title: Callable[[EscalationRow], str],
+        act: Callable[..., Any],
+        done: str,
+        *,
+        bulk: bool = False,
+        required: bool = True,
+        placeholder: str = "",
+    ) -> None:
+        """Ask one line about the selected escalation, then run
+        ``act(db, id, version, me, now, tz, answer)`` on it (or on every marked row)."""
+
+        def go(e: EscalationRow) -> None:
+            def with_answer(answer: str | None) -> None:
+                if answer is None:
+                    return
+                db, me, now, tz = self._ctx()
+                self._write(
+                    lambda t: act(db, t.id, t.version, me, now, tz, answer), done, bulk=bulk
+                )
+
+            self.app.push_screen(
+                PromptModal(title(e), placeholder=placeholder, required=required), with_answer
+            )
+
+        self._with_selected(go)
+
     def _ctx(self) -> tuple[Any, str, datetime, str]:
         app = self.floor_app
         return app.db, app.supervisor(), app.clock(), app.settings.floor.timezone
@@ -415,40 +443,19 @@ class EscalationsScreen(FloorScreen):
     def action_hand_up(self) -> None:
         from floorlead.store import triage
 
-        def go(e: EscalationRow) -> None:
-            def with_note(note: str | None) -> None:
-                if note is None:
-                    return
-                db, me, now, tz = self._ctx()
-                self._write(
-                    lambda e: triage.hand_up(db, e.id, e.version, me, now, tz, "manager", note),
-                    "Handed up to the manager.",
-                    bulk=False,
-                )
+        def hand_up(
+            db: Any, esc: str, version: int, me: str, now: datetime, tz: str, note: str
+        ) -> Any:
+            return triage.hand_up(db, esc, version, me, now, tz, "manager", note)
 
-            self.app.push_screen(
-                PromptModal("Hand up to the manager: why?", required=True), with_note
-            )
-
-        self._with_selected(go)
+        self._prompt(lambda e: "Hand up to the manager: why?", hand_up, "Handed up to the manager.")
 
     def action_note(self) -> None:
         from floorlead.store import triage
 
-        def go(e: EscalationRow) -> None:
-            def with_note(note: str | None) -> None:
-                if note is None:
-                    return
-                db, me, now, tz = self._ctx()
-                self._write(
-                    lambda e: triage.add_note(db, e.id, e.version, me, now, tz, note), "Note added."
-                )
-
-            self.app.push_screen(
-                PromptModal(f"Note on {e.customer or e.id}", required=True), with_note
-            )
-
-        self._with_selected(go)
+        self._prompt(
+            lambda e: f"Note on {e.customer or e.id}", triage.add_note, "Note added.", bulk=True
+        )
 
     def action_priority(self) -> None:
         from floorlead.store import triage
@@ -482,22 +489,13 @@ class EscalationsScreen(FloorScreen):
     def action_reopen(self) -> None:
         from floorlead.store import triage
 
-        def go(e: EscalationRow) -> None:
-            def with_reason(reason: str | None) -> None:
-                if reason is None:
-                    return
-                db, me, now, tz = self._ctx()
-                self._write(
-                    lambda e: triage.reopen(db, e.id, e.version, me, now, tz, reason),
-                    "Reopened.",
-                    bulk=False,
-                )
-
-            self.app.push_screen(
-                PromptModal("Reopen: why?", placeholder="Reason (optional)"), with_reason
-            )
-
-        self._with_selected(go)
+        self._prompt(
+            lambda e: "Reopen: why?",
+            triage.reopen,
+            "Reopened.",
+            required=False,
+            placeholder="Reason (optional)",
+        )
 
     def action_approve(self) -> None:
         from floorlead.store import triage
@@ -533,25 +531,11 @@ class EscalationsScreen(FloorScreen):
     def action_decline(self) -> None:
         from floorlead.store import triage
 
-        def go(e: EscalationRow) -> None:
-            def with_reason(reason: str | None) -> None:
-                if reason is None:
-                    return
-                db, me, now, tz = self._ctx()
-                self._write(
-                    lambda e: triage.decline(db, e.id, e.version, me, now, tz, reason),
-                    "Declined.",
-                    bulk=False,
-                )
-
-            self.app.push_screen(
-                PromptModal(
-                    f"Decline {money(e.amount_cents)} for {e.customer or e.id}: why?", required=True
-                ),
-                with_reason,
-            )
-
-        self._with_selected(go)
+        self._prompt(
+            lambda e: f"Decline {money(e.amount_cents)} for {e.customer or e.id}: why?",
+            triage.decline,
+            "Declined.",
+        )
 
     def action_pause(self) -> None:
         from floorlead.store import triage
