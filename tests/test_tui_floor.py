@@ -182,3 +182,57 @@ async def test_quick_note_saves_with_ctrl_s_and_escape_saves_nothing(
         await pilot.press("5")
         await settle_tables(pilot)
         assert "great empathy on billing call" in table_text(pilot)
+
+
+async def test_the_quick_note_keeps_the_agent_from_every_screen(floor_db: FloorDatabase) -> None:
+    from floorlead.feeds.jsonl import ingest_lines
+
+    agent = "a02"
+    ingest_lines(
+        floor_db,
+        [
+            '{"type":"escalation.raised","at":"2026-11-23T16:59:00Z","escalation":"e-note",'
+            f'"agent":"{agent}","priority":"P1","kind":"complaint","customer":"Q"}}'
+        ],
+    )
+    app = make_app(floor_db)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for_load(pilot)
+        opened: list[tuple[str, str | None]] = []
+        original = app.open_coaching_note
+
+        def spy(agent_id: str, **links: str | None) -> None:
+            opened.append((agent_id, links.get("escalation_id")))
+            original(agent_id, **links)
+
+        app.open_coaching_note = spy  # type: ignore[method-assign]
+
+        async def note_from(*keys: str) -> None:
+            await pilot.press(*keys)
+            await settle_tables(pilot)
+            await pilot.press("c")
+            assert isinstance(app.screen, NoteModal)
+            await pilot.press("escape")
+
+        await pilot.press("2")
+        await settle_tables(pilot)
+        app.screen.query_one(FloorTable).select_key(agent)
+        await note_from()
+        await pilot.press("3")
+        await settle_tables(pilot)
+        app.screen.query_one(FloorTable).select_key("e-note")
+        await note_from()
+        await pilot.press("4")
+        for _ in range(100):
+            await app.workers.wait_for_complete()
+            await pilot.pause()
+            if getattr(app.screen, "rows", None):
+                break
+        app.screen.query_one(FloorTable).select_key(agent)
+        await note_from()
+        await pilot.press("1", "enter")
+        await settle_tables(pilot)
+        app.screen.query_one("#queue-agents", FloorTable).move_cursor(row=0)
+        first_agent = app.screen.query_one("#queue-agents", FloorTable).selected_key
+        await note_from()
+        assert opened == [(agent, None), (agent, "e-note"), (agent, None), (first_agent, None)]

@@ -257,10 +257,21 @@ class FloorleadApp(App[None]):
 
         return self.settings.floor.supervisor or getpass.getuser()
 
-    def open_coaching_note(self, agent_id: str) -> None:
-        """The quick note, from any screen that has an agent selected."""
+    def open_coaching_note(
+        self, agent_id: str, *, contact_id: str | None = None, escalation_id: str | None = None
+    ) -> None:
+        """The quick note, from any screen that has an agent selected (with the contact or
+        escalation in context linked)."""
         names = self.snapshot.agent_names if self.snapshot else {}
-        self.push_screen(NoteModal(agent_id, names.get(agent_id, agent_id)), self._save_note)
+        self.push_screen(
+            NoteModal(
+                agent_id,
+                names.get(agent_id, agent_id),
+                contact_id=contact_id,
+                escalation_id=escalation_id,
+            ),
+            self._save_note,
+        )
 
     def _save_note(self, draft: NoteDraft | None) -> None:
         if draft is not None:
@@ -279,6 +290,8 @@ class FloorleadApp(App[None]):
                 commitment=draft.commitment,
                 author=self.supervisor(),
                 at=self.clock(),
+                contact_id=draft.contact_id,
+                escalation_id=draft.escalation_id,
             )
         except FloorleadError as exc:
             self.call_from_thread(self.notify, str(exc), severity="error")

@@ -48,6 +48,13 @@ def money(cents: int | None) -> str:
 class EscalationsScreen(FloorScreen):
     SCREEN_TITLE = "Escalations"
     BINDINGS: ClassVar[list[BindingType]] = [
+        Binding(
+            "c",
+            "coach",
+            "Note on agent",
+            tooltip="Coaching note on the agent who raised it, linked to it",
+            id="esc.coach",
+        ),
         Binding("t", "take", "Take", tooltip="Assign it to me", id="esc.take"),
         Binding("r", "resolve", "Resolve", tooltip="Resolve with a code", id="esc.resolve"),
         Binding("s", "snooze", "Snooze", tooltip="Until 15m, 2pm, tomorrow 9…", id="esc.snooze"),
@@ -603,6 +610,17 @@ class EscalationsScreen(FloorScreen):
         if undone:
             self.app.call_from_thread(self.notify, f"Undone ({undone}).", timeout=3)
         self.app.call_from_thread(self.floor_app.refresh_now)
+
+    def action_coach(self) -> None:
+        def go(e: EscalationRow) -> None:
+            if not e.agent_id:
+                self.notify("No agent raised this one.", severity="warning")
+                return
+            self.floor_app.open_coaching_note(
+                e.agent_id, escalation_id=e.id, contact_id=e.contact_id
+            )
+
+        self._with_selected(go)
 
     def action_cycle_view(self) -> None:
         self.view = (self.view + 1) % len(VIEWS)

@@ -33,6 +33,13 @@ class QueueDetailScreen(FloorScreen):
     SCREEN_TITLE = "Queue detail"
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding(
+            "c",
+            "coach",
+            "Note",
+            tooltip="Quick coaching note on the selected agent",
+            id="queue_detail.coach",
+        ),
+        Binding(
             "escape,backspace",
             "app.pop_screen",
             "Back",
@@ -88,6 +95,11 @@ class QueueDetailScreen(FloorScreen):
                 )
             )
         self.query_one("#queue-agents", FloorTable).sync(agents)
+
+    def action_coach(self) -> None:
+        key = self.query_one("#queue-agents", FloorTable).selected_key
+        if key is not None:
+            self.floor_app.open_coaching_note(key)
 
     def main_table(self) -> FloorTable | None:
         return self.query_one("#queue-agents", FloorTable)

@@ -47,6 +47,7 @@ class SheetsLoaded(Message):
 class TimesheetsScreen(FloorScreen):
     SCREEN_TITLE = "Timesheets"
     BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("c", "coach", "Note", tooltip="Quick coaching note on this agent", id="ts.coach"),
         Binding("a", "approve", "Approve", tooltip="Approve this timesheet", id="ts.approve"),
         Binding(
             "A",
@@ -295,6 +296,11 @@ class TimesheetsScreen(FloorScreen):
         t = self._selected()
         if t is not None:
             self.app.push_screen(TimesheetDetailScreen(t))
+
+    def action_coach(self) -> None:
+        t = self._selected()
+        if t is not None:
+            self.floor_app.open_coaching_note(t.agent_id)
 
     def action_day(self, step: int) -> None:
         if self.day is None:

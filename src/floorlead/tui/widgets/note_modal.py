@@ -21,6 +21,8 @@ class NoteDraft:
     text: str
     category: str
     commitment: str
+    contact_id: str | None = None
+    escalation_id: str | None = None
 
 
 class NoteModal(ModalScreen[NoteDraft | None]):
@@ -33,14 +35,30 @@ class NoteModal(ModalScreen[NoteDraft | None]):
         Binding("escape", "cancel", "Cancel", tooltip="Close without saving", id="note.cancel"),
     ]
 
-    def __init__(self, agent_id: str, agent_name: str) -> None:
+    def __init__(
+        self,
+        agent_id: str,
+        agent_name: str,
+        *,
+        contact_id: str | None = None,
+        escalation_id: str | None = None,
+    ) -> None:
         super().__init__()
         self.agent_id = agent_id
         self.agent_name = agent_name
+        self.contact_id = contact_id
+        self.escalation_id = escalation_id
 
     def compose(self) -> ComposeResult:
         with Vertical(id="note-box"):
             yield Label(f"Coaching note · {self.agent_name}", id="note-title")
+            if self.escalation_id or self.contact_id:
+                link = (
+                    f"escalation {self.escalation_id}"
+                    if self.escalation_id
+                    else f"contact {self.contact_id}"
+                )
+                yield Label(f"Linked to {link}", id="note-link")
             yield Input(placeholder="What did you hear?", id="note-text")
             yield Select(
                 [(c, c) for c in CATEGORIES],
@@ -75,6 +93,8 @@ class NoteModal(ModalScreen[NoteDraft | None]):
                 text=text,
                 category=category if isinstance(category, str) else "coaching",
                 commitment=self.query_one("#note-commitment", Input).value.strip(),
+                contact_id=self.contact_id,
+                escalation_id=self.escalation_id,
             )
         )
 
