@@ -530,3 +530,42 @@ async def test_approve_with_a_and_reopen_with_o(floor_db: FloorDatabase) -> None
                 {"a": target.agent_id},
             ).one()
         assert tuple(status) == ("reopened", "forgot the meal correction")
+
+
+def test_leave_only_for_a_day_without_punches(floor_db: FloorDatabase) -> None:
+    from floorlead.feeds.jsonl import ingest_lines
+    from floorlead.store.approvals import mark_leave
+
+    agent = day_of(floor_db)[0]
+    with pytest.raises(FloorleadError, match="punched in that day"):
+        mark_leave(
+            floor_db,
+            agent_id=agent,
+            day=FROZEN.date(),
+            expected_version=0,
+            leave_kind="sick",
+            reason="flu",
+            actor="sam",
+            now=FROZEN,
+            tz=TZ,
+        )
+    ingest_lines(floor_db, ['{"type":"agent.upsert","agent":"zz","name":"Off Sick"}'])
+    mark_leave(
+        floor_db,
+        agent_id="zz",
+        day=FROZEN.date(),
+        expected_version=0,
+        leave_kind="sick",
+        reason="flu",
+        actor="sam",
+        now=FROZEN,
+        tz=TZ,
+    )
+    with floor_db.connect() as conn:
+        row = conn.execute(
+            text("SELECT status, leave_kind, reason FROM timesheet WHERE agent_id = 'zz'")
+        ).one()
+        audit = conn.execute(
+            text("SELECT action FROM audit_log WHERE entity_id = 'zz/2026-11-23'")
+        ).scalar()
+    assert tuple(row) == ("leave", "sick", "flu") and audit == "timesheet.leave"

@@ -140,8 +140,8 @@ def daily_overtime(days: Sequence[tuple[date, float]]) -> list[PaySplit]:
         regular = min(hours, 8.0)
         overtime = min(max(0.0, hours - 8.0), 4.0)
         double = max(0.0, hours - 12.0)
-        over_week = max(0.0, weekly_regular + regular - 40.0)
-        regular -= over_week
+        over_week = min(regular, max(0.0, weekly_regular + regular - 40.0))
+        regular = max(0.0, regular - over_week)
         overtime += over_week
         weekly_regular += regular
         out.append(PaySplit(regular, overtime, double))

@@ -165,17 +165,15 @@ def _bump(
     if row is not None and row.status == "approved":
         raise FloorleadError("An approved timesheet is locked: reopen it (o) first.")
     if row is None:
+        fresh: dict[str, Any] = {
+            "status": "pending",
+            "leave_kind": "",
+            "decided_by": "",
+            "reason": "",
+        }
+        fresh.update(values)
         conn.execute(
-            TIMESHEET.insert().values(
-                agent_id=agent_id,
-                shift_date=day,
-                status=values.pop("status", "pending"),
-                leave_kind=values.pop("leave_kind", ""),
-                decided_by="",
-                reason="",
-                version=1,
-                **values,
-            )
+            TIMESHEET.insert().values(agent_id=agent_id, shift_date=day, version=1, **fresh)
         )
     else:
         conn.execute(
@@ -283,7 +281,25 @@ def mark_leave(
         raise FloorleadError(f"Leave is one of {', '.join(LEAVE_KINDS)}.")
     if not reason.strip():
         raise FloorleadError("Leave needs a reason.")
+    from datetime import timedelta
+
+    from floorlead.domain.when import day_bounds
+
+    start, end = day_bounds(day, tz)
     with db.begin() as conn:
+        punched = conn.execute(
+            select(PUNCH.c.id).where(
+                PUNCH.c.agent_id == agent_id,
+                PUNCH.c.voided.is_(False),
+                PUNCH.c.kind == "in",
+                PUNCH.c.at >= start,
+                PUNCH.c.at < end + timedelta(hours=6),
+            )
+        ).first()
+        if punched is not None:
+            raise FloorleadError(
+                "This agent punched in that day: correct the punches instead of marking leave."
+            )
         _bump(
             conn,
             agent_id,
