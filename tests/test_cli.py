@@ -277,3 +277,47 @@ def test_timesheet_export_and_show(tmp_path: Path) -> None:
     assert_one_sentence(
         run("--db", str(path), "timesheets", "export", "--from", "20/11/2026", "--to", "2026-11-20")
     )
+
+
+def test_coaching_export_is_markdown_and_the_only_way_out(tmp_path: Path) -> None:
+    from datetime import UTC, date, datetime
+
+    from floorlead.store.db import open_database, resolve_target
+    from floorlead.store.write import add_coaching_note
+
+    path = tmp_path / "floor.db"
+    feed = '{"type":"agent.upsert","agent":"a1","name":"Dana Reyes","team":"North"}\n'
+    assert run("--db", str(path), "ingest", "-", stdin=feed).returncode == 0
+    db = open_database(resolve_target(str(path)))
+    add_coaching_note(
+        db,
+        agent_id="a1",
+        text="Warm greeting, rushed close.",
+        author="sam",
+        at=datetime(2026, 11, 20, 15, tzinfo=UTC),
+        commitment="Slow the close",
+        follow_up_on=date(2026, 11, 21),
+    )
+    db.dispose()
+    out = tmp_path / "dana.md"
+    result = run(
+        "--db",
+        str(path),
+        "coaching",
+        "export",
+        "--agent",
+        "a1",
+        "-o",
+        str(out),
+        env={"FLOORLEAD_TIMEZONE": "UTC"},
+    )
+    assert result.returncode == 0, result.stderr
+    text_out = out.read_text()
+    assert text_out.startswith("# Coaching record: Dana Reyes (a1)")
+    assert "- Slow the close — follow up 2026-11-21 (overdue)" in text_out
+    assert "### 2026-11-20 15:00 · coaching · by sam" in text_out
+    assert "Warm greeting, rushed close." in text_out
+    assert oct(out.stat().st_mode & 0o777) == "0o600"
+    assert_one_sentence(run("--db", str(path), "coaching", "export", "--agent", "nobody"))
+    logs = list((tmp_path / "home").rglob("*.log"))
+    assert all("Warm greeting" not in p.read_text() for p in logs)  # never in a log

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from hypothesis import given
@@ -434,3 +434,18 @@ async def test_the_other_actions_by_their_keys(esc_db: FloorDatabase) -> None:
         lines = [line.what for line in triage.history(esc_db, "e-old-p1")]
         assert "note: left a voicemail" in lines
         assert any(line.startswith("handed up") for line in lines)
+
+
+@given(
+    st.dates(min_value=date(2025, 1, 1), max_value=date(2029, 12, 31)),
+    st.integers(min_value=1, max_value=60),
+)
+def test_follow_up_dates_across_month_ends(today: date, days: int) -> None:
+    from floorlead.domain.when import parse_day
+
+    assert parse_day(f"in {days} days", today) == today + timedelta(days=days)
+    friday = parse_day("fri", today)
+    assert friday.weekday() == 4 and 1 <= (friday - today).days <= 7
+    target = today + timedelta(days=days)
+    stamp = f"{target:%b} {target.day}".lower()
+    assert parse_day(stamp, today) == target

@@ -4,6 +4,7 @@ agent's day and the quick coaching note."""
 from __future__ import annotations
 
 from sqlalchemy import text
+from textual.widgets import Input
 
 from floorlead.store.db import FloorDatabase
 from floorlead.tui.screens.agent_day import AgentDayScreen
@@ -11,6 +12,7 @@ from floorlead.tui.screens.agents import AgentsScreen
 from floorlead.tui.screens.queue_detail import QueueDetailScreen
 from floorlead.tui.screens.queues import QueuesScreen
 from floorlead.tui.widgets.floor_table import FloorTable
+from floorlead.tui.widgets.modals import ConfirmModal
 from floorlead.tui.widgets.note_modal import NoteModal
 from tests.tui_helpers import make_app, settle_tables, table_text, wait_for_load
 
@@ -154,21 +156,37 @@ async def test_quick_note_saves_with_ctrl_s_and_escape_saves_nothing(
 
         await pilot.press("c")
         assert isinstance(app.screen, NoteModal)
-        await pilot.press(*"rushed the close")
-        await pilot.press("escape")
+        await pilot.press("escape")  # nothing typed: straight out
+        assert isinstance(app.screen, AgentsScreen)
+        await pilot.press("c", *"rushed the close")
+        await pilot.press("escape")  # something typed: asks first
+        assert isinstance(app.screen, ConfirmModal)
+        await pilot.press("escape")  # keep writing
+        assert isinstance(app.screen, NoteModal)
+        assert app.screen.query_one("#note-text", Input).value == "rushed the close"
+        await pilot.press("escape", "enter")  # discard
         assert isinstance(app.screen, AgentsScreen)
 
         await pilot.press("c")
         await pilot.press(*"great empathy on billing call")
+        await pilot.press("tab", "tab", *"keep the greeting", "tab", *"fri")
         before = app.loads
         await pilot.press("ctrl+s")
         await app.workers.wait_for_complete()
         await pilot.pause()
         assert isinstance(app.screen, AgentsScreen)
         with floor_db.connect() as conn:
-            notes = conn.execute(text("SELECT agent_id, text, category FROM coaching_note"))
+            notes = conn.execute(
+                text("SELECT agent_id, text, category, commitment, follow_up_on FROM coaching_note")
+            )
             assert [tuple(r) for r in notes] == [
-                (agent_id, "great empathy on billing call", "coaching")
+                (
+                    agent_id,
+                    "great empathy on billing call",
+                    "coaching",
+                    "keep the greeting",
+                    "2026-11-27",
+                )
             ]
             details = (
                 conn.execute(

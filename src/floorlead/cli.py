@@ -33,6 +33,8 @@ esc_app = typer.Typer(help="Escalations, for scripts.", pretty_exceptions_enable
 app.add_typer(esc_app, name="escalations")
 ts_app = typer.Typer(help="Timesheets, for payroll and scripts.", pretty_exceptions_enable=False)
 app.add_typer(ts_app, name="timesheets")
+coaching_app = typer.Typer(help="Coaching records.", pretty_exceptions_enable=False)
+app.add_typer(coaching_app, name="coaching")
 
 DbOption = Annotated[
     str | None,
@@ -588,6 +590,67 @@ def timesheets_show(
             ensure_ascii=False,
         )
     )
+
+
+@coaching_app.command("export")
+def coaching_export(
+    ctx: typer.Context,
+    agent: Annotated[str, typer.Option("--agent", help="The agent's id.")],
+    output: Annotated[
+        Path | None,
+        typer.Option("-o", "--output", help="Markdown file (default: standard output)."),
+    ] = None,
+    db: DbOption = None,
+) -> None:
+    """One agent's coaching notes and commitments as Markdown (personnel record)."""
+    from sqlalchemy import select
+
+    from floorlead.domain.when import floor_date
+    from floorlead.reports.coaching import markdown
+    from floorlead.store.db import open_database
+    from floorlead.store.ingest import AGENT
+    from floorlead.store.read import COACHING, NoteRow
+
+    settings = _settings(ctx)
+    database = open_database(_target(ctx, db), create=False)
+    try:
+        with database.connect() as conn:
+            row = conn.execute(select(AGENT).where(AGENT.c.id == agent)).first()
+            if row is None:
+                raise FloorleadError(f"There is no agent {agent!r} on this floor.")
+            notes = [
+                NoteRow(
+                    id=n.id,
+                    agent_id=n.agent_id,
+                    agent_name=row.name,
+                    at=n.at,
+                    author=n.author,
+                    category=n.category,
+                    text=n.text,
+                    commitment=n.commitment,
+                    follow_up_on=n.follow_up_on,
+                )
+                for n in conn.execute(
+                    select(COACHING)
+                    .where(COACHING.c.agent_id == agent)
+                    .order_by(COACHING.c.at.desc())
+                )
+            ]
+    finally:
+        database.dispose()
+    tz = settings.floor.timezone
+    text = markdown(
+        row.name, agent, notes, tz, floor_date(datetime.now(UTC), tz, settings.floor.day_start)
+    )
+    if output is None:
+        typer.echo(text, nl=False)
+        return
+    try:
+        output.write_text(text, encoding="utf-8")
+        output.chmod(0o600)
+    except OSError as exc:
+        raise FloorleadError(f"Cannot write {output}: {exc.strerror}.") from None
+    typer.echo(f"Wrote {len(notes)} notes to {output}.", err=True)
 
 
 @db_app.command("upgrade")

@@ -210,3 +210,56 @@ def at_on_day(text: str, day: date, tz: str, after: datetime | None = None) -> d
 def iso_utc(at: datetime | None) -> str | None:
     """An instant for JSON: ISO 8601 in UTC with ``Z``; None stays None."""
     return None if at is None else at.astimezone(UTC).isoformat().replace("+00:00", "Z")
+
+
+_MONTHS = {
+    m: i
+    for i, m in enumerate(
+        ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"),
+        start=1,
+    )
+}
+
+
+def parse_day(text: str, today: date) -> date:
+    """A follow-up date as people type it: ``fri``, ``tomorrow``, ``in 2 weeks``, ``3d``,
+    ``dec 3``, ``3 dec``, ``2026-12-03``. Always today or later; a month-day already past this
+    year means next year."""
+    import re
+
+    raw = " ".join(text.lower().replace(",", " ").split())
+    if not raw:
+        raise WhenError("Type a date such as fri, in 2 weeks or dec 3.")
+    if raw == "today":
+        return today
+    if raw == "tomorrow":
+        return today + timedelta(days=1)
+    if raw in _DAYS:
+        return today + timedelta(days=(_DAYS[raw] - today.weekday()) % 7 or 7)
+    rel = re.fullmatch(r"(?:in\s+)?(\d+)\s*([a-z]+)", raw)
+    if rel and rel.group(2) in _UNITS and _UNITS[rel.group(2)] in ("days", "weeks"):
+        days = int(rel.group(1)) * (7 if _UNITS[rel.group(2)] == "weeks" else 1)
+        return today + timedelta(days=days)
+    try:
+        iso: date | None = date.fromisoformat(raw)
+    except ValueError:
+        iso = None
+    if iso is not None:
+        if iso < today:
+            raise WhenError(f"{raw} is in the past; a follow-up is today or later.")
+        return iso
+    md = re.fullmatch(r"([a-z]{3})[a-z]*\s+(\d{1,2})|(\d{1,2})\s+([a-z]{3})[a-z]*", raw)
+    if md:
+        month = _MONTHS.get(md.group(1) or md.group(4))
+        day = int(md.group(2) or md.group(3))
+        if month is not None:
+            try:
+                result = date(today.year, month, day)
+                if result < today:
+                    result = date(today.year + 1, month, day)
+                return result
+            except ValueError:
+                raise WhenError(f"{text!r} is not a day of the calendar.") from None
+    raise WhenError(
+        f"{text!r} is not a date floorlead understands; try fri, in 2 weeks, dec 3 or 2026-12-03."
+    )

@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar
 
@@ -251,6 +251,12 @@ class FloorleadApp(App[None]):
         self.switch_mode(mode)
         self.call_after_refresh(select)
 
+    def _today(self) -> date:
+        from floorlead.domain.when import floor_date
+
+        f = self.settings.floor
+        return floor_date(self.clock(), f.timezone, f.day_start)
+
     def supervisor(self) -> str:
         """Who is acting, for the audit log: the setting, else the login name."""
         import getpass
@@ -269,6 +275,7 @@ class FloorleadApp(App[None]):
                 names.get(agent_id, agent_id),
                 contact_id=contact_id,
                 escalation_id=escalation_id,
+                today=self._today(),
             ),
             self._save_note,
         )
@@ -292,6 +299,7 @@ class FloorleadApp(App[None]):
                 at=self.clock(),
                 contact_id=draft.contact_id,
                 escalation_id=draft.escalation_id,
+                follow_up_on=draft.follow_up_on,
             )
         except FloorleadError as exc:
             self.call_from_thread(self.notify, str(exc), severity="error")

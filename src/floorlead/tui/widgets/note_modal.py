@@ -4,6 +4,7 @@ the last field; F2 as an alias where a terminal eats ctrl+s), Escape backs out."
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 from typing import ClassVar
 
 from textual.app import ComposeResult
@@ -23,6 +24,7 @@ class NoteDraft:
     commitment: str
     contact_id: str | None = None
     escalation_id: str | None = None
+    follow_up_on: date | None = None
 
 
 class NoteModal(ModalScreen[NoteDraft | None]):
@@ -42,8 +44,10 @@ class NoteModal(ModalScreen[NoteDraft | None]):
         *,
         contact_id: str | None = None,
         escalation_id: str | None = None,
+        today: date | None = None,
     ) -> None:
         super().__init__()
+        self.today = today or date.today()
         self.agent_id = agent_id
         self.agent_name = agent_name
         self.contact_id = contact_id
@@ -67,6 +71,7 @@ class NoteModal(ModalScreen[NoteDraft | None]):
                 id="note-category",
             )
             yield Input(placeholder="Commitment (optional)", id="note-commitment")
+            yield Input(placeholder="Follow up on (fri, in 2 weeks, dec 3)", id="note-follow-up")
             yield Label(
                 "ctrl+s or F2 saves · Enter on the last field saves · Esc cancels", id="note-help"
             )
@@ -75,7 +80,7 @@ class NoteModal(ModalScreen[NoteDraft | None]):
         self.query_one("#note-text", Input).focus()
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
-        if event.input.id == "note-commitment":
+        if event.input.id == "note-follow-up":
             self.action_save()
         else:
             self.focus_next()
@@ -87,6 +92,17 @@ class NoteModal(ModalScreen[NoteDraft | None]):
             self.query_one("#note-text", Input).focus()
             return
         category = self.query_one("#note-category", Select).value
+        follow_text = self.query_one("#note-follow-up", Input).value.strip()
+        follow_up: date | None = None
+        if follow_text:
+            from floorlead.domain.when import WhenError, parse_day
+
+            try:
+                follow_up = parse_day(follow_text, self.today)
+            except WhenError as exc:
+                self.notify(str(exc), severity="warning")
+                self.query_one("#note-follow-up", Input).focus()
+                return
         self.dismiss(
             NoteDraft(
                 agent_id=self.agent_id,
@@ -95,8 +111,21 @@ class NoteModal(ModalScreen[NoteDraft | None]):
                 commitment=self.query_one("#note-commitment", Input).value.strip(),
                 contact_id=self.contact_id,
                 escalation_id=self.escalation_id,
+                follow_up_on=follow_up,
             )
         )
 
     def action_cancel(self) -> None:
-        self.dismiss(None)
+        """Escape: straight out when nothing was typed; otherwise ask before discarding."""
+        typed = any(i.value.strip() for i in self.query(Input))
+        if not typed:
+            self.dismiss(None)
+            return
+
+        def answer(discard: bool | None) -> None:
+            if discard:
+                self.dismiss(None)
+
+        from floorlead.tui.widgets.modals import ConfirmModal
+
+        self.app.push_screen(ConfirmModal("Discard this note? What you typed is lost."), answer)
