@@ -56,8 +56,11 @@ class FloorScreen(Screen[None]):
 
     def tick(self, snapshot: FloorSnapshot | None, now: datetime) -> None:
         """Called by the app every second and on every new snapshot."""
+        headers = self.query(FloorHeader)
+        if not headers:  # not composed yet: the next tick will find it
+            return
         tz = self.floor_app.settings.floor.timezone
-        self.query_one(FloorHeader).set_clock(clock_text(now, tz))
+        headers.first().set_clock(clock_text(now, tz))
         if snapshot is not None:
             self.show(snapshot, now)
 
