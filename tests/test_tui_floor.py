@@ -199,7 +199,12 @@ async def test_quick_note_saves_with_ctrl_s_and_escape_saves_nothing(
         await wait_for_load(pilot, before + 1)  # the app noticed its own commit
         await pilot.press("5")
         await settle_tables(pilot)
-        assert "great empathy on billing call" in table_text(pilot)
+        coaching = app.screen.query_one("#coaching-table", FloorTable)
+        assert any(
+            "great empathy on billing call" in str(getattr(c, "plain", c))
+            for row in range(coaching.row_count)
+            for c in coaching.get_row_at(row)
+        )
 
 
 async def test_the_quick_note_keeps_the_agent_from_every_screen(floor_db: FloorDatabase) -> None:
@@ -254,3 +259,64 @@ async def test_the_quick_note_keeps_the_agent_from_every_screen(floor_db: FloorD
         first_agent = app.screen.query_one("#queue-agents", FloorTable).selected_key
         await note_from()
         assert opened == [(agent, None), (agent, "e-note"), (agent, None), (first_agent, None)]
+
+
+async def test_coaching_follow_ups_by_keys(floor_db: FloorDatabase) -> None:
+    from datetime import date
+
+    from floorlead.store.write import add_coaching_note
+    from tests.conftest import FROZEN
+
+    ids = [
+        add_coaching_note(
+            floor_db,
+            agent_id="a01",
+            text="Hold time too long",
+            author="sam",
+            at=FROZEN,
+            commitment="Hold under 45 s",
+            follow_up_on=date(2026, 11, 20),
+        ),
+        add_coaching_note(
+            floor_db, agent_id="a02", text="Great close", author="sam", at=FROZEN, category="kudos"
+        ),
+        add_coaching_note(
+            floor_db,
+            agent_id="a03",
+            text="Verify identity first",
+            author="sam",
+            at=FROZEN,
+            commitment="Always verify",
+            follow_up_on=date(2026, 11, 23),
+        ),
+    ]
+    app = make_app(floor_db)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for_load(pilot)
+        await pilot.press("5")
+        await settle_tables(pilot)
+        notes = app.screen.query_one("#coaching-table", FloorTable)
+        assert notes._keys[:2] == [str(ids[0]), str(ids[2])]  # overdue, then due today
+        summary = str(app.screen.query_one("#coaching-summary").render())
+        assert "1 follow-ups due today · 1 overdue" in summary
+        cells = [str(getattr(c, "plain", c)) for c in notes.get_row(str(ids[0]))]
+        assert "‼ overdue 2026-11-20" in cells
+        notes.select_key(str(ids[0]))
+        before = app.loads
+        await pilot.press("d")
+        await app.workers.wait_for_complete()
+        await wait_for_load(pilot, before + 1)
+        notes.select_key(str(ids[2]))
+        before = app.loads
+        await pilot.press("f", *"fri", "enter")
+        await app.workers.wait_for_complete()
+        await wait_for_load(pilot, before + 1)
+        await pilot.press("slash", *"close")
+        await settle_tables(pilot)
+        assert notes._keys == [str(ids[1])]
+    with floor_db.connect() as conn:
+        rows = dict(conn.execute(text("SELECT id, commitment_status FROM coaching_note")).all())
+        moved = conn.execute(
+            text("SELECT follow_up_on FROM coaching_note WHERE id = :i"), {"i": ids[2]}
+        ).scalar()
+    assert rows[ids[0]] == "kept" and str(moved) == "2026-11-27"

@@ -150,6 +150,8 @@ class NoteRow:
     text: str
     commitment: str
     follow_up_on: date | None
+    commitment_status: str = ""
+    version: int = 1
 
 
 @dataclass(frozen=True)
@@ -584,7 +586,15 @@ def week_timesheets(
 
 
 def recent_notes(conn: Connection, names: dict[str, str], limit: int = 200) -> list[NoteRow]:
-    rows = conn.execute(select(COACHING).order_by(COACHING.c.at.desc()).limit(limit))
+    """The newest notes, and every open commitment whatever its age (follow-ups must come
+    back when they are due)."""
+    rows = list(conn.execute(select(COACHING).order_by(COACHING.c.at.desc()).limit(limit)))
+    seen = {r.id for r in rows}
+    rows += [
+        r
+        for r in conn.execute(select(COACHING).where(COACHING.c.commitment_status == "open"))
+        if r.id not in seen
+    ]
     return [
         NoteRow(
             id=r.id,
@@ -596,6 +606,8 @@ def recent_notes(conn: Connection, names: dict[str, str], limit: int = 200) -> l
             text=r.text,
             commitment=r.commitment,
             follow_up_on=r.follow_up_on,
+            commitment_status=r.commitment_status,
+            version=r.version,
         )
         for r in rows
     ]

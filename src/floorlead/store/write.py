@@ -67,3 +67,69 @@ def add_coaching_note(
             has_commitment=bool(commitment.strip()),
         )
     return note_id
+
+
+def follow_up(
+    db: FloorDatabase,
+    *,
+    note_id: int,
+    expected_version: int,
+    actor: str,
+    at: datetime,
+    outcome: str,
+    note: str = "",
+    new_date: date | None = None,
+) -> None:
+    """A commitment's follow-up: ``kept``, ``missed`` (with a note) or ``moved`` to a new date.
+    Version-checked like every shared row; the audit row never holds the note's text."""
+    from sqlalchemy import select, update
+
+    if outcome not in ("kept", "missed", "moved"):
+        raise FloorleadError(f"{outcome!r} is not a follow-up outcome.")
+    if outcome == "missed" and not note.strip():
+        raise FloorleadError("Say what happened: a missed commitment needs a note.")
+    if outcome == "moved" and new_date is None:
+        raise FloorleadError("Give the new follow-up date.")
+    with db.begin() as conn:
+        row = conn.execute(select(COACHING).where(COACHING.c.id == note_id)).first()
+        if row is None or not row.commitment:
+            raise FloorleadError("That note has no commitment to follow up.")
+        if row.version != expected_version:
+            raise FloorleadError(
+                "Someone changed this commitment since you looked; it is refreshed now."
+            )
+        if row.commitment_status != "open":
+            raise FloorleadError(f"This commitment is already {row.commitment_status}.")
+        values: dict[str, object] = {"version": row.version + 1}
+        if outcome == "moved":
+            values["follow_up_on"] = new_date
+        else:
+            values["commitment_status"] = outcome
+        conn.execute(
+            update(COACHING)
+            .where(COACHING.c.id == note_id, COACHING.c.version == expected_version)
+            .values(**values)
+        )
+        if note.strip():
+            conn.execute(
+                COACHING.insert().values(
+                    agent_id=row.agent_id,
+                    at=at,
+                    author=actor,
+                    category="commitment",
+                    text=f"Follow-up ({outcome}): {note.strip()}",
+                    commitment="",
+                    commitment_status="",
+                    version=1,
+                )
+            )
+        audit(
+            conn,
+            at,
+            actor,
+            f"coaching.follow_up_{outcome}",
+            "coaching_note",
+            str(note_id),
+            agent=row.agent_id,
+            new_date=str(new_date) if new_date else None,
+        )
