@@ -609,7 +609,7 @@ def coaching_export(
     from floorlead.reports.coaching import markdown
     from floorlead.store.db import open_database
     from floorlead.store.ingest import AGENT
-    from floorlead.store.read import COACHING, NoteRow
+    from floorlead.store.read import agent_notes
 
     settings = _settings(ctx)
     database = open_database(_target(ctx, db), create=False)
@@ -618,24 +618,7 @@ def coaching_export(
             row = conn.execute(select(AGENT).where(AGENT.c.id == agent)).first()
             if row is None:
                 raise FloorleadError(f"There is no agent {agent!r} on this floor.")
-            notes = [
-                NoteRow(
-                    id=n.id,
-                    agent_id=n.agent_id,
-                    agent_name=row.name,
-                    at=n.at,
-                    author=n.author,
-                    category=n.category,
-                    text=n.text,
-                    commitment=n.commitment,
-                    follow_up_on=n.follow_up_on,
-                )
-                for n in conn.execute(
-                    select(COACHING)
-                    .where(COACHING.c.agent_id == agent)
-                    .order_by(COACHING.c.at.desc())
-                )
-            ]
+            notes = agent_notes(conn, agent, row.name)
     finally:
         database.dispose()
     tz = settings.floor.timezone

@@ -585,6 +585,33 @@ def week_timesheets(
     return out
 
 
+def _note_row(r: Any, agent_name: str) -> NoteRow:
+    """A coaching_note row as the screens see it (no live ORM rows on the UI thread)."""
+    return NoteRow(
+        id=r.id,
+        agent_id=r.agent_id,
+        agent_name=agent_name,
+        at=r.at,
+        author=r.author,
+        category=r.category,
+        text=r.text,
+        commitment=r.commitment,
+        follow_up_on=r.follow_up_on,
+        commitment_status=r.commitment_status,
+        version=r.version,
+    )
+
+
+def agent_notes(
+    conn: Connection, agent_id: str, agent_name: str, limit: int | None = None
+) -> list[NoteRow]:
+    """One agent's notes, newest first."""
+    query = select(COACHING).where(COACHING.c.agent_id == agent_id).order_by(COACHING.c.at.desc())
+    if limit is not None:
+        query = query.limit(limit)
+    return [_note_row(r, agent_name) for r in conn.execute(query)]
+
+
 def recent_notes(conn: Connection, names: dict[str, str], limit: int = 200) -> list[NoteRow]:
     """The newest notes, and every open commitment whatever its age (follow-ups must come
     back when they are due)."""
@@ -595,22 +622,7 @@ def recent_notes(conn: Connection, names: dict[str, str], limit: int = 200) -> l
         for r in conn.execute(select(COACHING).where(COACHING.c.commitment_status == "open"))
         if r.id not in seen
     ]
-    return [
-        NoteRow(
-            id=r.id,
-            agent_id=r.agent_id,
-            agent_name=names.get(r.agent_id, r.agent_id),
-            at=r.at,
-            author=r.author,
-            category=r.category,
-            text=r.text,
-            commitment=r.commitment,
-            follow_up_on=r.follow_up_on,
-            commitment_status=r.commitment_status,
-            version=r.version,
-        )
-        for r in rows
-    ]
+    return [_note_row(r, names.get(r.agent_id, r.agent_id)) for r in rows]
 
 
 @dataclass(frozen=True)
@@ -672,25 +684,7 @@ def agent_day(conn: Connection, settings: Settings, agent_id: str, now: datetime
             .limit(20)
         )
     ]
-    notes = [
-        NoteRow(
-            id=r.id,
-            agent_id=r.agent_id,
-            agent_name=names[agent_id],
-            at=r.at,
-            author=r.author,
-            category=r.category,
-            text=r.text,
-            commitment=r.commitment,
-            follow_up_on=r.follow_up_on,
-        )
-        for r in conn.execute(
-            select(COACHING)
-            .where(COACHING.c.agent_id == agent_id)
-            .order_by(COACHING.c.at.desc())
-            .limit(20)
-        )
-    ]
+    notes = agent_notes(conn, agent_id, names[agent_id], limit=20)
     return AgentDay(
         agent_id=agent_id,
         name=row.name,
