@@ -14,7 +14,7 @@ from floorlead.tui.screens.queues import QueuesScreen
 from floorlead.tui.widgets.floor_table import FloorTable
 from floorlead.tui.widgets.modals import ConfirmModal
 from floorlead.tui.widgets.note_modal import NoteModal
-from tests.tui_helpers import make_app, settle_tables, table_text, wait_for_load
+from tests.tui_helpers import make_app, settle_tables, wait_for_load
 
 SIZE = (110, 32)
 
@@ -320,3 +320,30 @@ async def test_coaching_follow_ups_by_keys(floor_db: FloorDatabase) -> None:
             text("SELECT follow_up_on FROM coaching_note WHERE id = :i"), {"i": ids[2]}
         ).scalar()
     assert rows[ids[0]] == "kept" and str(moved) == "2026-11-27"
+
+
+async def test_a_correction_step_is_recorded_and_shown(floor_db: FloorDatabase) -> None:
+    app = make_app(floor_db)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for_load(pilot)
+        await pilot.press("5")
+        await settle_tables(pilot)
+        agents = app.screen.query_one("#coaching-agents", FloorTable)
+        agents.select_key("a03")
+        await pilot.press("x")
+        await pilot.press("escape")  # backs out
+        before = app.loads
+        await pilot.press("x", "down", "enter", "enter", *"repeated late returns", "enter")
+        await app.workers.wait_for_complete()
+        await wait_for_load(pilot, before + 1)
+        row = [str(getattr(c, "plain", c)) for c in agents.get_row("a03")]
+        assert row[-1] == "written"
+    with floor_db.connect() as conn:
+        note = conn.execute(
+            text("SELECT category, correction_step, step_on, text FROM coaching_note")
+        ).one()
+        audit = conn.execute(
+            text("SELECT detail FROM audit_log WHERE action = 'coaching.correction_step'")
+        ).scalar()
+    assert tuple(note[:3]) == ("correction", "written", "2026-11-23")
+    assert "repeated late returns" in note[3] and "repeated" not in audit

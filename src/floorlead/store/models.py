@@ -164,6 +164,9 @@ class CoachingNote(SQLModel, table=True):
     commitment: str = ""
     follow_up_on: date | None = None
     commitment_status: str = Field(default="", max_length=16)
+    #: progressive correction: verbal, written or final (recorded, never automated)
+    correction_step: str = Field(default="", max_length=16)
+    step_on: date | None = None
     version: int = 1
 
 

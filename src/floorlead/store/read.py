@@ -152,6 +152,8 @@ class NoteRow:
     follow_up_on: date | None
     commitment_status: str = ""
     version: int = 1
+    correction_step: str = ""
+    step_on: date | None = None
 
 
 @dataclass(frozen=True)
@@ -599,6 +601,8 @@ def _note_row(r: Any, agent_name: str) -> NoteRow:
         follow_up_on=r.follow_up_on,
         commitment_status=r.commitment_status,
         version=r.version,
+        correction_step=r.correction_step,
+        step_on=r.step_on,
     )
 
 
@@ -619,7 +623,11 @@ def recent_notes(conn: Connection, names: dict[str, str], limit: int = 200) -> l
     seen = {r.id for r in rows}
     rows += [
         r
-        for r in conn.execute(select(COACHING).where(COACHING.c.commitment_status == "open"))
+        for r in conn.execute(
+            select(COACHING).where(
+                or_(COACHING.c.commitment_status == "open", COACHING.c.correction_step != "")
+            )
+        )
         if r.id not in seen
     ]
     return [_note_row(r, names.get(r.agent_id, r.agent_id)) for r in rows]

@@ -133,3 +133,51 @@ def follow_up(
             agent=row.agent_id,
             new_date=str(new_date) if new_date else None,
         )
+
+
+CORRECTION_STEPS = {
+    "verbal": "Verbal warning",
+    "written": "Written warning",
+    "final": "Final warning",
+}
+
+
+def record_correction_step(
+    db: FloorDatabase, *, agent_id: str, step: str, on: date, reason: str, actor: str, at: datetime
+) -> int:
+    """Record a progressive-correction step. Only recorded, never automated."""
+    if step not in CORRECTION_STEPS:
+        raise FloorleadError(f"A correction step is one of {', '.join(CORRECTION_STEPS)}.")
+    if not reason.strip():
+        raise FloorleadError("A correction step needs a reason.")
+    with db.begin() as conn:
+        if conn.execute(AGENT.select().where(AGENT.c.id == agent_id)).first() is None:
+            raise FloorleadError(f"Agent {agent_id} is not on this floor.")
+        result = conn.execute(
+            COACHING.insert().values(
+                agent_id=agent_id,
+                at=at,
+                author=actor,
+                category="correction",
+                text=f"{CORRECTION_STEPS[step]} ({on.isoformat()}): {reason.strip()}",
+                commitment="",
+                commitment_status="",
+                correction_step=step,
+                step_on=on,
+                version=1,
+            )
+        )
+        assert result.inserted_primary_key is not None
+        note_id = int(result.inserted_primary_key[0])
+        audit(
+            conn,
+            at,
+            actor,
+            "coaching.correction_step",
+            "coaching_note",
+            str(note_id),
+            agent=agent_id,
+            step=step,
+            on=on.isoformat(),
+        )
+    return note_id

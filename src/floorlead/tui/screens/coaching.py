@@ -19,12 +19,18 @@ from textual.widgets import Input, Static
 from floorlead.domain.when import floor_date, local
 from floorlead.tui.screens.base import FloorScreen
 from floorlead.tui.widgets.floor_table import FloorTable, Row
-from floorlead.tui.widgets.modals import PromptModal
+from floorlead.tui.widgets.modals import ChoiceModal, PromptModal
 
 if TYPE_CHECKING:
     from floorlead.store.read import FloorSnapshot, NoteRow
 
-AGENTS = (("agent", "Agent"), ("month", "Notes"), ("open", "Open"), ("overdue", "Late"))
+AGENTS = (
+    ("agent", "Agent"),
+    ("month", "Notes"),
+    ("open", "Open"),
+    ("overdue", "Late"),
+    ("step", "Step"),
+)
 NOTES = (
     ("at", "When"),
     ("agent", "Agent"),
@@ -49,6 +55,13 @@ class CoachingScreen(FloorScreen):
             id="coach.missed",
         ),
         Binding("f", "move", "Move follow-up", tooltip="Move the follow-up date", id="coach.move"),
+        Binding(
+            "x",
+            "step",
+            "Correction step",
+            tooltip="Record a verbal, written or final warning (recorded, never automated)",
+            id="coach.step",
+        ),
         Binding("c", "coach", "New note", tooltip="A new note on this agent", id="coach.new"),
         Binding(
             "slash",
@@ -106,13 +119,18 @@ class CoachingScreen(FloorScreen):
                     str(len(snapshot.notes)),
                     str(sum(c[1] for c in counts.values())),
                     str(sum(c[2] for c in counts.values())),
+                    "",
                 ],
             )
         ]
+        steps: dict[str, str] = {}
+        for n in sorted(snapshot.notes, key=lambda n: n.at):
+            if n.correction_step:
+                steps[n.agent_id] = n.correction_step
         for a in sorted(snapshot.agents, key=lambda a: a.name):
             c = counts.get(a.id, [0, 0, 0])
             late = Text(f"‼ {c[2]}", style="bold red") if c[2] else Text("0")
-            agent_rows.append((a.id, [a.name, str(c[0]), str(c[1]), late]))
+            agent_rows.append((a.id, [a.name, str(c[0]), str(c[1]), late, steps.get(a.id, "")]))
         agents = self.query_one("#coaching-agents", FloorTable)
         agents.sync(agent_rows)
         chosen = agents.selected_key or ALL
@@ -260,6 +278,69 @@ class CoachingScreen(FloorScreen):
             self.floor_app.open_coaching_note(agent)
         else:
             self.notify("Choose an agent on the left first.", severity="warning")
+
+    def action_step(self) -> None:
+        from floorlead.store.write import CORRECTION_STEPS
+
+        key = self.query_one("#coaching-agents", FloorTable).selected_key
+        if key in (None, ALL):
+            self.notify("Choose an agent on the left first.", severity="warning")
+            return
+        agent = str(key)
+
+        def with_step(step: str | None) -> None:
+            if step is None:
+                return
+
+            def with_date(text: str | None) -> None:
+                if text is None:
+                    return
+                snap = self.floor_app.snapshot
+                on = self._today(snap) if snap else date.today()
+                if text.strip() and text.strip().lower() != "today":
+                    try:
+                        on = date.fromisoformat(text.strip())
+                    except ValueError:
+                        self.notify(
+                            "Type the date like 2026-11-23, or leave it empty for today.",
+                            severity="warning",
+                        )
+                        return
+
+                def with_reason(reason: str | None) -> None:
+                    if reason is not None:
+                        self._record_step(agent, step, on, reason)
+
+                self.app.push_screen(PromptModal("Reason", required=True), with_reason)
+
+            self.app.push_screen(
+                PromptModal("Date of the step (empty: today)", placeholder="2026-11-23"), with_date
+            )
+
+        self.app.push_screen(
+            ChoiceModal("Correction step", list(CORRECTION_STEPS.items())), with_step
+        )
+
+    @work(thread=True, exit_on_error=False, group="coaching-write")
+    def _record_step(self, agent: str, step: str, on: date, reason: str) -> None:
+        from floorlead.errors import FloorleadError
+        from floorlead.store.write import record_correction_step
+
+        app = self.floor_app
+        try:
+            record_correction_step(
+                app.db,
+                agent_id=agent,
+                step=step,
+                on=on,
+                reason=reason,
+                actor=app.supervisor(),
+                at=app.clock(),
+            )
+            app.call_from_thread(self.notify, "Correction step recorded.", timeout=3)
+        except FloorleadError as exc:
+            app.call_from_thread(self.notify, str(exc), severity="warning", timeout=8)
+        app.call_from_thread(app.refresh_now)
 
     def action_search(self) -> None:
         box = self.query_one("#coach-search", Input)
