@@ -200,3 +200,31 @@ def test_trend_samples_the_last_hour() -> None:
     tr = mx.trend(c, now=at(3600), sl_seconds=20, short_abandon_s=5)
     assert len(tr.waiting) == 12 and tr.waiting[-1] == 1
     assert mx.sparkline([0, 1, 2, None], top=2) == "▁▅█ "
+
+
+def test_measurable_commitments_parse_and_judge() -> None:
+    from floorlead.domain.commitments import evaluate, parse_target
+
+    assert parse_target("reduce hold time on billing calls") is None
+    acw = parse_target("Keep ACW ≤ 60 s on billing")
+    assert acw is not None and (acw.metric, acw.op, acw.value) == ("acw", "<=", 60)
+    adherence = parse_target("adherence >= 90 %")
+    assert adherence is not None and adherence.value == pytest.approx(0.9)
+    contacts = [
+        mx.ContactTimes(
+            queue_id="q", queued_at=at(0), answered_at=at(10), ended_at=at(200), wrapped_at=at(250)
+        ),  # ACW 50 s
+        mx.ContactTimes(
+            queue_id="q",
+            queued_at=at(300),
+            answered_at=at(310),
+            ended_at=at(500),
+            wrapped_at=at(590),
+        ),  # ACW 90 s
+    ]
+    progress = evaluate(acw, contacts)
+    assert progress.figure == pytest.approx(70) and progress.on_track is False
+    assert progress.describe() == "OFF track: 70 s over 2 contacts"
+    assert evaluate(acw, contacts[:1]).on_track is True
+    assert evaluate(acw, []).on_track is None
+    assert evaluate(adherence, contacts, adherence=0.95).on_track is True

@@ -347,3 +347,40 @@ async def test_a_correction_step_is_recorded_and_shown(floor_db: FloorDatabase) 
         ).scalar()
     assert tuple(note[:3]) == ("correction", "written", "2026-11-23")
     assert "repeated late returns" in note[3] and "repeated" not in audit
+
+
+async def test_a_measurable_commitment_shows_its_progress(floor_db: FloorDatabase) -> None:
+    from datetime import timedelta
+
+    from floorlead.store.write import add_coaching_note
+    from tests.conftest import FROZEN
+
+    note = add_coaching_note(
+        floor_db,
+        agent_id="a01",
+        text="Wrap-up runs long",
+        author="sam",
+        at=FROZEN - timedelta(hours=3),
+        commitment="ACW ≤ 20 s",
+    )
+    with floor_db.connect() as conn:
+        acw = conn.execute(
+            text(
+                "SELECT avg((julianday(wrapped_at) - julianday(ended_at)) * 86400), count(*) "
+                "FROM contact WHERE agent_id = 'a01' AND answered_at >= :since AND wrapped_at "
+                "IS NOT NULL AND wrapped_at <= :now"
+            ),
+            {
+                "since": str(FROZEN - timedelta(hours=3)).replace("+00:00", ""),
+                "now": str(FROZEN).replace("+00:00", ""),
+            },
+        ).one()
+    app = make_app(floor_db)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for_load(pilot)
+        await pilot.press("5")
+        await settle_tables(pilot)
+        row = app.screen.query_one("#coaching-table", FloorTable).get_row(str(note))
+        progress = str(getattr(row[-1], "plain", row[-1]))
+    assert acw[1] > 0
+    assert progress == f"▼ OFF track: {acw[0]:.0f} s over {acw[1]} contacts"

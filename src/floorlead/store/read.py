@@ -154,6 +154,8 @@ class NoteRow:
     version: int = 1
     correction_step: str = ""
     step_on: date | None = None
+    track: str = ""  # a measurable commitment's progress, in words
+    on_track: bool | None = None
 
 
 @dataclass(frozen=True)
@@ -401,7 +403,7 @@ def floor_snapshot(conn: Connection, settings: Settings, now: datetime) -> Floor
             ).scalars()
         ),
         timesheets=tuple(day_timesheets(conn, settings, day, now, names, schedules)),
-        notes=tuple(recent_notes(conn, names)),
+        notes=tuple(with_progress(conn, recent_notes(conn, names), agents)),
         agent_names=names,
     )
 
@@ -614,6 +616,39 @@ def agent_notes(
     if limit is not None:
         query = query.limit(limit)
     return [_note_row(r, agent_name) for r in conn.execute(query)]
+
+
+def with_progress(conn: Connection, notes: list[NoteRow], agents: list[AgentRow]) -> list[NoteRow]:
+    """Open commitments with a measurable target ("ACW ≤ 60 s") get their figure: the agent's
+    own contacts since the commitment (adherence: today's)."""
+    from dataclasses import replace
+
+    from floorlead.domain.commitments import evaluate, parse_target
+
+    adherence = {a.id: a.adherence for a in agents}
+    out = []
+    for n in notes:
+        target = parse_target(n.commitment) if n.commitment_status == "open" else None
+        if target is None:
+            out.append(n)
+            continue
+        rows = conn.execute(
+            select(CONTACT).where(CONTACT.c.agent_id == n.agent_id, CONTACT.c.answered_at >= n.at)
+        )
+        contacts = [
+            mx.ContactTimes(
+                queue_id=r.queue_id,
+                queued_at=r.queued_at,
+                answered_at=r.answered_at,
+                ended_at=r.ended_at,
+                wrapped_at=r.wrapped_at,
+                hold_s=r.hold_s,
+            )
+            for r in rows
+        ]
+        progress = evaluate(target, contacts, adherence.get(n.agent_id))
+        out.append(replace(n, track=progress.describe(), on_track=progress.on_track))
+    return out
 
 
 def recent_notes(conn: Connection, names: dict[str, str], limit: int = 200) -> list[NoteRow]:

@@ -38,6 +38,7 @@ NOTES = (
     ("note", "Note"),
     ("commitment", "Commitment"),
     ("follow_up", "Follow-up"),
+    ("track", "Progress"),
 )
 ALL = "__all__"
 
@@ -174,6 +175,12 @@ class CoachingScreen(FloorScreen):
                 follow = Text("▲ due today", style="yellow")
             else:
                 follow = f"open, {when}"
+        if n.on_track is False:
+            track: Any = Text(f"▼ {n.track}", style="bold red")
+        elif n.on_track:
+            track = Text(f"✓ {n.track}", style="green")
+        else:
+            track = n.track
         return [
             local(n.at, tz).format("DD MMM HH:mm"),
             n.agent_name,
@@ -181,6 +188,7 @@ class CoachingScreen(FloorScreen):
             first_line[:60],
             n.commitment[:40],
             follow,
+            track,
         ]
 
     # ------------------------------------------------------------------ actions
