@@ -228,3 +228,19 @@ def test_measurable_commitments_parse_and_judge() -> None:
     assert evaluate(acw, contacts[:1]).on_track is True
     assert evaluate(acw, []).on_track is None
     assert evaluate(adherence, contacts, adherence=0.95).on_track is True
+
+
+def test_scorecard_arithmetic() -> None:
+    from floorlead.domain.scorecard import DEFAULT_CRITERIA, score
+
+    every = {c.name: "pass" for c in DEFAULT_CRITERIA}
+    assert score(DEFAULT_CRITERIA, every).percent == 100
+    weak_close = {**every, "closing": "fail", "tone": "fail"}
+    assert score(DEFAULT_CRITERIA, weak_close).percent == pytest.approx(70)
+    # N/A leaves the denominator: verification 20 passed of 50 judged (20 + tone 20 + close 10)
+    na = {**every, "greeting": "na", "resolution": "na", "closing": "fail", "tone": "fail"}
+    assert score(DEFAULT_CRITERIA, na).percent == pytest.approx(40)
+    critical = {**every, "verification": "fail"}
+    failed = score(DEFAULT_CRITERIA, critical)
+    assert failed.percent == 0 and failed.failed_critical == ("verification",)
+    assert score(DEFAULT_CRITERIA, {c.name: "na" for c in DEFAULT_CRITERIA}).percent is None

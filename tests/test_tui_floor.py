@@ -3,6 +3,7 @@ agent's day and the quick coaching note."""
 
 from __future__ import annotations
 
+import pytest
 from sqlalchemy import text
 from textual.widgets import Input
 
@@ -384,3 +385,33 @@ async def test_a_measurable_commitment_shows_its_progress(floor_db: FloorDatabas
         progress = str(getattr(row[-1], "plain", row[-1]))
     assert acw[1] > 0
     assert progress == f"▼ OFF track: {acw[0]:.0f} s over {acw[1]} contacts"
+
+
+async def test_grade_an_observation_by_keys(floor_db: FloorDatabase) -> None:
+    from floorlead.tui.widgets.grade_modal import GradeModal
+
+    app = make_app(floor_db)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for_load(pilot)
+        await pilot.press("5")
+        await settle_tables(pilot)
+        agents = app.screen.query_one("#coaching-agents", FloorTable)
+        agents.select_key("a04")
+        await pilot.press("g")
+        assert isinstance(app.screen, GradeModal)
+        await pilot.press("escape")
+        await pilot.press("g")
+        from textual.widgets import Select
+
+        app.screen.query_one("#mark-closing", Select).value = "fail"
+        app.screen.query_one("#mark-greeting", Select).value = "na"
+        before = app.loads
+        await pilot.press(*"rushed the close", "enter")
+        await app.workers.wait_for_complete()
+        await wait_for_load(pilot, before + 1)
+        row = [str(getattr(c, "plain", c)) for c in agents.get_row("a04")]
+        assert row[-1] == "89% (1)"  # 80 of 90 judged: greeting N/A, closing failed
+    with floor_db.connect() as conn:
+        score, marks = conn.execute(text("SELECT score_pct, marks FROM coaching_note")).one()
+    assert score == pytest.approx(80 / 90 * 100)
+    assert '"closing": "fail"' in marks

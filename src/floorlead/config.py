@@ -83,12 +83,26 @@ class EscalationSettings:
 
 
 @dataclass(frozen=True)
+class ScorecardSettings:
+    """Criteria as (name, weight, critical); a critical one failed fails the whole call."""
+
+    criteria: tuple[tuple[str, int, bool], ...] = (
+        ("greeting", 10, False),
+        ("verification", 20, True),
+        ("resolution", 40, False),
+        ("tone", 20, False),
+        ("closing", 10, False),
+    )
+
+
+@dataclass(frozen=True)
 class Settings:
     floor: FloorSettings = field(default_factory=FloorSettings)
     metrics: MetricSettings = field(default_factory=MetricSettings)
     thresholds: ThresholdSettings = field(default_factory=ThresholdSettings)
     timesheets: TimesheetSettings = field(default_factory=TimesheetSettings)
     escalations: EscalationSettings = field(default_factory=EscalationSettings)
+    scorecard: ScorecardSettings = field(default_factory=ScorecardSettings)
     database_url: str = ""
     source: Path | None = None
 
@@ -194,6 +208,28 @@ def _validate(path: Path, s: Settings) -> None:
         raise _fail(path, "escalations.approval_second_above", "must be 0 or more")
 
 
+def _scorecard(path: Path, value: Any) -> ScorecardSettings:
+    """``[scorecard] criteria = [{ name = "greeting", weight = 10, critical = false }, ...]``"""
+    items = value.get("criteria") if isinstance(value, dict) else None
+    if not isinstance(items, list) or not items:
+        raise _fail(path, "scorecard.criteria", "must be a list of { name, weight, critical }")
+    out = []
+    for i, item in enumerate(items):
+        key = f"scorecard.criteria[{i}]"
+        if not isinstance(item, dict) or not isinstance(item.get("name"), str):
+            raise _fail(path, key, "needs a name")
+        weight = item.get("weight")
+        if isinstance(weight, bool) or not isinstance(weight, int) or weight <= 0:
+            raise _fail(path, f"{key}.weight", "must be a whole number above 0")
+        critical = item.get("critical", False)
+        if not isinstance(critical, bool):
+            raise _fail(path, f"{key}.critical", "must be true or false")
+        out.append((item["name"], weight, critical))
+    if len({name for name, _w, _c in out}) != len(out):
+        raise _fail(path, "scorecard.criteria", "has a name twice")
+    return ScorecardSettings(tuple(out))
+
+
 def load_settings(path: Path | None = None) -> Settings:
     """Read settings from ``path`` (default: the user's config file); missing means defaults."""
     path = path or default_config_path()
@@ -208,6 +244,9 @@ def load_settings(path: Path | None = None) -> Settings:
     settings = Settings(source=path if path.exists() else None)
     changes: dict[str, Any] = {}
     for section, value in raw.items():
+        if section == "scorecard":
+            changes["scorecard"] = _scorecard(path, value)
+            continue
         if section == "database":
             if not isinstance(value, dict) or not isinstance(value.get("url", ""), str):
                 raise _fail(path, "database.url", "must be text")

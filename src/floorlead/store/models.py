@@ -167,6 +167,9 @@ class CoachingNote(SQLModel, table=True):
     #: progressive correction: verbal, written or final (recorded, never automated)
     correction_step: str = Field(default="", max_length=16)
     step_on: date | None = None
+    #: a graded observation: the score in percent and the marks per criterion (JSON)
+    score_pct: float | None = None
+    marks: str = ""
     version: int = 1
 
 

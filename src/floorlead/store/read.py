@@ -156,6 +156,7 @@ class NoteRow:
     step_on: date | None = None
     track: str = ""  # a measurable commitment's progress, in words
     on_track: bool | None = None
+    score_pct: float | None = None
 
 
 @dataclass(frozen=True)
@@ -403,7 +404,13 @@ def floor_snapshot(conn: Connection, settings: Settings, now: datetime) -> Floor
             ).scalars()
         ),
         timesheets=tuple(day_timesheets(conn, settings, day, now, names, schedules)),
-        notes=tuple(with_progress(conn, recent_notes(conn, names), agents)),
+        notes=tuple(
+            with_progress(
+                conn,
+                recent_notes(conn, names, scores_since=day_start - timedelta(days=31)),
+                agents,
+            )
+        ),
         agent_names=names,
     )
 
@@ -605,6 +612,7 @@ def _note_row(r: Any, agent_name: str) -> NoteRow:
         version=r.version,
         correction_step=r.correction_step,
         step_on=r.step_on,
+        score_pct=r.score_pct,
     )
 
 
@@ -651,7 +659,12 @@ def with_progress(conn: Connection, notes: list[NoteRow], agents: list[AgentRow]
     return out
 
 
-def recent_notes(conn: Connection, names: dict[str, str], limit: int = 200) -> list[NoteRow]:
+def recent_notes(
+    conn: Connection,
+    names: dict[str, str],
+    limit: int = 200,
+    scores_since: datetime = datetime(1970, 1, 1, tzinfo=UTC),
+) -> list[NoteRow]:
     """The newest notes, and every open commitment whatever its age (follow-ups must come
     back when they are due)."""
     rows = list(conn.execute(select(COACHING).order_by(COACHING.c.at.desc()).limit(limit)))
@@ -660,7 +673,11 @@ def recent_notes(conn: Connection, names: dict[str, str], limit: int = 200) -> l
         r
         for r in conn.execute(
             select(COACHING).where(
-                or_(COACHING.c.commitment_status == "open", COACHING.c.correction_step != "")
+                or_(
+                    COACHING.c.commitment_status == "open",
+                    COACHING.c.correction_step != "",
+                    and_(COACHING.c.score_pct.is_not(None), COACHING.c.at >= scores_since),
+                )
             )
         )
         if r.id not in seen

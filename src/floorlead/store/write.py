@@ -181,3 +181,56 @@ def record_correction_step(
             on=on.isoformat(),
         )
     return note_id
+
+
+def add_observation(
+    db: FloorDatabase,
+    *,
+    agent_id: str,
+    marks: dict[str, str],
+    criteria: tuple[tuple[str, int, bool], ...],
+    note: str,
+    actor: str,
+    at: datetime,
+    contact_id: str | None = None,
+) -> float | None:
+    """Grade one interaction on the scorecard; returns the score in percent."""
+    import json
+
+    from floorlead.domain.scorecard import Criterion, score
+
+    result = score([Criterion(n, w, c) for n, w, c in criteria], marks)
+    with db.begin() as conn:
+        if conn.execute(AGENT.select().where(AGENT.c.id == agent_id)).first() is None:
+            raise FloorleadError(f"Agent {agent_id} is not on this floor.")
+        shown = "—" if result.percent is None else f"{result.percent:.0f} %"
+        failed = f"; failed {', '.join(result.failed_critical)}" if result.failed_critical else ""
+        inserted = conn.execute(
+            COACHING.insert().values(
+                agent_id=agent_id,
+                at=at,
+                author=actor,
+                category="observation",
+                text=f"Observation: {shown}{failed}"
+                + (f" — {note.strip()}" if note.strip() else ""),
+                commitment="",
+                commitment_status="",
+                correction_step="",
+                version=1,
+                score_pct=result.percent,
+                marks=json.dumps(marks, sort_keys=True),
+                contact_id=contact_id,
+            )
+        )
+        assert inserted.inserted_primary_key is not None
+        audit(
+            conn,
+            at,
+            actor,
+            "coaching.observation",
+            "coaching_note",
+            str(inserted.inserted_primary_key[0]),
+            agent=agent_id,
+            score=result.percent,
+        )
+    return result.percent

@@ -7,7 +7,7 @@ d kept · m missed (with a note) · f move the follow-up · c new note · / sear
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from rich.text import Text
@@ -30,6 +30,7 @@ AGENTS = (
     ("open", "Open"),
     ("overdue", "Late"),
     ("step", "Step"),
+    ("score", "Score 30d"),
 )
 NOTES = (
     ("at", "When"),
@@ -62,6 +63,9 @@ class CoachingScreen(FloorScreen):
             "Correction step",
             tooltip="Record a verbal, written or final warning (recorded, never automated)",
             id="coach.step",
+        ),
+        Binding(
+            "g", "grade", "Grade", tooltip="Grade an interaction on the scorecard", id="coach.grade"
         ),
         Binding("c", "coach", "New note", tooltip="A new note on this agent", id="coach.new"),
         Binding(
@@ -121,9 +125,15 @@ class CoachingScreen(FloorScreen):
                     str(sum(c[1] for c in counts.values())),
                     str(sum(c[2] for c in counts.values())),
                     "",
+                    "",
                 ],
             )
         ]
+        month_ago = snapshot.taken_at - timedelta(days=30)
+        scores: dict[str, list[float]] = {}
+        for n in snapshot.notes:
+            if n.score_pct is not None and n.at >= month_ago:
+                scores.setdefault(n.agent_id, []).append(n.score_pct)
         steps: dict[str, str] = {}
         for n in sorted(snapshot.notes, key=lambda n: n.at):
             if n.correction_step:
@@ -131,7 +141,11 @@ class CoachingScreen(FloorScreen):
         for a in sorted(snapshot.agents, key=lambda a: a.name):
             c = counts.get(a.id, [0, 0, 0])
             late = Text(f"‼ {c[2]}", style="bold red") if c[2] else Text("0")
-            agent_rows.append((a.id, [a.name, str(c[0]), str(c[1]), late, steps.get(a.id, "")]))
+            graded = scores.get(a.id, [])
+            average = f"{sum(graded) / len(graded):.0f}% ({len(graded)})" if graded else ""
+            agent_rows.append(
+                (a.id, [a.name, str(c[0]), str(c[1]), late, steps.get(a.id, ""), average])
+            )
         agents = self.query_one("#coaching-agents", FloorTable)
         agents.sync(agent_rows)
         chosen = agents.selected_key or ALL
@@ -346,6 +360,46 @@ class CoachingScreen(FloorScreen):
                 at=app.clock(),
             )
             app.call_from_thread(self.notify, "Correction step recorded.", timeout=3)
+        except FloorleadError as exc:
+            app.call_from_thread(self.notify, str(exc), severity="warning", timeout=8)
+        app.call_from_thread(app.refresh_now)
+
+    def action_grade(self) -> None:
+        from floorlead.tui.widgets.grade_modal import GradeModal
+
+        key = self.query_one("#coaching-agents", FloorTable).selected_key
+        if key in (None, ALL):
+            self.notify("Choose an agent on the left first.", severity="warning")
+            return
+        agent = str(key)
+        snap = self.floor_app.snapshot
+        name = snap.agent_names.get(agent, agent) if snap else agent
+        criteria = self.floor_app.settings.scorecard.criteria
+
+        def with_grades(result: tuple[dict[str, str], str] | None) -> None:
+            if result is not None:
+                self._grade(agent, result[0], result[1])
+
+        self.app.push_screen(GradeModal(name, criteria), with_grades)
+
+    @work(thread=True, exit_on_error=False, group="coaching-write")
+    def _grade(self, agent: str, marks: dict[str, str], note: str) -> None:
+        from floorlead.errors import FloorleadError
+        from floorlead.store.write import add_observation
+
+        app = self.floor_app
+        try:
+            percent = add_observation(
+                app.db,
+                agent_id=agent,
+                marks=marks,
+                criteria=app.settings.scorecard.criteria,
+                note=note,
+                actor=app.supervisor(),
+                at=app.clock(),
+            )
+            shown = "no score (all N/A)" if percent is None else f"{percent:.0f} %"
+            app.call_from_thread(self.notify, f"Observation saved: {shown}.", timeout=4)
         except FloorleadError as exc:
             app.call_from_thread(self.notify, str(exc), severity="warning", timeout=8)
         app.call_from_thread(app.refresh_now)
