@@ -82,10 +82,14 @@ def test_environment_overrides_the_time_zone(
 
 def test_scorecard_criteria_from_settings(tmp_path: Path) -> None:
     path = tmp_path / "config.toml"
-    path.write_text('[scorecard]\ncriteria = [{ name = "greeting", weight = 30 }, '
-                    '{ name = "verification", weight = 70, critical = true }]\n')
-    assert load_settings(path).scorecard.criteria == (("greeting", 30, False),
-                                                      ("verification", 70, True))
+    path.write_text(
+        '[scorecard]\ncriteria = [{ name = "greeting", weight = 30 }, '
+        '{ name = "verification", weight = 70, critical = true }]\n'
+    )
+    assert load_settings(path).scorecard.criteria == (
+        ("greeting", 30, False),
+        ("verification", 70, True),
+    )
     path.write_text('[scorecard]\ncriteria = [{ name = "greeting", weight = 0 }]\n')
     with pytest.raises(ConfigError, match=r"scorecard.criteria\[0\].weight"):
         load_settings(path)
