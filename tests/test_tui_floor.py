@@ -410,7 +410,7 @@ async def test_grade_an_observation_by_keys(floor_db: FloorDatabase) -> None:
         await app.workers.wait_for_complete()
         await wait_for_load(pilot, before + 1)
         row = [str(getattr(c, "plain", c)) for c in agents.get_row("a04")]
-        assert row[-1] == "89% (1)"  # 80 of 90 judged: greeting N/A, closing failed
+        assert row[-1] == "89% (1) ▇"  # 80 of 90 judged: greeting N/A, closing failed
     with floor_db.connect() as conn:
         score, marks = conn.execute(text("SELECT score_pct, marks FROM coaching_note")).one()
     assert score == pytest.approx(80 / 90 * 100)

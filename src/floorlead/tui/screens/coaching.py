@@ -16,6 +16,7 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal
 from textual.widgets import Input, Static
 
+from floorlead.domain.metrics import sparkline
 from floorlead.domain.when import floor_date, local
 from floorlead.tui.screens.base import FloorScreen
 from floorlead.tui.widgets.floor_table import FloorTable, Row
@@ -131,7 +132,7 @@ class CoachingScreen(FloorScreen):
         ]
         month_ago = snapshot.taken_at - timedelta(days=30)
         scores: dict[str, list[float]] = {}
-        for n in snapshot.notes:
+        for n in sorted(snapshot.notes, key=lambda n: n.at):  # oldest first: a trend
             if n.score_pct is not None and n.at >= month_ago:
                 scores.setdefault(n.agent_id, []).append(n.score_pct)
         steps: dict[str, str] = {}
@@ -142,7 +143,12 @@ class CoachingScreen(FloorScreen):
             c = counts.get(a.id, [0, 0, 0])
             late = Text(f"‼ {c[2]}", style="bold red") if c[2] else Text("0")
             graded = scores.get(a.id, [])
-            average = f"{sum(graded) / len(graded):.0f}% ({len(graded)})" if graded else ""
+            average = (
+                f"{sum(graded) / len(graded):.0f}% ({len(graded)}) "
+                + sparkline(graded[-8:], top=100.0)
+                if graded
+                else ""
+            )
             agent_rows.append(
                 (a.id, [a.name, str(c[0]), str(c[1]), late, steps.get(a.id, ""), average])
             )
