@@ -338,7 +338,7 @@ async def test_a_correction_step_is_recorded_and_shown(floor_db: FloorDatabase) 
         await app.workers.wait_for_complete()
         await wait_for_load(pilot, before + 1)
         row = [str(getattr(c, "plain", c)) for c in agents.get_row("a03")]
-        assert row[-1] == "written"
+        assert row[-2] == "written"  # the Step column, before the score
     with floor_db.connect() as conn:
         note = conn.execute(
             text("SELECT category, correction_step, step_on, text FROM coaching_note")

@@ -6,6 +6,9 @@ Audit rows never carry the text of a note (notes are personnel records).
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy.engine import Connection
 
 from floorlead.errors import FloorleadError
 from floorlead.store import models as m
@@ -14,6 +17,39 @@ from floorlead.store.ingest import AGENT, _table, audit
 
 COACHING = _table(m.CoachingNote)
 NOTE_CATEGORIES = ("coaching", "kudos", "observation", "commitment", "correction")
+
+
+def _insert_note(
+    conn: Connection,
+    *,
+    agent_id: str,
+    at: datetime,
+    author: str,
+    category: str,
+    text: str,
+    action: str,
+    detail: dict[str, Any],
+    **extra: Any,
+) -> int:
+    """Insert one coaching_note row and its audit row (which never holds the text)."""
+    if conn.execute(AGENT.select().where(AGENT.c.id == agent_id)).first() is None:
+        raise FloorleadError(f"Agent {agent_id} is not on this floor.")
+    values: dict[str, Any] = {
+        "commitment": "",
+        "commitment_status": "",
+        "correction_step": "",
+        "version": 1,
+    }
+    values.update(extra)
+    result = conn.execute(
+        COACHING.insert().values(
+            agent_id=agent_id, at=at, author=author, category=category, text=text, **values
+        )
+    )
+    assert result.inserted_primary_key is not None
+    note_id = int(result.inserted_primary_key[0])
+    audit(conn, at, author, action, "coaching_note", str(note_id), agent=agent_id, **detail)
+    return note_id
 
 
 def add_coaching_note(
@@ -36,37 +72,21 @@ def add_coaching_note(
     if category not in NOTE_CATEGORIES:
         raise FloorleadError(f"{category!r} is not a note category.")
     with db.begin() as conn:
-        if conn.execute(AGENT.select().where(AGENT.c.id == agent_id)).first() is None:
-            raise FloorleadError(f"Agent {agent_id} is not on this floor.")
-        result = conn.execute(
-            COACHING.insert().values(
-                agent_id=agent_id,
-                at=at,
-                author=author,
-                category=category,
-                text=text,
-                commitment=commitment.strip(),
-                follow_up_on=follow_up_on,
-                commitment_status="open" if commitment.strip() else "",
-                contact_id=contact_id,
-                escalation_id=escalation_id,
-                version=1,
-            )
-        )
-        assert result.inserted_primary_key is not None
-        note_id = int(result.inserted_primary_key[0])
-        audit(
+        return _insert_note(
             conn,
-            at,
-            author,
-            "coaching.note_added",
-            "coaching_note",
-            str(note_id),
-            agent=agent_id,
+            agent_id=agent_id,
+            at=at,
+            author=author,
             category=category,
-            has_commitment=bool(commitment.strip()),
+            text=text,
+            action="coaching.note_added",
+            detail={"category": category, "has_commitment": bool(commitment.strip())},
+            commitment=commitment.strip(),
+            follow_up_on=follow_up_on,
+            commitment_status="open" if commitment.strip() else "",
+            contact_id=contact_id,
+            escalation_id=escalation_id,
         )
-    return note_id
 
 
 def follow_up(
@@ -151,36 +171,18 @@ def record_correction_step(
     if not reason.strip():
         raise FloorleadError("A correction step needs a reason.")
     with db.begin() as conn:
-        if conn.execute(AGENT.select().where(AGENT.c.id == agent_id)).first() is None:
-            raise FloorleadError(f"Agent {agent_id} is not on this floor.")
-        result = conn.execute(
-            COACHING.insert().values(
-                agent_id=agent_id,
-                at=at,
-                author=actor,
-                category="correction",
-                text=f"{CORRECTION_STEPS[step]} ({on.isoformat()}): {reason.strip()}",
-                commitment="",
-                commitment_status="",
-                correction_step=step,
-                step_on=on,
-                version=1,
-            )
-        )
-        assert result.inserted_primary_key is not None
-        note_id = int(result.inserted_primary_key[0])
-        audit(
+        return _insert_note(
             conn,
-            at,
-            actor,
-            "coaching.correction_step",
-            "coaching_note",
-            str(note_id),
-            agent=agent_id,
-            step=step,
-            on=on.isoformat(),
+            agent_id=agent_id,
+            at=at,
+            author=actor,
+            category="correction",
+            text=f"{CORRECTION_STEPS[step]} ({on.isoformat()}): {reason.strip()}",
+            action="coaching.correction_step",
+            detail={"step": step, "on": on.isoformat()},
+            correction_step=step,
+            step_on=on,
         )
-    return note_id
 
 
 def add_observation(
@@ -200,37 +202,20 @@ def add_observation(
     from floorlead.domain.scorecard import Criterion, score
 
     result = score([Criterion(n, w, c) for n, w, c in criteria], marks)
+    shown = "—" if result.percent is None else f"{result.percent:.0f} %"
+    failed = f"; failed {', '.join(result.failed_critical)}" if result.failed_critical else ""
     with db.begin() as conn:
-        if conn.execute(AGENT.select().where(AGENT.c.id == agent_id)).first() is None:
-            raise FloorleadError(f"Agent {agent_id} is not on this floor.")
-        shown = "—" if result.percent is None else f"{result.percent:.0f} %"
-        failed = f"; failed {', '.join(result.failed_critical)}" if result.failed_critical else ""
-        inserted = conn.execute(
-            COACHING.insert().values(
-                agent_id=agent_id,
-                at=at,
-                author=actor,
-                category="observation",
-                text=f"Observation: {shown}{failed}"
-                + (f" — {note.strip()}" if note.strip() else ""),
-                commitment="",
-                commitment_status="",
-                correction_step="",
-                version=1,
-                score_pct=result.percent,
-                marks=json.dumps(marks, sort_keys=True),
-                contact_id=contact_id,
-            )
-        )
-        assert inserted.inserted_primary_key is not None
-        audit(
+        _insert_note(
             conn,
-            at,
-            actor,
-            "coaching.observation",
-            "coaching_note",
-            str(inserted.inserted_primary_key[0]),
-            agent=agent_id,
-            score=result.percent,
+            agent_id=agent_id,
+            at=at,
+            author=actor,
+            category="observation",
+            text=f"Observation: {shown}{failed}" + (f" — {note.strip()}" if note.strip() else ""),
+            action="coaching.observation",
+            detail={"score": result.percent},
+            score_pct=result.percent,
+            marks=json.dumps(marks, sort_keys=True),
+            contact_id=contact_id,
         )
     return result.percent
