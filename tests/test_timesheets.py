@@ -97,10 +97,58 @@ def test_bulk_approval_skips_rows_changed_meanwhile(floor_db: FloorDatabase) -> 
     assert audits == approved_rows == 3  # every approval has its audit row
 
 
-async def test_the_timesheet_keys(floor_db: FloorDatabase) -> None:
+EVENING = FROZEN + timedelta(hours=11)  # 23:00 on the floor: every shift of the day is over
+
+
+@pytest.fixture
+def day_done_db(db: FloorDatabase) -> FloorDatabase:
+    """A floor whose day's shifts have all ended (the simulator ran until 23:00)."""
+    from floorlead.feeds.live import backfill
+    from tests.conftest import make_simulator
+
+    backfill(db, make_simulator(), EVENING)
+    return db
+
+
+def evening_app(db: FloorDatabase) -> object:
+    from floorlead.config import FloorSettings, Settings
+    from floorlead.tui.app import FloorleadApp
+
+    return FloorleadApp(
+        db,
+        Settings(floor=FloorSettings(supervisor="sam")),
+        clock=lambda: EVENING,
+        poll_interval=0.05,
+    )
+
+
+async def test_a_shift_still_on_cannot_be_approved(floor_db: FloorDatabase) -> None:
     from tests.test_escalations import make_app
 
-    app = make_app(floor_db)
+    app = make_app(floor_db)  # 12:00: everybody is still on shift
+    async with app.run_test(size=(110, 32)) as pilot:
+        await wait_for_load(pilot)
+        await pilot.press("4")
+        screen = app.screen
+        assert isinstance(screen, TimesheetsScreen)
+        for _ in range(200):
+            await app.workers.wait_for_complete()
+            await pilot.pause()
+            if screen.rows:
+                break
+        on_shift = [t for t in screen.rows if t.in_progress]
+        assert on_shift
+        screen.query_one(FloorTable).select_key(on_shift[0].agent_id)
+        await pilot.press("a")
+        await pilot.pause()
+        assert any("still on shift" in n.message for n in app._notifications)
+        await pilot.press("A")
+        assert not isinstance(app.screen, ConfirmModal)  # nothing clean and finished
+
+
+async def test_the_timesheet_keys(day_done_db: FloorDatabase) -> None:
+    floor_db = day_done_db
+    app = evening_app(floor_db)
 
     async def loaded() -> TimesheetsScreen:
         screen = app.screen
@@ -493,10 +541,9 @@ def test_night_shifts_across_midnight_and_dst(clock_in: str, clock_out: str, hou
     assert floor_date(start, TZ) == start.date()
 
 
-async def test_approve_with_a_and_reopen_with_o(floor_db: FloorDatabase) -> None:
-    from tests.test_escalations import make_app
-
-    app = make_app(floor_db)
+async def test_approve_with_a_and_reopen_with_o(day_done_db: FloorDatabase) -> None:
+    floor_db = day_done_db
+    app = evening_app(floor_db)
     async with app.run_test(size=(110, 32)) as pilot:
         await wait_for_load(pilot)
         await pilot.press("4")

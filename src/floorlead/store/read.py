@@ -133,6 +133,7 @@ class TimesheetRow:
     overtime_h: float = 0.0
     double_h: float = 0.0
     employee_id: str = ""
+    in_progress: bool = False  # clocked in, shift not over: not ready to approve
 
     @property
     def clean(self) -> bool:
@@ -555,6 +556,12 @@ def day_timesheets(
                 decided_at=decisions[agent].decided_at if agent in decisions else None,
                 reason=decisions[agent].reason if agent in decisions else "",
                 regular_h=worked.worked_s / 3600,
+                in_progress=worked.first_in is not None
+                and (
+                    worked.last_out is None
+                    or worked.last_out < max(p.at for p in punches if p.kind == "in")
+                )
+                and (s_end is None or now < s_end),
             )
         )
     out.sort(key=lambda t: (not t.exceptions, t.name))

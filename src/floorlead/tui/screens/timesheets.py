@@ -157,7 +157,9 @@ class TimesheetsScreen(FloorScreen):
                 if t.exceptions
                 else Text("clean")
             )
-            status = t.status + (f" ({t.decided_by})" if t.decided_by else "")
+            status = ("on shift" if t.in_progress and t.status == "pending" else t.status) + (
+                f" ({t.decided_by})" if t.decided_by else ""
+            )
             table_rows.append(
                 (
                     t.agent_id,
@@ -193,7 +195,11 @@ class TimesheetsScreen(FloorScreen):
         return next((t for t in self.rows if t.agent_id == key), None)
 
     def _clean_pending(self) -> list[TimesheetRow]:
-        return [t for t in self.rows if t.clean and t.status in ("pending", "reopened")]
+        return [
+            t
+            for t in self.rows
+            if t.clean and not t.in_progress and t.status in ("pending", "reopened")
+        ]
 
     @work(thread=True, exit_on_error=False, group="timesheet-write")
     def _decide(self, t: TimesheetRow, action: str, reason: str, done: str) -> None:
@@ -218,6 +224,11 @@ class TimesheetsScreen(FloorScreen):
 
     def action_approve(self) -> None:
         t = self._selected()
+        if t is not None and t.in_progress:
+            self.notify(
+                f"{t.name} is still on shift; approve it when the shift ends.", severity="warning"
+            )
+            return
         if t is not None:
             self._decide(t, "approve", "", f"Approved: {t.name}.")
 
