@@ -449,3 +449,13 @@ def test_follow_up_dates_across_month_ends(today: date, days: int) -> None:
     target = today + timedelta(days=days)
     stamp = f"{target:%b} {target.day}".lower()
     assert parse_day(stamp, today) == target
+
+
+async def test_keys_typed_while_quitting_do_not_crash(esc_db: FloorDatabase) -> None:
+    """Found by hand: `q` then `u` in quick succession opened a dialog while the app was going
+    away, and its focus call crashed."""
+    app = make_app(esc_db)
+    async with app.run_test(size=(110, 32)) as pilot:
+        await open_escalations(pilot)
+        await pilot.press(*"question_mark")
+    assert app.return_code in (0, None)

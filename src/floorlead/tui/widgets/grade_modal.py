@@ -48,8 +48,7 @@ class GradeModal(ModalScreen[tuple[dict[str, str], str] | None]):
             yield Input(placeholder="Note (optional); Enter saves", id="grade-note")
             yield Label("ctrl+s or F2 saves · Esc cancels", classes="hint")
 
-    def on_mount(self) -> None:
-        self.query_one("#grade-note", Input).focus()
+    AUTO_FOCUS = "#grade-note"
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         event.stop()

@@ -52,8 +52,9 @@ class PromptModal(ModalScreen[str | None]):
             yield Input(value=self._value, placeholder=self._placeholder)
             yield Label(self._hint, classes="hint")
 
-    def on_mount(self) -> None:
-        self.query_one(Input).focus()
+    # Textual focuses this when the dialog shows, and does nothing if the dialog is already
+    # going away (keys typed while the app quits must not crash it)
+    AUTO_FOCUS = "Input"
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         event.stop()
@@ -93,9 +94,13 @@ class ChoiceModal(ModalScreen[str | None]):
             yield Label("↑↓ choose · Enter to confirm · Esc to cancel", classes="hint")
 
     def on_mount(self) -> None:
-        options = self.query_one(OptionList)
-        options.highlighted = 0 if self._choices else None
-        (self.query_one(Input) if self._filterable else options).focus()
+        # query, not query_one: a dialog already going away (keys typed while the app quits)
+        # has no children left, and that must not crash anything
+        for options in self.query(OptionList):
+            options.highlighted = 0 if self._choices else None
+        targets = self.query(Input) if self._filterable else self.query(OptionList)
+        if targets:
+            targets.first().focus()
 
     def on_input_changed(self, event: Input.Changed) -> None:
         needle = event.value.lower().strip()

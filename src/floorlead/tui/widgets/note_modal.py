@@ -76,8 +76,7 @@ class NoteModal(ModalScreen[NoteDraft | None]):
                 "ctrl+s or F2 saves · Enter on the last field saves · Esc cancels", id="note-help"
             )
 
-    def on_mount(self) -> None:
-        self.query_one("#note-text", Input).focus()
+    AUTO_FOCUS = "#note-text"  # the cursor is in the text when the dialog shows
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         if event.input.id == "note-follow-up":
