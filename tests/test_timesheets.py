@@ -21,7 +21,7 @@ from floorlead.tui.screens.timesheets import TimesheetsScreen
 from floorlead.tui.widgets.floor_table import FloorTable
 from floorlead.tui.widgets.modals import ConfirmModal
 from tests.conftest import FROZEN
-from tests.tui_helpers import settle_tables, wait_for_load
+from tests.tui_helpers import settle_tables, wait_for_load, wait_until
 
 MON = date(2026, 11, 16)
 TZ = "America/New_York"
@@ -131,11 +131,7 @@ async def test_a_shift_still_on_cannot_be_approved(floor_db: FloorDatabase) -> N
         await pilot.press("4")
         screen = app.screen
         assert isinstance(screen, TimesheetsScreen)
-        for _ in range(200):
-            await app.workers.wait_for_complete()
-            await pilot.pause()
-            if screen.rows:
-                break
+        await wait_until(pilot, lambda: screen.rows, tries=200)
         on_shift = [t for t in screen.rows if t.in_progress]
         assert on_shift
         screen.query_one(FloorTable).select_key(on_shift[0].agent_id)
@@ -153,11 +149,7 @@ async def test_the_timesheet_keys(day_done_db: FloorDatabase) -> None:
     async def loaded() -> TimesheetsScreen:
         screen = app.screen
         assert isinstance(screen, TimesheetsScreen)
-        for _ in range(200):
-            await app.workers.wait_for_complete()
-            await pilot.pause()
-            if screen.rows:
-                break
+        await wait_until(pilot, lambda: screen.rows, tries=200)
         await settle_tables(pilot)
         return screen
 
@@ -492,20 +484,12 @@ async def test_correct_a_punch_by_keys(floor_db: FloorDatabase) -> None:
         await pilot.press("4")
         screen = app.screen
         assert isinstance(screen, TimesheetsScreen)
-        for _ in range(200):
-            await app.workers.wait_for_complete()
-            await pilot.pause()
-            if screen.rows:
-                break
+        await wait_until(pilot, lambda: screen.rows, tries=200)
         worked = [t for t in screen.rows if t.first_in is not None]
         screen.query_one(FloorTable).select_key(worked[0].agent_id)
         await pilot.press("enter")
         assert isinstance(app.screen, TimesheetDetailScreen)
-        for _ in range(100):
-            await app.workers.wait_for_complete()
-            await pilot.pause()
-            if app.screen.detail is not None:
-                break
+        await wait_until(pilot, lambda: app.screen.detail is not None, tries=100)
         await pilot.press("plus", "escape")  # backs out
         await pilot.press("v", *"duplicate badge swipe", "enter")
         await app.workers.wait_for_complete()
@@ -549,11 +533,7 @@ async def test_approve_with_a_and_reopen_with_o(day_done_db: FloorDatabase) -> N
         await pilot.press("4")
         screen = app.screen
         assert isinstance(screen, TimesheetsScreen)
-        for _ in range(200):
-            await app.workers.wait_for_complete()
-            await pilot.pause()
-            if screen.rows:
-                break
+        await wait_until(pilot, lambda: screen.rows, tries=200)
         target = screen.rows[-1]
         screen.query_one(FloorTable).select_key(target.agent_id)
         before = app.loads

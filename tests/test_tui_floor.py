@@ -15,7 +15,7 @@ from floorlead.tui.screens.queues import QueuesScreen
 from floorlead.tui.widgets.floor_table import FloorTable
 from floorlead.tui.widgets.modals import ConfirmModal
 from floorlead.tui.widgets.note_modal import NoteModal
-from tests.tui_helpers import make_app, settle_tables, wait_for_load
+from tests.tui_helpers import make_app, settle_tables, wait_for_load, wait_until
 
 SIZE = (110, 32)
 
@@ -126,11 +126,11 @@ async def test_enter_on_an_agent_opens_their_day(floor_db: FloorDatabase) -> Non
         agent_id = app.screen.query_one(FloorTable).selected_key
         await pilot.press("enter")
         assert isinstance(app.screen, AgentDayScreen)
-        for _ in range(100):
-            await app.workers.wait_for_complete()
-            await pilot.pause()
-            if "contacts" in str(app.screen.query_one("#day-summary").render()):
-                break
+        await wait_until(
+            pilot,
+            lambda: "contacts" in str(app.screen.query_one("#day-summary").render()),
+            tries=100,
+        )
         timeline = str(app.screen.query_one("#day-timeline").render())
         assert "Schedule" in timeline and "Actual" in timeline
         assert "W" in timeline.splitlines()[1]  # the scheduled work shows
@@ -247,11 +247,7 @@ async def test_the_quick_note_keeps_the_agent_from_every_screen(floor_db: FloorD
         app.screen.query_one(FloorTable).select_key("e-note")
         await note_from()
         await pilot.press("4")
-        for _ in range(100):
-            await app.workers.wait_for_complete()
-            await pilot.pause()
-            if getattr(app.screen, "rows", None):
-                break
+        await wait_until(pilot, lambda: getattr(app.screen, "rows", None), tries=100)
         app.screen.query_one(FloorTable).select_key(agent)
         await note_from()
         await pilot.press("1", "enter")

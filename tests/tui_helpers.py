@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 
 from textual.pilot import Pilot
@@ -28,6 +29,16 @@ async def wait_for_load(pilot: Pilot[None], loads: int = 1) -> None:
             await settle_tables(pilot)
             return
     raise AssertionError(f"no snapshot after waiting (loads={app.loads})")
+
+
+async def wait_until(pilot: Pilot[None], condition: Callable[[], object], tries: int = 200) -> bool:
+    """Let workers finish and the app settle until ``condition()`` holds (bounded, no sleeps)."""
+    for _ in range(tries):
+        await pilot.app.workers.wait_for_complete()
+        await pilot.pause()
+        if condition():
+            return True
+    return False
 
 
 async def settle_tables(pilot: Pilot[None]) -> None:

@@ -485,12 +485,11 @@ def _parse_day(text: str, option: str) -> Any:
 
 
 def _sheets(ctx: typer.Context, db: str | None, first: Any, last: Any) -> list[Any]:
-    from datetime import timedelta
 
     from sqlalchemy import text
 
     from floorlead.store.db import open_database
-    from floorlead.store.read import week_timesheets
+    from floorlead.store.read import range_timesheets
 
     if last < first:
         raise FloorleadError("--to is before --from.")
@@ -503,12 +502,10 @@ def _sheets(ctx: typer.Context, db: str | None, first: Any, last: Any) -> list[A
     try:
         with database.connect() as conn:
             names = {r[0]: r[1] for r in conn.execute(text("SELECT id, name FROM agent"))}
-            day = first
-            while day <= last:
-                out += sorted(
-                    week_timesheets(conn, settings, day, now, names), key=lambda t: t.name
-                )
-                day += timedelta(days=1)
+            out = sorted(
+                range_timesheets(conn, settings, first, last, now, names),
+                key=lambda t: (t.shift_date, t.name),
+            )
     finally:
         database.dispose()
     return out

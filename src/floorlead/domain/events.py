@@ -12,6 +12,8 @@ from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from floorlead.domain.when import iso_utc
+
 AGENT_STATES = (
     "offline",
     "available",
@@ -293,10 +295,6 @@ def parse_line(line: str) -> Event:
     return parse_event(obj)
 
 
-def _iso(at: datetime) -> str:
-    return at.astimezone(UTC).isoformat().replace("+00:00", "Z")
-
-
 def to_json(event: Event) -> str:
     """Serialise an event back to one native JSON Lines record."""
     out: dict[str, Any] = {}
@@ -320,14 +318,14 @@ def to_json(event: Event) -> str:
         out = {
             "type": "schedule",
             "agent": event.agent,
-            "start": _iso(event.start),
-            "end": _iso(event.end),
+            "start": iso_utc(event.start),
+            "end": iso_utc(event.end),
             "activity": event.activity,
         }
     elif isinstance(event, AgentStateChanged):
         out = {
             "type": "agent.state",
-            "at": _iso(event.at),
+            "at": iso_utc(event.at),
             "agent": event.agent,
             "state": event.state,
         }
@@ -336,14 +334,14 @@ def to_json(event: Event) -> str:
     elif isinstance(event, ContactQueued):
         out = {
             "type": "contact.queued",
-            "at": _iso(event.at),
+            "at": iso_utc(event.at),
             "contact": event.contact,
             "queue": event.queue,
         }
     elif isinstance(event, ContactAnswered):
         out = {
             "type": "contact.answered",
-            "at": _iso(event.at),
+            "at": iso_utc(event.at),
             "contact": event.contact,
             "agent": event.agent,
         }
@@ -351,13 +349,13 @@ def to_json(event: Event) -> str:
         name = {ContactAbandoned: "abandoned", ContactEnded: "ended", ContactWrapped: "wrapped"}
         out = {
             "type": f"contact.{name[type(event)]}",
-            "at": _iso(event.at),
+            "at": iso_utc(event.at),
             "contact": event.contact,
         }
     elif isinstance(event, EscalationRaised):
         out = {
             "type": "escalation.raised",
-            "at": _iso(event.at),
+            "at": iso_utc(event.at),
             "escalation": event.escalation,
             "priority": event.priority,
             "kind": event.kind,
@@ -368,7 +366,7 @@ def to_json(event: Event) -> str:
         if event.amount is not None:
             out["amount"] = float(event.amount) if math.isfinite(event.amount) else None
     elif isinstance(event, Punch):
-        out = {"type": "punch", "at": _iso(event.at), "agent": event.agent, "kind": event.kind}
+        out = {"type": "punch", "at": iso_utc(event.at), "agent": event.agent, "kind": event.kind}
     if event.id is not None:
         out["id"] = event.id
     return json.dumps(out, separators=(",", ":"))

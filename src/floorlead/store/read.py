@@ -450,12 +450,11 @@ def _escalation_row(r: Any, names: dict[str, str], now: datetime) -> EscalationR
 def open_escalations(
     conn: Connection,
     names: dict[str, str],
-    now: datetime | None = None,
+    now: datetime,
     closed_since: datetime | None = None,
 ) -> list[EscalationRow]:
     """Open escalations, most urgent first (P1, then oldest), plus those closed since
     ``closed_since`` (for the "closed today" view)."""
-    now = now or datetime.max.replace(tzinfo=UTC)
     rows = list(
         conn.execute(
             select(ESCALATION)
@@ -568,39 +567,54 @@ def day_timesheets(
     return out
 
 
-def week_timesheets(
-    conn: Connection, settings: Settings, day: date, now: datetime, names: dict[str, str]
+def range_timesheets(
+    conn: Connection,
+    settings: Settings,
+    first: date,
+    last: date,
+    now: datetime,
+    names: dict[str, str],
 ) -> list[TimesheetRow]:
-    """The day's timesheets with regular, overtime and double-time hours under the configured
-    rule set: US federal (over 40 hours in the fixed workweek, its first day a setting) or
-    California (daily over 8 and 12, the seventh consecutive day, and weekly over 40)."""
+    """Timesheets of every day from ``first`` to ``last`` with regular, overtime and double-time
+    hours under the configured rule set: US federal (over 40 hours in the fixed workweek, its
+    first day a setting) or California (daily over 8 and 12, the seventh consecutive day, and
+    weekly over 40). Each day is read once; the workweek before ``first`` only for its hours."""
     from dataclasses import replace
 
     from floorlead.domain.timesheets import split_week, workweek_start
 
-    days = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
-    first = workweek_start(day, days.index(settings.timesheets.workweek_start.lower()))
-    earlier: dict[str, list[tuple[date, float]]] = defaultdict(list)
-    d = first
-    while d < day:
-        for t in day_timesheets(conn, settings, d, now, names):
-            earlier[t.agent_id].append((d, t.worked_s / 3600))
-        d += timedelta(days=1)
+    weekdays = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+    start_weekday = weekdays.index(settings.timesheets.workweek_start.lower())
     employee = {r[0]: r[1] for r in conn.execute(select(AGENT.c.id, AGENT.c.employee_id))}
-    out = []
-    for t in day_timesheets(conn, settings, day, now, names):
-        week = [*earlier.get(t.agent_id, []), (day, t.worked_s / 3600)]
-        split = split_week(settings.timesheets.overtime_rules, week)[-1]
-        out.append(
-            replace(
-                t,
-                regular_h=split.regular_h,
-                overtime_h=split.overtime_h,
-                double_h=split.double_h,
-                employee_id=employee.get(t.agent_id) or t.agent_id,
+    week: dict[str, list[tuple[date, float]]] = defaultdict(list)
+    out: list[TimesheetRow] = []
+    day = workweek_start(first, start_weekday)
+    while day <= last:
+        if day == workweek_start(day, start_weekday):
+            week.clear()
+        for t in day_timesheets(conn, settings, day, now, names):
+            week[t.agent_id].append((day, t.worked_s / 3600))
+            if day < first:
+                continue
+            split = split_week(settings.timesheets.overtime_rules, week[t.agent_id])[-1]
+            out.append(
+                replace(
+                    t,
+                    regular_h=split.regular_h,
+                    overtime_h=split.overtime_h,
+                    double_h=split.double_h,
+                    employee_id=employee.get(t.agent_id) or t.agent_id,
+                )
             )
-        )
+        day += timedelta(days=1)
     return out
+
+
+def week_timesheets(
+    conn: Connection, settings: Settings, day: date, now: datetime, names: dict[str, str]
+) -> list[TimesheetRow]:
+    """One day's timesheets, with its pay split counted over its workweek so far."""
+    return range_timesheets(conn, settings, day, day, now, names)
 
 
 def _note_row(r: Any, agent_name: str) -> NoteRow:

@@ -308,7 +308,8 @@ class EscalationsScreen(FloorScreen):
             except FloorleadError as exc:
                 problems.append(str(exc))
         if outcomes:
-            self.last_actions = outcomes
+            # screen state changes on the UI thread, like everything the screen reads
+            self.app.call_from_thread(setattr, self, "last_actions", outcomes)
             more = f" ({len(outcomes)} escalations)" if len(outcomes) > 1 else ""
             self.app.call_from_thread(self.notify, done + more, timeout=3)
         for problem in problems[:3]:
