@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -83,7 +84,11 @@ def test_ingest_reports_bad_lines_and_keeps_the_good(tmp_path: Path) -> None:
     result = run("--db", str(path), "ingest", "-", stdin=feed)
     assert result.returncode == 1
     assert "line 2: not valid JSON" in result.stderr
-    assert "read 3, applied 2, duplicates skipped 0, rejected 1" in result.stdout
+    assert "read 3, applied 2, duplicates skipped 0, quarantined 1 (in " in result.stdout
+    [kept] = (tmp_path / "quarantine").glob("*-jsonl-*.jsonl")
+    record = json.loads(kept.read_text())
+    assert (record["line"], record["raw"]) == (2, "garbage")
+    assert record["reason"].startswith("not valid JSON")
     missing = run("--db", str(path), "ingest", str(tmp_path / "nope.jsonl"))
     assert_one_sentence(missing)
 

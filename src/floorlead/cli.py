@@ -65,16 +65,16 @@ def _state(ctx: typer.Context) -> dict[str, Any]:
     return root.obj  # type: ignore[no-any-return]
 
 
-def _settings(ctx: typer.Context) -> Any:
+def settings_of(ctx: typer.Context) -> Any:
     from floorlead.config import load_settings
 
     return load_settings(_state(ctx).get("config"))
 
 
-def _target(ctx: typer.Context, db: str | None) -> Any:
+def target_of(ctx: typer.Context, db: str | None) -> Any:
     from floorlead.store.db import resolve_target
 
-    settings = _settings(ctx)
+    settings = settings_of(ctx)
     return resolve_target(db or _state(ctx).get("db"), settings.database_url)
 
 
@@ -95,12 +95,12 @@ def root(
     state["db"] = db
     state["config"] = config
     if ctx.invoked_subcommand is None:
-        settings = _settings(ctx)
+        settings = settings_of(ctx)
 
         def open_floor() -> Any:  # runs in a worker, after the first paint
             from floorlead.store.db import open_database
 
-            return open_database(_target(ctx, None))
+            return open_database(target_of(ctx, None))
 
         _run_tui(open_floor, settings)
 
@@ -138,7 +138,7 @@ def demo(
     from floorlead.feeds.simulator import FloorSimulator, simulation_begin
     from floorlead.store.db import open_database, resolve_target
 
-    settings = _settings(ctx)
+    settings = settings_of(ctx)
     path = _demo_path()
     for suffix in ("", "-wal", "-shm"):
         Path(f"{path}{suffix}").unlink(missing_ok=True)
@@ -192,8 +192,8 @@ def simulate(
     from floorlead.feeds.simulator import FloorSimulator, simulation_begin
     from floorlead.store.db import open_database
 
-    settings = _settings(ctx)
-    database = open_database(_target(ctx, db))
+    settings = settings_of(ctx)
+    database = open_database(target_of(ctx, db))
     tz = settings.floor.timezone
     now = datetime.now(UTC)
     sim = FloorSimulator(
@@ -226,44 +226,6 @@ def simulate(
     finally:
         database.dispose()
     typer.echo(f"Wrote {written} events.", err=True)
-
-
-@app.command()
-def ingest(
-    ctx: typer.Context,
-    source: Annotated[
-        str, typer.Argument(help="A JSON Lines file of native events, or - for standard input.")
-    ],
-    db: DbOption = None,
-) -> None:
-    """Read native JSON Lines events into the database (bad lines are reported and skipped)."""
-    from floorlead.feeds.jsonl import ingest_lines
-    from floorlead.store.db import open_database
-
-    database = open_database(_target(ctx, db))
-    try:
-        if source == "-":
-            result = ingest_lines(database, sys.stdin)
-        else:
-            path = Path(source)
-            try:
-                handle = path.open(encoding="utf-8")
-            except OSError as exc:
-                raise FloorleadError(f"Cannot read {path}: {exc.strerror}.") from None
-            with handle:
-                result = ingest_lines(database, handle)
-    finally:
-        database.dispose()
-    for number, reason in result.errors[:50]:
-        typer.echo(f"line {number}: {reason}", err=True)
-    if len(result.errors) > 50:
-        typer.echo(f"… and {len(result.errors) - 50} more bad lines", err=True)
-    typer.echo(
-        f"read {result.read}, applied {result.applied}, duplicates skipped "
-        f"{result.duplicates}, rejected {len(result.errors)}"
-    )
-    if result.errors:
-        raise typer.Exit(1)
 
 
 def _parse_at(text: str, tz: str) -> datetime:
@@ -304,9 +266,9 @@ def snapshot(
     from floorlead.store.db import open_database
     from floorlead.store.read import floor_snapshot
 
-    settings = _settings(ctx)
+    settings = settings_of(ctx)
     when_at = _parse_at(at, settings.floor.timezone) if at else datetime.now(UTC)
-    database = open_database(_target(ctx, db), create=False)
+    database = open_database(target_of(ctx, db), create=False)
     try:
         with database.connect() as conn:
             snap = floor_snapshot(conn, settings, when_at)
@@ -431,7 +393,7 @@ def escalations_list(
         raise FloorleadError(
             f"Unknown status {sorted(wanted - known)[0]!r}; use one of {', '.join(sorted(known))}."
         )
-    database = open_database(_target(ctx, db), create=False)
+    database = open_database(target_of(ctx, db), create=False)
     now = datetime.now(UTC)
     try:
         with database.connect() as conn:
@@ -495,8 +457,8 @@ def _sheets(ctx: typer.Context, db: str | None, first: Any, last: Any) -> list[A
         raise FloorleadError("--to is before --from.")
     if (last - first).days > 366:
         raise FloorleadError("Export at most a year at a time.")
-    settings = _settings(ctx)
-    database = open_database(_target(ctx, db), create=False)
+    settings = settings_of(ctx)
+    database = open_database(target_of(ctx, db), create=False)
     now = datetime.now(UTC)
     out: list[Any] = []
     try:
@@ -530,7 +492,7 @@ def timesheets_export(
     sheets = _sheets(ctx, db, _parse_day(from_, "--from"), _parse_day(to, "--to"))
     if status:
         sheets = [t for t in sheets if t.status == status]
-    tz = _settings(ctx).floor.timezone
+    tz = settings_of(ctx).floor.timezone
     if output is None:
         typer.echo(csv_text(sheets, tz), nl=False)
         return
@@ -608,8 +570,8 @@ def coaching_export(
     from floorlead.store.ingest import AGENT
     from floorlead.store.read import agent_notes
 
-    settings = _settings(ctx)
-    database = open_database(_target(ctx, db), create=False)
+    settings = settings_of(ctx)
+    database = open_database(target_of(ctx, db), create=False)
     try:
         with database.connect() as conn:
             row = conn.execute(select(AGENT).where(AGENT.c.id == agent)).first()
@@ -638,7 +600,7 @@ def db_upgrade(ctx: typer.Context, db: DbOption = None) -> None:
     """Create the database, or bring it to the current version."""
     from floorlead.store.db import head_revision, open_database
 
-    database = open_database(_target(ctx, db))
+    database = open_database(target_of(ctx, db))
     database.dispose()
     typer.echo(f"{database.target.describe()} is at the current version ({head_revision()}).")
 
@@ -648,7 +610,7 @@ def db_check(ctx: typer.Context, db: DbOption = None) -> None:
     """Say whether the database exists, is floorlead's and is current; change nothing."""
     from floorlead.store.db import check_database
 
-    result = check_database(_target(ctx, db))
+    result = check_database(target_of(ctx, db))
     typer.echo(result.message)
     if not result.ok:
         raise typer.Exit(1)
@@ -657,7 +619,11 @@ def db_check(ctx: typer.Context, db: DbOption = None) -> None:
 @db_app.command("path")
 def db_path(ctx: typer.Context, db: DbOption = None) -> None:
     """Print where the floor database is."""
-    typer.echo(_target(ctx, db).describe())
+    typer.echo(target_of(ctx, db).describe())
+
+
+# The feed commands live in their own module and register on ``app`` when imported.
+from floorlead import cli_feeds  # noqa: E402,F401
 
 
 def main() -> None:

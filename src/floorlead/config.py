@@ -95,6 +95,47 @@ class ScorecardSettings:
     )
 
 
+#: Vendor status names (any case) and the floorlead state each means; [feeds.states] adds more.
+DEFAULT_FEED_STATES: dict[str, str] = {
+    "available": "available",
+    "ready": "available",
+    "idle": "available",
+    "offline": "offline",
+    "logged out": "offline",
+    "break": "break",
+    "unavailable": "break",
+    "lunch": "lunch",
+    "meal": "lunch",
+    "meeting": "meeting",
+    "training": "training",
+    "coaching": "coaching",
+    "acw": "acw",
+    "after call work": "acw",
+    "aftercallwork": "acw",
+    "wrapup": "acw",
+    "wrap up": "acw",
+    "busy": "on_contact",
+    "on contact": "on_contact",
+}
+#: The columns each CSV export is read by: floorlead's name -> the header in the file.
+CSV_COLUMNS: dict[str, tuple[str, ...]] = {
+    "roster": ("agent", "name", "team", "queues"),
+    "schedule": ("agent", "start", "end", "activity"),
+    "punches": ("agent", "at", "kind"),
+}
+
+
+@dataclass(frozen=True)
+class FeedSettings:
+    """How vendor feeds are read: the reorder window, state names, CSV headers."""
+
+    reorder_window_s: int = 5
+    states: dict[str, str] = field(default_factory=lambda: dict(DEFAULT_FEED_STATES))
+    csv: dict[str, dict[str, str]] = field(
+        default_factory=lambda: {k: {c: c for c in v} for k, v in CSV_COLUMNS.items()}
+    )
+
+
 @dataclass(frozen=True)
 class Settings:
     floor: FloorSettings = field(default_factory=FloorSettings)
@@ -103,6 +144,7 @@ class Settings:
     timesheets: TimesheetSettings = field(default_factory=TimesheetSettings)
     escalations: EscalationSettings = field(default_factory=EscalationSettings)
     scorecard: ScorecardSettings = field(default_factory=ScorecardSettings)
+    feeds: FeedSettings = field(default_factory=FeedSettings)
     database_url: str = ""
     source: Path | None = None
 
@@ -230,6 +272,46 @@ def _scorecard(path: Path, value: Any) -> ScorecardSettings:
     return ScorecardSettings(tuple(out))
 
 
+def _feeds(path: Path, value: Any) -> FeedSettings:
+    """``[feeds]``: reorder_window_s, ``[feeds.states]``, ``[feeds.csv.<kind>]``."""
+    from floorlead.domain.events import AGENT_STATES
+
+    if not isinstance(value, dict):
+        raise _fail(path, "feeds", "must be a table")
+    feeds = FeedSettings()
+    window = value.get("reorder_window_s", feeds.reorder_window_s)
+    if isinstance(window, bool) or not isinstance(window, int) or not 0 <= window <= 600:
+        raise _fail(path, "feeds.reorder_window_s", "must be whole seconds from 0 to 600")
+    states = dict(feeds.states)
+    raw_states = value.get("states", {})
+    if not isinstance(raw_states, dict):
+        raise _fail(path, "feeds.states", 'must be a table such as { "Away" = "break" }')
+    for name, state in raw_states.items():
+        if state not in AGENT_STATES:
+            raise _fail(path, f"feeds.states.{name}", f"must be one of {', '.join(AGENT_STATES)}")
+        states[name.strip().lower()] = state
+    csv = {kind: dict(cols) for kind, cols in feeds.csv.items()}
+    raw_csv = value.get("csv", {})
+    if not isinstance(raw_csv, dict):
+        raise _fail(path, "feeds.csv", "must be a table of roster, schedule and punches")
+    for kind, mapping in raw_csv.items():
+        if kind not in CSV_COLUMNS:
+            raise _fail(path, f"feeds.csv.{kind}", "is not roster, schedule or punches")
+        if not isinstance(mapping, dict):
+            raise _fail(path, f"feeds.csv.{kind}", 'must be a table such as { agent = "Emp ID" }')
+        for ours, theirs in mapping.items():
+            if ours not in CSV_COLUMNS[kind]:
+                known = ", ".join(CSV_COLUMNS[kind])
+                raise _fail(path, f"feeds.csv.{kind}.{ours}", f"is not one of {known}")
+            if not isinstance(theirs, str) or not theirs.strip():
+                raise _fail(path, f"feeds.csv.{kind}.{ours}", "must name a column")
+            csv[kind][ours] = theirs
+    unknown = set(value) - {"reorder_window_s", "states", "csv"}
+    if unknown:
+        raise _fail(path, f"feeds.{sorted(unknown)[0]}", "is not a known setting")
+    return FeedSettings(reorder_window_s=window, states=states, csv=csv)
+
+
 def load_settings(path: Path | None = None) -> Settings:
     """Read settings from ``path`` (default: the user's config file); missing means defaults."""
     path = path or default_config_path()
@@ -247,6 +329,9 @@ def load_settings(path: Path | None = None) -> Settings:
         if section == "scorecard":
             changes["scorecard"] = _scorecard(path, value)
             continue
+        if section == "feeds":
+            changes["feeds"] = _feeds(path, value)
+            continue
         if section == "database":
             if not isinstance(value, dict) or not isinstance(value.get("url", ""), str):
                 raise _fail(path, "database.url", "must be text")
@@ -254,7 +339,11 @@ def load_settings(path: Path | None = None) -> Settings:
             continue
         cls = _SECTIONS.get(section)
         if cls is None:
-            raise _fail(path, section, f"is not a known section ({', '.join(_SECTIONS)}, database)")
+            raise _fail(
+                path,
+                section,
+                f"is not a known section ({', '.join(_SECTIONS)}, scorecard, feeds, database)",
+            )
         if not isinstance(value, dict):
             raise _fail(path, section, "must be a table")
         current = getattr(settings, section)
@@ -306,6 +395,13 @@ meal_required_after_h = 5.0
 respond_minutes = { P1 = 2, P2 = 10, P3 = 60, P4 = 240 }
 resolve_minutes = { P1 = 30, P2 = 120, P3 = 480, P4 = 1440 }
 approval_second_above = 10000.0
+
+[feeds]
+reorder_window_s = 5            # out-of-order events within this many seconds are sorted
+# [feeds.states]                # vendor status / activity / pause reason -> floorlead state
+# "Away" = "break"
+# [feeds.csv.roster]            # floorlead column = the header in your export
+# agent = "Employee ID"
 
 # [database]
 # url = "postgresql+psycopg://floor@db.example/floor"   # several supervisors, one floor

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
@@ -66,18 +67,32 @@ class Event:
 
 @dataclass(frozen=True)
 class QueueUpsert(Event):
+    """A queue and its settings; None keeps what is stored (voice and 80/20 when new)."""
+
     queue: str
     name: str
-    channel: str
-    sl_target: SlTarget
+    channel: str | None
+    sl_target: SlTarget | None
 
 
 @dataclass(frozen=True)
 class AgentUpsert(Event):
+    """An agent; ``team``/``queues`` None keep what is stored (vendor feeds rarely send both)."""
+
     agent: str
     name: str
-    team: str
-    queues: tuple[str, ...]
+    team: str | None
+    queues: tuple[str, ...] | None
+
+
+@dataclass(frozen=True)
+class AgentQueueMembership(Event):
+    """An agent joins (``member``) or leaves one queue, as Asterisk reports it."""
+
+    at: datetime
+    agent: str
+    queue: str
+    member: bool
 
 
 @dataclass(frozen=True)
@@ -129,6 +144,26 @@ class ContactWrapped(Event):
 
 
 @dataclass(frozen=True)
+class ContactRecord(Event):
+    """A whole contact as a vendor reports it after the fact (an Amazon Connect CTR).
+
+    Records arrive at least once and may be updated: the copy with the latest ``updated``
+    wins, whatever order they arrive in.
+    """
+
+    updated: datetime
+    contact: str
+    queue: str
+    queued_at: datetime
+    agent: str | None = None
+    answered_at: datetime | None = None
+    abandoned_at: datetime | None = None
+    ended_at: datetime | None = None
+    wrapped_at: datetime | None = None
+    hold_s: int = 0
+
+
+@dataclass(frozen=True)
 class EscalationRaised(Event):
     at: datetime
     escalation: str
@@ -156,15 +191,18 @@ def parse_instant(value: Any, key: str = "at") -> datetime:
     """An ISO 8601 instant with an offset or ``Z``, returned in UTC; naive times are refused."""
     if not isinstance(value, str):
         raise EventError(f"{key} must be an ISO 8601 time, got {value!r}")
-    text = value.strip()
-    if text.endswith(("Z", "z")):
-        text = text[:-1] + "+00:00"
     try:
-        parsed = datetime.fromisoformat(text)
+        parsed = datetime.fromisoformat(value)  # Python 3.11 reads "Z" and most of ISO 8601
     except ValueError:
-        raise EventError(f"{key} {value!r} is not an ISO 8601 time") from None
-    if parsed.tzinfo is None or parsed.utcoffset() is None:
+        try:
+            parsed = datetime.fromisoformat(value.strip().upper())
+        except ValueError:
+            raise EventError(f"{key} {value!r} is not an ISO 8601 time") from None
+    offset = parsed.utcoffset()
+    if offset is None:
         raise EventError(f"{key} {value!r} has no time zone offset")
+    if parsed.tzinfo is UTC:
+        return parsed
     return parsed.astimezone(UTC)
 
 
@@ -200,90 +238,188 @@ def _amount(value: Any) -> Decimal | None:
     return amount.quantize(Decimal("0.01"))
 
 
+def _queue_upsert(obj: dict[str, Any], ident: str | None) -> Event:
+    return QueueUpsert(
+        queue=_text(obj, "queue"),
+        name=_text(obj, "name", required=False) or _text(obj, "queue"),
+        channel=_choice(obj, "channel", CHANNELS) if obj.get("channel") is not None else None,
+        sl_target=SlTarget.parse(str(obj["sl_target"])) if obj.get("sl_target") else None,
+        id=ident,
+    )
+
+
+def _agent_upsert(obj: dict[str, Any], ident: str | None) -> Event:
+    queues = obj.get("queues")
+    if queues is not None and (
+        not isinstance(queues, list) or not all(isinstance(q, str) for q in queues)
+    ):
+        raise EventError("queues must be a list of queue ids")
+    team = obj.get("team")
+    if team is not None and not isinstance(team, str):
+        raise EventError("field 'team' must be a string")
+    return AgentUpsert(
+        agent=_text(obj, "agent"),
+        name=_text(obj, "name", required=False) or _text(obj, "agent"),
+        team=team,
+        queues=None if queues is None else tuple(queues),
+        id=ident,
+    )
+
+
+def _schedule(obj: dict[str, Any], ident: str | None) -> Event:
+    start = parse_instant(obj.get("start"), "start")
+    end = parse_instant(obj.get("end"), "end")
+    if end <= start:
+        raise EventError("schedule end must be after its start")
+    return ScheduleBlock(
+        agent=_text(obj, "agent"),
+        start=start,
+        end=end,
+        activity=_choice(obj, "activity", ACTIVITIES),
+        id=ident,
+    )
+
+
+def _agent_state(obj: dict[str, Any], ident: str | None) -> Event:
+    return AgentStateChanged(
+        at=parse_instant(obj.get("at")),
+        agent=_text(obj, "agent"),
+        state=_choice(obj, "state", AGENT_STATES),
+        reason=_text(obj, "reason", required=False),
+        id=ident,
+    )
+
+
+def _agent_queue(obj: dict[str, Any], ident: str | None) -> Event:
+    member = obj.get("member")
+    if not isinstance(member, bool):
+        raise EventError("field 'member' must be true or false")
+    return AgentQueueMembership(
+        at=parse_instant(obj.get("at")),
+        agent=_text(obj, "agent"),
+        queue=_text(obj, "queue"),
+        member=member,
+        id=ident,
+    )
+
+
+def _contact_queued(obj: dict[str, Any], ident: str | None) -> Event:
+    at = parse_instant(obj.get("at"))
+    return ContactQueued(at=at, contact=_text(obj, "contact"), queue=_text(obj, "queue"), id=ident)
+
+
+def _contact_answered(obj: dict[str, Any], ident: str | None) -> Event:
+    at = parse_instant(obj.get("at"))
+    return ContactAnswered(
+        at=at, contact=_text(obj, "contact"), agent=_text(obj, "agent"), id=ident
+    )
+
+
+def _contact_moment(
+    cls: type[ContactAbandoned | ContactEnded | ContactWrapped],
+) -> Callable[[dict[str, Any], str | None], Event]:
+    def parse(obj: dict[str, Any], ident: str | None) -> Event:
+        return cls(at=parse_instant(obj.get("at")), contact=_text(obj, "contact"), id=ident)
+
+    return parse
+
+
+def _escalation(obj: dict[str, Any], ident: str | None) -> Event:
+    return EscalationRaised(
+        at=parse_instant(obj.get("at")),
+        escalation=_text(obj, "escalation"),
+        priority=_choice(obj, "priority", PRIORITIES),
+        kind=_choice(obj, "kind", ESCALATION_KINDS),
+        contact=_text(obj, "contact", required=False) or None,
+        agent=_text(obj, "agent", required=False) or None,
+        queue=_text(obj, "queue", required=False) or None,
+        reason=_text(obj, "reason", required=False),
+        customer=_text(obj, "customer", required=False),
+        amount=_amount(obj.get("amount")),
+        id=ident,
+    )
+
+
+def _punch(obj: dict[str, Any], ident: str | None) -> Event:
+    return Punch(
+        at=parse_instant(obj.get("at")),
+        agent=_text(obj, "agent"),
+        kind=_choice(obj, "kind", PUNCH_KINDS),
+        id=ident,
+    )
+
+
 def parse_event(obj: Any) -> Event:
     """Turn one decoded JSON object into an event, or raise :class:`EventError`."""
     if not isinstance(obj, dict):
         raise EventError("an event must be a JSON object")
     kind = obj.get("type")
+    if kind is None:
+        raise EventError("missing field 'type'")
+    parser = _PARSERS.get(kind) if isinstance(kind, str) else None
+    if parser is None:
+        raise EventError(f"unknown event type {kind!r}")
     event_id = obj.get("id")
     if event_id is not None and not isinstance(event_id, str):
         event_id = str(event_id)
-    ident = {"id": event_id}
-    if kind == "queue.upsert":
-        return QueueUpsert(
-            queue=_text(obj, "queue"),
-            name=_text(obj, "name", required=False) or _text(obj, "queue"),
-            channel=_choice(obj, "channel", CHANNELS),
-            sl_target=SlTarget.parse(_text(obj, "sl_target", required=False, default="80/20")),
-            **ident,
-        )
-    if kind == "agent.upsert":
-        queues = obj.get("queues", [])
-        if not isinstance(queues, list) or not all(isinstance(q, str) for q in queues):
-            raise EventError("queues must be a list of queue ids")
-        return AgentUpsert(
-            agent=_text(obj, "agent"),
-            name=_text(obj, "name", required=False) or _text(obj, "agent"),
-            team=_text(obj, "team", required=False),
-            queues=tuple(queues),
-            **ident,
-        )
-    if kind == "schedule":
-        start = parse_instant(obj.get("start"), "start")
-        end = parse_instant(obj.get("end"), "end")
-        if end <= start:
-            raise EventError("schedule end must be after its start")
-        return ScheduleBlock(
-            agent=_text(obj, "agent"),
-            start=start,
-            end=end,
-            activity=_choice(obj, "activity", ACTIVITIES),
-            **ident,
-        )
-    if kind is None:
-        raise EventError("missing field 'type'")
-    at = parse_instant(obj.get("at"))
-    if kind == "agent.state":
-        return AgentStateChanged(
-            at=at,
-            agent=_text(obj, "agent"),
-            state=_choice(obj, "state", AGENT_STATES),
-            reason=_text(obj, "reason", required=False),
-            **ident,
-        )
-    if kind == "contact.queued":
-        return ContactQueued(
-            at=at, contact=_text(obj, "contact"), queue=_text(obj, "queue"), **ident
-        )
-    if kind == "contact.answered":
-        return ContactAnswered(
-            at=at, contact=_text(obj, "contact"), agent=_text(obj, "agent"), **ident
-        )
-    if kind == "contact.abandoned":
-        return ContactAbandoned(at=at, contact=_text(obj, "contact"), **ident)
-    if kind == "contact.ended":
-        return ContactEnded(at=at, contact=_text(obj, "contact"), **ident)
-    if kind == "contact.wrapped":
-        return ContactWrapped(at=at, contact=_text(obj, "contact"), **ident)
-    if kind == "escalation.raised":
-        return EscalationRaised(
-            at=at,
-            escalation=_text(obj, "escalation"),
-            priority=_choice(obj, "priority", PRIORITIES),
-            kind=_choice(obj, "kind", ESCALATION_KINDS),
-            contact=_text(obj, "contact", required=False) or None,
-            agent=_text(obj, "agent", required=False) or None,
-            queue=_text(obj, "queue", required=False) or None,
-            reason=_text(obj, "reason", required=False),
-            customer=_text(obj, "customer", required=False),
-            amount=_amount(obj.get("amount")),
-            **ident,
-        )
-    if kind == "punch":
-        return Punch(
-            at=at, agent=_text(obj, "agent"), kind=_choice(obj, "kind", PUNCH_KINDS), **ident
-        )
-    raise EventError(f"unknown event type {kind!r}")
+    return parser(obj, event_id)
+
+
+def _optional_instant(obj: dict[str, Any], key: str) -> datetime | None:
+    return None if obj.get(key) is None else parse_instant(obj[key], key)
+
+
+def _contact_record(obj: dict[str, Any], event_id: str | None) -> Event:
+    hold = obj.get("hold_s", 0)
+    if isinstance(hold, bool) or not isinstance(hold, (int, float)) or not 0 <= hold < 86400:
+        raise EventError(f"hold_s {hold!r} is not a number of seconds")
+    record = ContactRecord(
+        updated=parse_instant(obj.get("updated"), "updated"),
+        contact=_text(obj, "contact"),
+        queue=_text(obj, "queue"),
+        queued_at=parse_instant(obj.get("queued"), "queued"),
+        agent=_text(obj, "agent", required=False) or None,
+        answered_at=_optional_instant(obj, "answered"),
+        abandoned_at=_optional_instant(obj, "abandoned"),
+        ended_at=_optional_instant(obj, "ended"),
+        wrapped_at=_optional_instant(obj, "wrapped"),
+        hold_s=int(hold),
+        id=event_id,
+    )
+    check_record(record)
+    return record
+
+
+def check_record(r: ContactRecord) -> None:
+    """The order a contact's moments must come in, so a vendor's odd record is refused whole."""
+    if r.answered_at is not None and r.abandoned_at is not None:
+        raise EventError(f"contact {r.contact!r} is both answered and abandoned")
+    if r.answered_at is not None and r.agent is None:
+        raise EventError(f"contact {r.contact!r} is answered but names no agent")
+    chain = [r.queued_at, r.answered_at or r.abandoned_at, r.ended_at, r.wrapped_at]
+    known = [t for t in chain if t is not None]
+    if known != sorted(known):
+        raise EventError(f"contact {r.contact!r} has its times out of order")
+    if (r.ended_at or r.wrapped_at) and r.answered_at is None:
+        raise EventError(f"contact {r.contact!r} ended without being answered")
+
+
+_PARSERS: dict[str, Callable[[dict[str, Any], str | None], Event]] = {
+    "queue.upsert": _queue_upsert,
+    "agent.upsert": _agent_upsert,
+    "agent.queue": _agent_queue,
+    "schedule": _schedule,
+    "agent.state": _agent_state,
+    "contact.queued": _contact_queued,
+    "contact.answered": _contact_answered,
+    "contact.abandoned": _contact_moment(ContactAbandoned),
+    "contact.ended": _contact_moment(ContactEnded),
+    "contact.wrapped": _contact_moment(ContactWrapped),
+    "contact.record": _contact_record,
+    "escalation.raised": _escalation,
+    "punch": _punch,
+}
+EVENT_TYPES = frozenset(_PARSERS)
 
 
 def parse_line(line: str) -> Event:
@@ -295,7 +431,7 @@ def parse_line(line: str) -> Event:
     return parse_event(obj)
 
 
-def to_json(event: Event) -> str:
+def to_json(event: Event) -> str:  # noqa: C901 - one branch per event type
     """Serialise an event back to one native JSON Lines record."""
     out: dict[str, Any] = {}
     if isinstance(event, QueueUpsert):
@@ -303,17 +439,44 @@ def to_json(event: Event) -> str:
             "type": "queue.upsert",
             "queue": event.queue,
             "name": event.name,
-            "channel": event.channel,
-            "sl_target": str(event.sl_target),
         }
+        if event.channel is not None:
+            out["channel"] = event.channel
+        if event.sl_target is not None:
+            out["sl_target"] = str(event.sl_target)
     elif isinstance(event, AgentUpsert):
         out = {
             "type": "agent.upsert",
             "agent": event.agent,
             "name": event.name,
-            "team": event.team,
-            "queues": list(event.queues),
         }
+        if event.team is not None:
+            out["team"] = event.team
+        if event.queues is not None:
+            out["queues"] = list(event.queues)
+    elif isinstance(event, AgentQueueMembership):
+        out = {
+            "type": "agent.queue",
+            "at": iso_utc(event.at),
+            "agent": event.agent,
+            "queue": event.queue,
+            "member": event.member,
+        }
+    elif isinstance(event, ContactRecord):
+        out = {
+            "type": "contact.record",
+            "updated": iso_utc(event.updated),
+            "contact": event.contact,
+            "queue": event.queue,
+            "queued": iso_utc(event.queued_at),
+            "hold_s": event.hold_s,
+        }
+        if event.agent:
+            out["agent"] = event.agent
+        for key in ("answered", "abandoned", "ended", "wrapped"):
+            moment = getattr(event, f"{key}_at")
+            if moment is not None:
+                out[key] = iso_utc(moment)
     elif isinstance(event, ScheduleBlock):
         out = {
             "type": "schedule",
@@ -370,3 +533,11 @@ def to_json(event: Event) -> str:
     if event.id is not None:
         out["id"] = event.id
     return json.dumps(out, separators=(",", ":"))
+
+
+def event_time(event: Event) -> datetime | None:
+    """When an event happened, for putting a feed back in order; None for definitions."""
+    if isinstance(event, ContactRecord):
+        return event.updated
+    at = getattr(event, "at", None)
+    return at if isinstance(at, datetime) else None

@@ -1,16 +1,37 @@
-"""Native JSON Lines events (format version 1) from a file or a pipe."""
+"""Native JSON Lines events (format version 1) from a file, a pipe or a growing file."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from itertools import islice
 
 from floorlead.domain import events as ev
+from floorlead.feeds.pipeline import FeedRun, Quarantine, Record
+from floorlead.feeds.sources import Undecodable
 from floorlead.store.db import FloorDatabase
-from floorlead.store.ingest import apply_batch
 
-BATCH = 2000
+
+def records(lines: Iterable[str | None]) -> Iterator[Record | None]:
+    """One record a non-blank line, numbered from 1 as an editor numbers them.
+
+    ``None`` (an idle moment of a followed file) is passed through.
+    """
+    number = 0
+    for line in lines:
+        if line is None:
+            yield None
+            continue
+        number += 1
+        text = line.rstrip("\r\n")
+        if not text.strip():
+            continue
+        if isinstance(line, Undecodable):
+            yield Record(number, text, error="the line is not UTF-8 text")
+            continue
+        try:
+            yield Record(number, text, [ev.parse_line(text)])
+        except ev.EventError as exc:
+            yield Record(number, text, error=str(exc))
 
 
 @dataclass
@@ -21,27 +42,9 @@ class IngestResult:
     errors: list[tuple[int, str]] = field(default_factory=list)
 
 
-def parse_lines(lines: Iterable[str], result: IngestResult) -> Iterator[tuple[int, ev.Event]]:
-    """Numbered events; unreadable lines go to ``result.errors`` with their line number."""
-    for number, line in enumerate(lines, start=1):
-        if not line.strip():
-            continue
-        result.read += 1
-        try:
-            yield number, ev.parse_line(line)
-        except ev.EventError as exc:
-            result.errors.append((number, str(exc)))
-
-
-def ingest_lines(db: FloorDatabase, lines: Iterable[str]) -> IngestResult:
-    """Apply events in batches, one transaction each; a bad event is skipped, not fatal."""
-    result = IngestResult()
-    events = parse_lines(lines, result)
-    while batch := list(islice(events, BATCH)):
-        with db.begin() as conn:
-            outcome = apply_batch(conn, batch)
-        result.applied += outcome.applied
-        result.duplicates += outcome.duplicates
-        result.errors.extend(outcome.errors)
-    result.errors.sort()
-    return result
+def ingest_lines(db: FloorDatabase, lines: Iterable[str], window_s: float = 0) -> IngestResult:
+    """Apply native lines in order (no quarantine file): for tests and library callers."""
+    run = FeedRun(db, "jsonl", window_s=window_s, quarantine=Quarantine(None, "jsonl"))
+    counts = run.run(r for r in records(lines) if r is not None)
+    errors = sorted(run.quarantine.items)
+    return IngestResult(counts.read, counts.applied, counts.duplicates, errors)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from collections.abc import Callable
@@ -10,7 +11,9 @@ from datetime import datetime, timedelta
 from floorlead.domain import events as ev
 from floorlead.feeds.simulator import FloorSimulator
 from floorlead.store.db import FloorDatabase
-from floorlead.store.ingest import apply_trusted
+from floorlead.store.ingest import apply_batch
+
+log = logging.getLogger("floorlead.simulator")
 
 
 class SimClock:
@@ -30,7 +33,10 @@ def store_events(db: FloorDatabase, events: list[ev.Event]) -> int:
     if not events:
         return 0
     with db.begin() as conn:
-        return apply_trusted(conn, events)
+        result = apply_batch(conn, enumerate(events, start=1), actor="simulator")
+    for number, reason in result.errors[:5]:
+        log.error("simulator event %d refused: %s", number, reason)
+    return result.applied
 
 
 def backfill(

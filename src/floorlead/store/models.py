@@ -64,6 +64,8 @@ class Contact(SQLModel, table=True):
     ended_at: datetime | None = Field(default=None, sa_column=_utc(nullable=True))
     wrapped_at: datetime | None = Field(default=None, sa_column=_utc(nullable=True))
     hold_s: int = 0
+    #: When the vendor last updated this contact's record (Amazon Connect CTRs); the newest wins.
+    updated_at: datetime | None = Field(default=None, sa_column=_utc(nullable=True))
 
 
 class Schedule(SQLModel, table=True):

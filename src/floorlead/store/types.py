@@ -14,6 +14,19 @@ from sqlalchemy.types import TypeDecorator, TypeEngine
 SQLITE_FORMAT = "%Y-%m-%d %H:%M:%S.%f"
 
 
+def sqlite_text(value: datetime) -> str:
+    """An aware instant as the UTC text SQLite stores (``SQLITE_FORMAT``, always microseconds).
+
+    ``isoformat`` gives the same text as ``strftime(SQLITE_FORMAT)`` several times faster,
+    which matters when a feed writes fifty thousand instants a second.
+    """
+    if value.tzinfo is not UTC:
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given for a UTC column")
+        value = value.astimezone(UTC)
+    return value.replace(tzinfo=None).isoformat(" ", "microseconds")
+
+
 class UTCDateTime(TypeDecorator[datetime]):
     """Stores aware datetimes as UTC and hands back aware UTC datetimes.
 
@@ -33,12 +46,11 @@ class UTCDateTime(TypeDecorator[datetime]):
     def process_bind_param(self, value: datetime | None, dialect: Dialect) -> Any:
         if value is None:
             return None
+        if dialect.name == "sqlite":
+            return sqlite_text(value)
         if value.tzinfo is None:
             raise ValueError("naive datetime given for a UTC column")
-        utc = value.astimezone(UTC)
-        if dialect.name == "sqlite":
-            return utc.strftime(SQLITE_FORMAT)
-        return utc
+        return value.astimezone(UTC)
 
     def process_result_value(self, value: Any, dialect: Dialect) -> datetime | None:
         if value is None:

@@ -1,0 +1,265 @@
+"""The feed commands: ``ingest`` (files, pipes, followed files) and ``feed ami|taskrouter``."""
+
+from __future__ import annotations
+
+import sys
+import threading
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from floorlead.cli import DbOption, app, settings_of, target_of
+from floorlead.errors import FloorleadError
+
+FORMATS = (
+    "jsonl",
+    "ami",
+    "connect-ctr",
+    "connect-agent",
+    "taskrouter",
+    "csv-roster",
+    "csv-schedule",
+    "csv-punches",
+)
+FOLLOWABLE = ("jsonl", "ami", "taskrouter")
+
+feed_app = typer.Typer(
+    help="Live sources: an Asterisk manager interface or a TaskRouter webhook.",
+    pretty_exceptions_enable=False,
+)
+app.add_typer(feed_app, name="feed")
+
+DurationOption = Annotated[
+    float | None,
+    typer.Option(help="Stop after this many seconds (default: run until ctrl+c).", min=0.1),
+]
+
+
+def translate(fmt: str, lines: Iterable[str | None], settings: Any) -> Iterator[Any]:
+    """The adapter for ``fmt``: lines in, records out (``None`` passed through when idle)."""
+    from floorlead.feeds import jsonl
+
+    states = settings.feeds.states
+    if fmt == "jsonl":
+        return jsonl.records(lines)
+    if fmt == "ami":
+        from floorlead.feeds.ami import AmiTranslator
+
+        return AmiTranslator(states).records(lines)
+    if fmt == "taskrouter":
+        from floorlead.feeds.taskrouter import TaskRouterTranslator
+
+        return TaskRouterTranslator(states).records(lines)
+    text = (line for line in lines if line is not None)
+    if fmt.startswith("connect-"):
+        from floorlead.feeds.connect import ConnectTranslator
+
+        kind = "ctr" if fmt == "connect-ctr" else "agent"
+        return ConnectTranslator(states).records(text, kind)
+    from floorlead.feeds.csvfiles import CsvTranslator
+
+    kind = fmt.removeprefix("csv-")
+    return CsvTranslator(kind, settings.feeds.csv[kind], settings.floor.timezone).records(text)
+
+
+def _open_run(ctx: typer.Context, db: str | None, source: str) -> tuple[Any, Any, Any]:
+    from floorlead.domain.events import SlTarget
+    from floorlead.feeds.pipeline import FeedRun
+    from floorlead.store.db import open_database
+
+    settings = settings_of(ctx)
+    database = open_database(target_of(ctx, db))
+    run = FeedRun(
+        database,
+        source,
+        window_s=settings.feeds.reorder_window_s,
+        default_sl=SlTarget.parse(settings.metrics.default_sl_target),
+    )
+    return settings, database, run
+
+
+def _report(run: Any, shown: int = 10) -> None:
+    items = run.quarantine.items
+    for number, reason in items[:shown]:
+        typer.echo(f"line {number}: {reason}", err=True)
+    if len(items) > shown:
+        typer.echo(f"… and {len(items) - shown} more in the quarantine file", err=True)
+    typer.echo(run.summary())
+
+
+@app.command()
+def ingest(
+    ctx: typer.Context,
+    source: Annotated[str, typer.Argument(help="A file to read, or - for standard input.")],
+    fmt: Annotated[
+        str,
+        typer.Option(
+            "--format",
+            "-f",
+            help=f"What the file holds: {', '.join(FORMATS)}.",
+        ),
+    ] = "jsonl",
+    follow: Annotated[
+        bool,
+        typer.Option(
+            "--follow",
+            help="Keep reading as the file grows (like tail -F) until ctrl+c; "
+            "jsonl, ami and taskrouter.",
+        ),
+    ] = False,
+    db: DbOption = None,
+) -> None:
+    """Read events into the database; unreadable lines go to a quarantine file, not in the way.
+
+    Ends with one line: read, applied, duplicates skipped, quarantined (and where). Exits 1
+    when anything was quarantined.
+    """
+    from floorlead.feeds.sources import follow_lines, text_lines
+
+    if fmt not in FORMATS:
+        raise FloorleadError(f"--format {fmt!r} is not one of {', '.join(FORMATS)}.")
+    if follow and (source == "-" or fmt not in FOLLOWABLE):
+        raise FloorleadError(
+            f"--follow reads a named file of {', '.join(FOLLOWABLE)}; a pipe is followed anyway."
+        )
+    path = Path(source)
+    if source != "-" and not path.is_file():
+        raise FloorleadError(f"Cannot read {path}: there is no such file.")
+    settings, database, run = _open_run(ctx, db, fmt)
+    stop = threading.Event()
+    handle = None
+    try:
+        lines: Iterable[str | None]
+        if follow:
+            lines = follow_lines(path, stop)
+        elif source == "-":
+            lines = text_lines(sys.stdin.buffer)
+        else:
+            try:
+                handle = path.open("rb")
+            except OSError as exc:
+                raise FloorleadError(f"Cannot read {path}: {exc.strerror}.") from None
+            lines = text_lines(handle)
+        try:
+            for record in translate(fmt, lines, settings):
+                if record is None:
+                    run.idle()
+                else:
+                    run.add(record)
+        except KeyboardInterrupt:
+            stop.set()  # what was read is still applied below
+        run.finish()
+    finally:
+        if handle is not None:
+            handle.close()
+        database.dispose()
+    _report(run)
+    if run.counts.quarantined:
+        raise typer.Exit(1)
+
+
+def _read_secret(path: Path) -> str:
+    try:
+        secret = path.read_text(encoding="utf-8").strip()
+    except OSError as exc:
+        raise FloorleadError(f"Cannot read the secret file {path}: {exc.strerror}.") from None
+    if not secret:
+        raise FloorleadError(f"The secret file {path} is empty.")
+    return secret
+
+
+@feed_app.command("ami")
+def feed_ami(
+    ctx: typer.Context,
+    user: Annotated[str, typer.Option("--user", help="The manager user (manager.conf).")],
+    secret_file: Annotated[
+        Path, typer.Option("--secret-file", help="A file holding the user's secret.")
+    ],
+    host: Annotated[str, typer.Option(help="The Asterisk host.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="The manager port.", min=1, max=65535)] = 5038,
+    duration: DurationOption = None,
+    db: DbOption = None,
+) -> None:
+    """Follow an Asterisk manager interface live; reconnects with backoff when it drops."""
+    from floorlead.feeds.ami import AmiConnection, AmiTranslator, follow_manager, stamp_now
+
+    secret = _read_secret(secret_file)
+    settings, database, run = _open_run(ctx, db, "ami")
+    translator = AmiTranslator(settings.feeds.states, clock=stamp_now)
+    stop = threading.Event()
+    timer = threading.Timer(duration, stop.set) if duration else None
+    if timer:
+        timer.daemon = True
+        timer.start()
+
+    def deliver(item: Any) -> None:
+        if item is None:
+            run.idle()
+        else:
+            run.add(item)
+
+    try:
+        follow_manager(
+            lambda: AmiConnection(host, port, user, secret),
+            translator,
+            deliver,
+            stop,
+            say=lambda text: typer.echo(text, err=True),
+        )
+    except KeyboardInterrupt:
+        stop.set()
+    finally:
+        run.finish()
+        database.dispose()
+        _report(run)
+
+
+@feed_app.command("taskrouter")
+def feed_taskrouter(
+    ctx: typer.Context,
+    port: Annotated[int, typer.Option(help="The port to listen on (0: any free one).")] = 8085,
+    host: Annotated[
+        str, typer.Option(help="The address to listen on; keep 127.0.0.1 behind a proxy.")
+    ] = "127.0.0.1",
+    duration: DurationOption = None,
+    db: DbOption = None,
+) -> None:
+    """Receive TaskRouter event callbacks on a local HTTP endpoint until ctrl+c."""
+    from floorlead.feeds.taskrouter import TaskRouterTranslator, make_server
+
+    settings, database, run = _open_run(ctx, db, "taskrouter")
+    lock = threading.Lock()
+
+    def deliver(record: Any) -> None:
+        with lock:
+            run.add(record)
+
+    try:
+        server = make_server(host, port, TaskRouterTranslator(settings.feeds.states), deliver)
+    except OSError as exc:
+        database.dispose()
+        raise FloorleadError(f"Cannot listen on {host}:{port}: {exc.strerror}.") from None
+    thread = threading.Thread(target=server.serve_forever, name="taskrouter", daemon=True)
+    thread.start()
+    address = f"http://{host}:{server.server_port}/"
+    typer.echo(f"listening on {address} for TaskRouter event callbacks; ctrl+c stops", err=True)
+    stop = threading.Event()
+    if duration:
+        timer = threading.Timer(duration, stop.set)
+        timer.daemon = True
+        timer.start()
+    try:
+        while not stop.wait(0.2):
+            with lock:
+                run.idle()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.shutdown()
+        server.server_close()
+        with lock:
+            run.finish()
+        database.dispose()
+        _report(run)

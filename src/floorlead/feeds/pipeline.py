@@ -1,0 +1,227 @@
+"""The one path every feed takes into the store: reorder, batch, apply, quarantine, count.
+
+An adapter turns what it reads into :class:`Record` s (a line or a block, with its number, its
+raw text and the native events it means, or why it cannot be read). :class:`FeedRun` does the
+rest the same way for every vendor: events within the reorder window are applied in time order,
+many a transaction; what cannot be read or applied goes, with its line number and the reason,
+to a quarantine file beside the database, and the feed carries on.
+"""
+
+from __future__ import annotations
+
+import heapq
+import json
+import os
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import TextIO
+
+import platformdirs
+
+from floorlead.domain import events as ev
+from floorlead.store.db import FloorDatabase
+from floorlead.store.ingest import apply_batch
+
+#: Events a transaction: big enough that commits (and WAL checkpoints) are rare, small
+#: enough that a watching board sees a file arrive in steps of a fraction of a second.
+BATCH = 10_000
+#: A live feed commits at least this often, so the board is never more than this behind.
+LIVE_FLUSH_S = 0.25
+
+
+@dataclass
+class Record:
+    """One unit a feed read: its line number, its text, and what it means (or why not)."""
+
+    number: int
+    raw: str
+    events: list[ev.Event] = field(default_factory=list)
+    error: str | None = None
+
+
+def quarantine_path(db: FloorDatabase, source: str) -> Path:
+    """A new file beside the database (or in the data folder for a server database)."""
+    base = (
+        db.target.path.parent if db.target.path else Path(platformdirs.user_data_dir("floorlead"))
+    )
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
+    return base / "quarantine" / f"{stamp}-{source}-{os.getpid()}.jsonl"
+
+
+class Quarantine:
+    """Lines that could not be used, kept whole with the reason; the file appears on first use.
+
+    Without a path (library callers and tests) the reasons are only kept in ``items``.
+    """
+
+    def __init__(self, path: Path | None, source_name: str) -> None:
+        self.path = path
+        self.source_name = source_name
+        self.items: list[tuple[int, str]] = []
+        self._handle: TextIO | None = None
+
+    def add(self, number: int, reason: str, raw: str) -> None:
+        self.items.append((number, reason))
+        if self.path is None:
+            return
+        if self._handle is None:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            fd = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+            self._handle = os.fdopen(fd, "a", encoding="utf-8")
+        record = {"source": self.source_name, "line": number, "reason": reason, "raw": raw}
+        self._handle.write(json.dumps(record, ensure_ascii=False) + "\n")
+        self._handle.flush()
+
+    def close(self) -> None:
+        if self._handle is not None:
+            self._handle.close()
+            self._handle = None
+
+
+@dataclass(order=True)
+class _Held:
+    at: datetime
+    seq: int
+    number: int = field(compare=False)
+    raw: str = field(compare=False)
+    event: ev.Event = field(compare=False)
+
+
+class Reorder:
+    """Holds timed events for ``window`` and releases them in time order.
+
+    Definitions (queue, agent and schedule upserts) carry no time and pass straight through,
+    so they are in place before the events that need them. An event is released once one at
+    least ``window`` later has arrived, or, when the feed is idle, once the wall clock is
+    ``window`` past it; the end of the input releases everything.
+    """
+
+    def __init__(self, window_s: float) -> None:
+        self.window = timedelta(seconds=window_s)
+        self._heap: list[_Held] = []
+        self._seq = 0
+        self._latest: datetime | None = None
+
+    def __len__(self) -> int:
+        return len(self._heap)
+
+    def push(self, number: int, raw: str, event: ev.Event) -> list[tuple[int, str, ev.Event]]:
+        at = ev.event_time(event)
+        if at is None or not self.window:
+            return [(number, raw, event)]
+        self._seq += 1
+        heapq.heappush(self._heap, _Held(at, self._seq, number, raw, event))
+        if self._latest is None or at > self._latest:
+            self._latest = at
+        return self._release(self._latest - self.window)
+
+    def due(self, now: datetime) -> list[tuple[int, str, ev.Event]]:
+        """What the wall clock has made safe to apply (for an idle live feed)."""
+        return self._release(now - self.window)
+
+    def drain(self) -> list[tuple[int, str, ev.Event]]:
+        held = [heapq.heappop(self._heap) for _ in range(len(self._heap))]
+        return [(h.number, h.raw, h.event) for h in held]
+
+    def _release(self, until: datetime) -> list[tuple[int, str, ev.Event]]:
+        out = []
+        while self._heap and self._heap[0].at <= until:
+            h = heapq.heappop(self._heap)
+            out.append((h.number, h.raw, h.event))
+        return out
+
+
+@dataclass
+class FeedCounts:
+    read: int = 0
+    applied: int = 0
+    duplicates: int = 0
+    quarantined: int = 0
+
+
+class FeedRun:
+    """Applies a feed's records to the database; the same for every vendor and for replays."""
+
+    def __init__(
+        self,
+        db: FloorDatabase,
+        source: str,
+        *,
+        window_s: float = 5,
+        quarantine: Quarantine | None = None,
+        actor: str = "feed",
+        batch: int = BATCH,
+        default_sl: ev.SlTarget | None = None,
+    ) -> None:
+        self.db = db
+        self.actor = actor
+        self.batch = batch
+        self.default_sl = default_sl
+        self.quarantine = quarantine or Quarantine(quarantine_path(db, source), source)
+        self.reorder = Reorder(window_s)
+        self.counts = FeedCounts()
+        self._pending: list[tuple[int, str, ev.Event]] = []
+        self._last_flush = time.monotonic()
+
+    def add(self, record: Record) -> None:
+        self.counts.read += 1
+        if record.error is not None:
+            self.reject(record.number, record.error, record.raw)
+            return
+        for event in record.events:
+            self._pending.extend(self.reorder.push(record.number, record.raw, event))
+        if len(self._pending) >= self.batch:
+            self.flush()
+
+    def reject(self, number: int, reason: str, raw: str) -> None:
+        self.quarantine.add(number, reason, raw)
+        self.counts.quarantined += 1
+
+    def run(self, records: Iterable[Record]) -> FeedCounts:
+        """A whole finite input: everything is applied (held events too) before returning."""
+        for record in records:
+            self.add(record)
+        self.finish()
+        return self.counts
+
+    def idle(self, now: datetime | None = None) -> None:
+        """Called by live feeds when nothing arrived for a moment: apply what is due."""
+        self._pending.extend(self.reorder.due(now or datetime.now(UTC)))
+        if self._pending and time.monotonic() - self._last_flush >= LIVE_FLUSH_S:
+            self.flush()
+
+    def finish(self) -> None:
+        self._pending.extend(self.reorder.drain())
+        self.flush()
+        self.quarantine.close()
+
+    def flush(self) -> None:
+        self._last_flush = time.monotonic()
+        pending, self._pending = self._pending, []
+        if not pending:
+            return
+        with self.db.begin() as conn:
+            result = apply_batch(
+                conn,
+                ((i, e) for i, (_n, _r, e) in enumerate(pending)),
+                self.actor,
+                self.default_sl,
+            )
+        self.counts.applied += result.applied
+        self.counts.duplicates += result.duplicates
+        for index, reason in result.errors:
+            number, raw, _event = pending[index]
+            self.reject(number, reason, raw)
+
+    def summary(self) -> str:
+        c = self.counts
+        text = (
+            f"read {c.read}, applied {c.applied}, duplicates skipped {c.duplicates}, "
+            f"quarantined {c.quarantined}"
+        )
+        if c.quarantined:
+            text += f" (in {self.quarantine.path})"
+        return text
