@@ -519,9 +519,19 @@ def apply_batch(
             return _apply_bulk(conn, numbered, actor, default_sl)
     except SQLAlchemyError:
         log.warning("bulk apply refused; applying the batch one event at a time", exc_info=True)
+    return apply_each(conn, numbered, actor, default_sl)
+
+
+def apply_each(
+    conn: Connection,
+    items: Iterable[tuple[int, ev.Event]],
+    actor: str = "feed",
+    default_sl: ev.SlTarget | None = None,
+) -> ApplyResult:
+    """The slow, obviously right way: one event a savepoint. The bulk path must agree."""
     applier = EventApplier(conn, actor, default_sl)
     result = ApplyResult()
-    for number, event in numbered:
+    for number, event in items:
         try:
             with conn.begin_nested():
                 if applier.apply(event):
