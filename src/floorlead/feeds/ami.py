@@ -26,7 +26,7 @@ from datetime import UTC, datetime
 
 from floorlead.domain import events as ev
 from floorlead.errors import FloorleadError
-from floorlead.feeds.pipeline import Record
+from floorlead.feeds.pipeline import Record, definition_id
 
 log = logging.getLogger("floorlead.feeds.ami")
 
@@ -53,6 +53,8 @@ def blocks(lines: Iterable[str | None]) -> Iterator[tuple[int, list[str]] | None
             continue
         number += 1
         text = line.rstrip("\r\n")
+        if text.startswith("Asterisk Call Manager/"):
+            continue  # the greeting a session starts with: one line, no blank line after it
         if text.strip():
             if not current:
                 first = number
@@ -108,7 +110,7 @@ class AmiTranslator:
     def translate(self, f: dict[str, str]) -> list[ev.Event]:
         name = f.get("Event")
         if name is None:
-            if "Response" in f or f.get("Asterisk Call Manager") is not None:
+            if "Response" in f:
                 return []
             raise ev.EventError("neither an Event nor a Response")
         if name in IGNORED:
@@ -156,14 +158,16 @@ class AmiTranslator:
         if queue in self._queues:
             return []
         self._queues.add(queue)
-        return [ev.QueueUpsert(queue=queue, name=queue, channel="voice", sl_target=None)]
+        ident = definition_id("ami", "queue", queue)
+        return [ev.QueueUpsert(queue=queue, name=queue, channel="voice", sl_target=None, id=ident)]
 
     def _agent(self, f: dict[str, str], interface: str) -> list[ev.Event]:
         name = f.get("MemberName") or interface
         if self._agents.get(interface) == name:
             return []
         self._agents[interface] = name
-        return [ev.AgentUpsert(agent=interface, name=name, team=None, queues=None)]
+        ident = definition_id("ami", "agent", interface, name)
+        return [ev.AgentUpsert(agent=interface, name=name, team=None, queues=None, id=ident)]
 
     def _set_state(self, agent: str, state: str, at: datetime, reason: str = "") -> list[ev.Event]:
         if self._state.get(agent) == state:

@@ -24,7 +24,7 @@ from typing import Any
 
 from floorlead.domain import events as ev
 from floorlead.domain.when import iso_utc
-from floorlead.feeds.pipeline import Record
+from floorlead.feeds.pipeline import Record, definition_id
 
 CHANNELS = {"VOICE": "voice", "CHAT": "chat", "TASK": "email", "EMAIL": "email"}
 ON_CONTACT = frozenset({"CONNECTED", "CONNECTED_ONHOLD"})
@@ -107,7 +107,8 @@ class ConnectTranslator:
         if name in self._queues and (channel is None or self._queues[name] == channel):
             return []
         self._queues[name] = channel
-        return [ev.QueueUpsert(queue=name, name=name, channel=channel, sl_target=None)]
+        ident = definition_id("connect", "queue", name, channel)
+        return [ev.QueueUpsert(queue=name, name=name, channel=channel, sl_target=None, id=ident)]
 
     def _agent(
         self, agent: str, name: str, team: str | None = None, queues: tuple[str, ...] | None = None
@@ -115,7 +116,8 @@ class ConnectTranslator:
         if self._agents.get(agent) == (name, team, queues):
             return []
         self._agents[agent] = (name, team, queues)
-        return [ev.AgentUpsert(agent=agent, name=name, team=team, queues=queues)]
+        ident = definition_id("connect", "agent", agent, name, team, queues)
+        return [ev.AgentUpsert(agent=agent, name=name, team=team, queues=queues, id=ident)]
 
     # -- contact records ---------------------------------------------------------------------
 

@@ -18,7 +18,7 @@ from pendulum.tz.exceptions import AmbiguousTime, NonExistingTime
 
 from floorlead.domain import events as ev
 from floorlead.domain.when import iso_utc
-from floorlead.feeds.pipeline import Record
+from floorlead.feeds.pipeline import Record, definition_id
 
 KINDS = ("roster", "schedule", "punches")
 PUNCH_WORDS = {
@@ -131,14 +131,11 @@ class CsvTranslator:
             raise ev.EventError(f"no {self.columns['agent']!r} on this row")
         if self.kind == "roster":
             queues = [q.strip() for q in re.split(r"[;|]", cell("queues")) if q.strip()]
-            return [
-                ev.AgentUpsert(
-                    agent=agent,
-                    name=cell("name") or agent,
-                    team=cell("team") if "team" in index else None,
-                    queues=tuple(queues) if "queues" in index else None,
-                )
-            ]
+            name = cell("name") or agent
+            team = cell("team") if "team" in index else None
+            skills = tuple(queues) if "queues" in index else None
+            ident = definition_id("csv", "agent", agent, name, team, skills)
+            return [ev.AgentUpsert(agent=agent, name=name, team=team, queues=skills, id=ident)]
         if self.kind == "schedule":
             start = local_instant(cell("start"), self.timezone, self.columns["start"])
             end = local_instant(cell("end"), self.timezone, self.columns["end"])
@@ -149,7 +146,10 @@ class CsvTranslator:
                 raise ev.EventError(
                     f"activity {cell('activity')!r} is not one of {', '.join(ev.ACTIVITIES)}"
                 )
-            return [ev.ScheduleBlock(agent=agent, start=start, end=end, activity=activity)]
+            ident = definition_id("csv", "schedule", agent, start, end, activity)
+            return [
+                ev.ScheduleBlock(agent=agent, start=start, end=end, activity=activity, id=ident)
+            ]
         at = local_instant(cell("at"), self.timezone, self.columns["at"])
         kind = PUNCH_WORDS.get(_word(cell("kind")))
         if kind is None:

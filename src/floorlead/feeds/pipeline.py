@@ -9,6 +9,7 @@ to a quarantine file beside the database, and the feed carries on.
 
 from __future__ import annotations
 
+import hashlib
 import heapq
 import json
 import os
@@ -40,6 +41,13 @@ class Record:
     raw: str
     events: list[ev.Event] = field(default_factory=list)
     error: str | None = None
+
+
+def definition_id(source: str, *parts: object) -> str:
+    """A stable id for a vendor's queue or agent definition: the same definition replayed is
+    a duplicate, a changed one (new name, team or queues) is applied."""
+    digest = hashlib.sha1(repr(parts).encode(), usedforsecurity=False).hexdigest()[:16]
+    return f"{source}:def:{digest}"
 
 
 def quarantine_path(db: FloorDatabase, source: str) -> Path:

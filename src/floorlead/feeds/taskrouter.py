@@ -25,7 +25,7 @@ from typing import Any
 from urllib.parse import parse_qsl
 
 from floorlead.domain import events as ev
-from floorlead.feeds.pipeline import Record
+from floorlead.feeds.pipeline import Record, definition_id
 
 log = logging.getLogger("floorlead.feeds.taskrouter")
 
@@ -171,14 +171,16 @@ class TaskRouterTranslator:
         if queue in self._queues:
             return []
         self._queues.add(queue)
-        return [ev.QueueUpsert(queue=queue, name=queue, channel=channel, sl_target=None)]
+        ident = definition_id("taskrouter", "queue", queue, channel)
+        return [ev.QueueUpsert(queue=queue, name=queue, channel=channel, sl_target=None, id=ident)]
 
     def _worker(self, f: dict[str, str], worker: str) -> list[ev.Event]:
         name = f.get("WorkerName") or worker
         if self._workers.get(worker) == name:
             return []
         self._workers[worker] = name
-        return [ev.AgentUpsert(agent=worker, name=name, team=None, queues=None)]
+        ident = definition_id("taskrouter", "worker", worker, name)
+        return [ev.AgentUpsert(agent=worker, name=name, team=None, queues=None, id=ident)]
 
 
 # ------------------------------------------------------------------------- the webhook
