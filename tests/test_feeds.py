@@ -59,6 +59,14 @@ def spoil(events: list[ev.Event], rng: random.Random) -> list[ev.Event]:
                 ev.ContactAbandoned(at=c.at, contact=c.contact, id="dup-id"),
                 ev.AgentStateChanged(at=c.at, agent="nobody", state="available"),
                 ev.Punch(at=c.at, agent="a02", kind="in", id=f"p-{rng.randrange(5)}"),
+                # A vendor's record of the same contact, newer or older than another copy.
+                ev.ContactRecord(
+                    updated=c.at + timedelta(minutes=rng.randrange(1, 9)),
+                    contact=c.contact,
+                    queue=c.queue,
+                    queued_at=c.at,
+                    abandoned_at=c.at + timedelta(seconds=30),
+                ),
             ]
         )
         out.insert(rng.randrange(len(out)), bad)

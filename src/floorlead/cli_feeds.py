@@ -66,7 +66,7 @@ def translate(fmt: str, lines: Iterable[str | None], settings: Any) -> Iterator[
 
 def _open_run(ctx: typer.Context, db: str | None, source: str) -> tuple[Any, Any, Any]:
     from floorlead.domain.events import SlTarget
-    from floorlead.feeds.pipeline import FeedRun
+    from floorlead.feeds.pipeline import FeedRun, tune_for_bulk
     from floorlead.store.db import open_database
 
     settings = settings_of(ctx)
@@ -77,6 +77,7 @@ def _open_run(ctx: typer.Context, db: str | None, source: str) -> tuple[Any, Any
         window_s=settings.feeds.reorder_window_s,
         default_sl=SlTarget.parse(settings.metrics.default_sl_target),
     )
+    tune_for_bulk()
     return settings, database, run
 
 

@@ -198,8 +198,7 @@ def parse_instant(value: Any, key: str = "at") -> datetime:
             parsed = datetime.fromisoformat(value.strip().upper())
         except ValueError:
             raise EventError(f"{key} {value!r} is not an ISO 8601 time") from None
-    offset = parsed.utcoffset()
-    if offset is None:
+    if parsed.tzinfo is None:  # fromisoformat only ever gives fixed offsets otherwise
         raise EventError(f"{key} {value!r} has no time zone offset")
     if parsed.tzinfo is UTC:
         return parsed
@@ -424,11 +423,17 @@ EVENT_TYPES = frozenset(_PARSERS)
 
 def parse_line(line: str) -> Event:
     """Parse one JSON Lines record."""
+    text = line.strip()
     try:
-        obj = json.loads(line)
+        obj, end = _DECODER.raw_decode(text)  # json.loads without its second whitespace scan
     except json.JSONDecodeError as exc:
         raise EventError(f"not valid JSON ({exc.msg} at column {exc.colno})") from None
+    if end != len(text):
+        raise EventError(f"not valid JSON (extra data at column {end + 1})")
     return parse_event(obj)
+
+
+_DECODER = json.JSONDecoder()
 
 
 def to_json(event: Event) -> str:  # noqa: C901 - one branch per event type

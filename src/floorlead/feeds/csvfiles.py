@@ -83,7 +83,14 @@ class CsvTranslator:
         rows = csv.reader(lines)
         header: list[str] | None = None
         index: dict[str, int] = {}
-        for values in rows:
+        while True:
+            try:
+                values = next(rows)
+            except StopIteration:
+                return
+            except csv.Error as exc:  # a NUL byte, a quote never closed: this row only
+                yield Record(rows.line_num, "", error=f"not a CSV row ({exc})")
+                continue
             number = rows.line_num
             raw = ",".join(values)
             if header is None:

@@ -98,6 +98,7 @@ class ApplyResult:
 
 #: Events that arrive by the thousand: checked in memory and written many rows a statement.
 HOT = (
+    ev.ContactRecord,
     ev.ScheduleBlock,
     ev.AgentStateChanged,
     ev.ContactQueued,
@@ -122,6 +123,14 @@ CHUNK = 900
 def _existing(conn: Connection, column: Any, keys: Iterable[str]) -> set[str]:
     keys = list(dict.fromkeys(keys))
     found: set[str] = set()
+    if conn.dialect.name == "sqlite":  # plain SQL: no statement to compile per chunk size
+        table, name = column.table.name, column.name
+        for i in range(0, len(keys), CHUNK):
+            chunk = keys[i : i + CHUNK]
+            marks = ",".join("?" * len(chunk))
+            sql = f"SELECT {name} FROM {table} WHERE {name} IN ({marks})"
+            found.update(row[0] for row in conn.exec_driver_sql(sql, tuple(chunk)))
+        return found
     for i in range(0, len(keys), CHUNK):
         found.update(conn.execute(select(column).where(column.in_(keys[i : i + CHUNK]))).scalars())
     return found
@@ -236,48 +245,19 @@ class EventApplier:
                         AGENT_QUEUE.c.agent_id == e.agent, AGENT_QUEUE.c.queue_id == e.queue
                     )
                 )
-        elif isinstance(e, ev.ContactRecord):
-            return self._record(e)
         elif isinstance(e, ev.EscalationRaised):
             self._raise_escalation(e)
         elif isinstance(e, HOT):
-            # The hot events' checks live in one place (BatchApplier.check); run them here too.
-            checker = _Checker(self)
-            error = checker.check(e)
-            if error:
-                raise ev.EventError(error)
-            _Pending(c.dialect.name == "sqlite").add(e).flush(c)
+            # The hot events' rules live in one place (_HotBatch); a batch of one here.
+            batch = _HotBatch(self)
+            outcome = batch.add(e)
+            if outcome is SUPERSEDED:
+                return False
+            if isinstance(outcome, str):
+                raise ev.EventError(outcome)
+            batch.flush()
         else:  # pragma: no cover - parse_event only makes the types above
             raise ev.EventError(f"cannot apply {type(e).__name__}")
-        return True
-
-    def _record(self, e: ev.ContactRecord) -> bool:
-        """Keep one contact per id: the copy with the latest ``updated`` wins."""
-        self._need_queue(e.queue)
-        if e.agent is not None:
-            self._need_agent(e.agent)
-        row = self.conn.execute(
-            select(CONTACT.c.updated_at).where(CONTACT.c.id == e.contact)
-        ).first()
-        if row is not None and row.updated_at is not None and row.updated_at >= e.updated:
-            return False
-        upsert(
-            self.conn,
-            CONTACT,
-            {
-                "id": e.contact,
-                "queue_id": e.queue,
-                "agent_id": e.agent,
-                "queued_at": e.queued_at,
-                "answered_at": e.answered_at,
-                "abandoned_at": e.abandoned_at,
-                "ended_at": e.ended_at,
-                "wrapped_at": e.wrapped_at,
-                "hold_s": e.hold_s,
-                "updated_at": e.updated,
-            },
-            ["id"],
-        )
         return True
 
     def _raise_escalation(self, e: ev.EscalationRaised) -> None:
@@ -318,116 +298,63 @@ class EventApplier:
         )
 
 
-class _Checker:
-    """The rules of the hot events, checked against the batch's contacts held in memory.
-
-    ``contacts`` maps a contact id to [queued_at, answered_at, abandoned_at]; contacts not
-    yet looked up are fetched from the database on first use.
-    """
-
-    def __init__(self, applier: EventApplier) -> None:
-        self.applier = applier
-        self.contacts: dict[str, list[datetime | None]] = {}
-        self.looked: set[str] = set()
-
-    def load(self, ids: Iterable[str]) -> None:
-        wanted = [i for i in dict.fromkeys(ids) if i not in self.looked]
-        self.looked.update(wanted)
-        cols = (CONTACT.c.id, CONTACT.c.queued_at, CONTACT.c.answered_at, CONTACT.c.abandoned_at)
-        for i in range(0, len(wanted), CHUNK):
-            rows = self.applier.conn.execute(
-                select(*cols).where(CONTACT.c.id.in_(wanted[i : i + CHUNK]))
-            )
-            for cid, queued, answered, abandoned in rows:
-                self.contacts[cid] = [queued, answered, abandoned]
-
-    def forget(self, contact: str) -> None:
-        self.contacts.pop(contact, None)
-        self.looked.discard(contact)
-
-    def _known(self, contact: str) -> list[datetime | None] | None:
-        if contact not in self.looked:
-            self.load([contact])
-        return self.contacts.get(contact)
-
-    def check(self, e: ev.Event) -> str | None:
-        """Why ``e`` cannot be applied, or None; a good contact event updates the memory."""
-        a = self.applier
-        if isinstance(e, (ev.AgentStateChanged, ev.Punch, ev.ScheduleBlock)):
-            if not a._agent_exists(e.agent):
-                return f"unknown agent {e.agent!r} (send agent.upsert first)"
-            return None
-        if isinstance(e, ev.ContactQueued):
-            if not a._queue_exists(e.queue):
-                return f"unknown queue {e.queue!r} (send queue.upsert first)"
-            if self._known(e.contact) is not None:
-                return f"contact {e.contact!r} was already queued"
-            self.contacts[e.contact] = [e.at, None, None]
-            return None
-        assert isinstance(
-            e, (ev.ContactAnswered, ev.ContactAbandoned, ev.ContactEnded, ev.ContactWrapped)
-        )
-        row = self._known(e.contact)
-        if row is None:
-            return f"unknown contact {e.contact!r}"
-        queued, answered, abandoned = row
-        if isinstance(e, ev.ContactAnswered):
-            if not a._agent_exists(e.agent):
-                return f"unknown agent {e.agent!r} (send agent.upsert first)"
-            if abandoned is not None:
-                return f"contact {e.contact!r} was abandoned before this answer"
-            if queued is not None and e.at < queued:
-                return f"contact {e.contact!r} answered before it was queued"
-            row[1] = e.at
-        elif isinstance(e, ev.ContactAbandoned):
-            if answered is not None:
-                return f"contact {e.contact!r} was answered, it cannot abandon"
-            if queued is not None and e.at < queued:
-                return f"contact {e.contact!r} abandoned before it was queued"
-            row[2] = e.at
-        elif answered is None:
-            verb = "ended" if isinstance(e, ev.ContactEnded) else "wrapped"
-            return f"contact {e.contact!r} {verb} without being answered"
-        return None
-
-
 #: The hot events' rows: (table, columns) for inserts, (table, set columns) for updates
 #: keyed by contact id. Inserts come first so a contact exists before its updates.
-_WRITES: dict[type[ev.Event], tuple[str, Table, tuple[str, ...]]] = {
-    ev.ContactQueued: ("insert", CONTACT, ("id", "queue_id", "queued_at", "hold_s")),
-    ev.AgentStateChanged: ("insert", AGENT_STATE, ("agent_id", "at", "state", "reason")),
+RECORD_COLUMNS = (
+    "id",
+    "queue_id",
+    "agent_id",
+    "queued_at",
+    "answered_at",
+    "abandoned_at",
+    "ended_at",
+    "wrapped_at",
+    "hold_s",
+    "updated_at",
+)
+#: Per hot event type: (statement kind, table, columns, conflict key for upserts). Inserts
+#: and upserts run before updates, so a contact exists before its updates.
+_WRITES: dict[type[ev.Event], tuple[str, Table, tuple[str, ...], tuple[str, ...]]] = {
+    ev.ContactQueued: ("insert", CONTACT, ("id", "queue_id", "queued_at", "hold_s"), ()),
+    ev.AgentStateChanged: ("insert", AGENT_STATE, ("agent_id", "at", "state", "reason"), ()),
     ev.Punch: (
         "insert",
         PUNCH,
         ("agent_id", "at", "kind", "source", "voided", "reason", "created_by"),
+        (),
     ),
-    ev.ScheduleBlock: ("upsert", SCHEDULE, ("agent_id", "start", "end", "activity")),
-    ev.ContactAnswered: ("update", CONTACT, ("answered_at", "agent_id")),
-    ev.ContactAbandoned: ("update", CONTACT, ("abandoned_at",)),
-    ev.ContactEnded: ("update", CONTACT, ("ended_at",)),
-    ev.ContactWrapped: ("update", CONTACT, ("wrapped_at",)),
+    # A schedule block is replaced by (agent, start, activity); its end is what changes.
+    ev.ScheduleBlock: (
+        "upsert",
+        SCHEDULE,
+        ("agent_id", "start", "end", "activity"),
+        ("agent_id", "start", "activity"),
+    ),
+    ev.ContactRecord: ("upsert", CONTACT, RECORD_COLUMNS, ("id",)),
+    ev.ContactAnswered: ("update", CONTACT, ("answered_at", "agent_id"), ()),
+    ev.ContactAbandoned: ("update", CONTACT, ("abandoned_at",), ()),
+    ev.ContactEnded: ("update", CONTACT, ("ended_at",), ()),
+    ev.ContactWrapped: ("update", CONTACT, ("wrapped_at",), ()),
 }
+#: What a check answers for a vendor record older than the stored copy: skipped, no error.
+SUPERSEDED = object()
 
 
-#: The unique key a schedule block is replaced by; its end is what changes.
-SCHEDULE_KEY = ("agent_id", "start", "activity")
-
-
-def _sql(kind: str, table: Table, columns: tuple[str, ...]) -> str:
+def _sql(kind: str, table: Table, columns: tuple[str, ...], key: tuple[str, ...]) -> str:
     """Plain SQL for SQLite's own executemany: prepared once, bound many times."""
     if kind in ("insert", "upsert"):
         marks = ", ".join("?" for _ in columns)
         names = ", ".join(f'"{c}"' for c in columns)
         sql = f"INSERT INTO {table.name} ({names}) VALUES ({marks})"
         if kind == "upsert":
-            sets = ", ".join(f'"{c}" = excluded."{c}"' for c in columns if c not in SCHEDULE_KEY)
-            sql += f" ON CONFLICT ({', '.join(SCHEDULE_KEY)}) DO UPDATE SET {sets}"
+            sets = ", ".join(f'"{c}" = excluded."{c}"' for c in columns if c not in key)
+            sql += f" ON CONFLICT ({', '.join(key)}) DO UPDATE SET {sets}"
         return sql
     sets = ", ".join(f"{c} = ?" for c in columns)
     return f"UPDATE {table.name} SET {sets} WHERE id = ?"
 
 
-def _core(kind: str, table: Table, columns: tuple[str, ...]) -> Any:
+def _core(kind: str, table: Table, columns: tuple[str, ...], key: tuple[str, ...]) -> Any:
     """The same statement through SQLAlchemy Core, for PostgreSQL."""
     if kind == "insert":
         return table.insert()
@@ -436,8 +363,8 @@ def _core(kind: str, table: Table, columns: tuple[str, ...]) -> Any:
 
         stmt = postgresql.insert(table)
         return stmt.on_conflict_do_update(
-            index_elements=list(SCHEDULE_KEY),
-            set_={c: stmt.excluded[c] for c in columns if c not in SCHEDULE_KEY},
+            index_elements=list(key),
+            set_={c: stmt.excluded[c] for c in columns if c not in key},
         )
     return (
         update(table)
@@ -446,57 +373,201 @@ def _core(kind: str, table: Table, columns: tuple[str, ...]) -> Any:
     )
 
 
-class _Pending:
-    """Rows of checked hot events, written many a statement (inserts before updates).
+class _HotBatch:
+    """The frequent events of a batch: checked against the rules in memory, then written
+    many rows a statement (inserts before updates).
 
-    Rows are tuples in ``_WRITES`` column order (updates end with the contact id). On
-    SQLite they go straight to the driver's ``executemany`` with instants already turned
-    into the stored text; elsewhere through SQLAlchemy Core.
+    ``contacts`` maps a contact id to [queued_at, answered_at, abandoned_at, updated_at] for
+    the contacts the batch touches; those not yet looked up are fetched on first use.
+    Rows are tuples in ``_WRITES`` column order (updates end with the contact id). On SQLite
+    they go straight to the driver's ``executemany`` with instants already turned into the
+    stored text; elsewhere through SQLAlchemy Core.
     """
 
-    def __init__(self, sqlite: bool) -> None:
-        self.sqlite = sqlite
-        self.when: Any = sqlite_text if sqlite else (lambda d: d)
-        self.rows: dict[type[ev.Event], list[tuple[Any, ...]]] = {}
-        self.ids: list[dict[str, Any]] = []
+    def __init__(self, applier: EventApplier) -> None:
+        self.applier = applier
+        self.sqlite = applier.conn.dialect.name == "sqlite"
+        self.when: Any = sqlite_text if self.sqlite else (lambda d: d)
+        self.contacts: dict[str, list[datetime | None]] = {}
+        self.looked: set[str] = set()
+        self.rows: dict[type[ev.Event], list[tuple[Any, ...]]] = {t: [] for t in _WRITES}
+        self.ids: list[str] = []
+        #: Contacts with rows waiting to be written: a vendor record for one writes them first.
+        self.touched: set[str] = set()
+        self.take: dict[type[ev.Event], Any] = {
+            ev.ContactRecord: self._record,
+            ev.ScheduleBlock: self._schedule,
+            ev.AgentStateChanged: self._state,
+            ev.Punch: self._punch,
+            ev.ContactQueued: self._queued,
+            ev.ContactAnswered: self._answered,
+            ev.ContactAbandoned: self._abandoned,
+            ev.ContactEnded: self._ended,
+            ev.ContactWrapped: self._wrapped,
+        }
 
-    def add(self, e: ev.Event) -> _Pending:
-        when = self.when
-        row: tuple[Any, ...]
-        if isinstance(e, ev.ContactQueued):
-            row = (e.contact, e.queue, when(e.at), 0)
-        elif isinstance(e, ev.ContactAnswered):
-            row = (when(e.at), e.agent, e.contact)
-        elif isinstance(e, (ev.ContactAbandoned, ev.ContactEnded, ev.ContactWrapped)):
-            row = (when(e.at), e.contact)
-        elif isinstance(e, ev.AgentStateChanged):
-            row = (e.agent, when(e.at), e.state, e.reason)
-        elif isinstance(e, ev.ScheduleBlock):
-            row = (e.agent, when(e.start), when(e.end), e.activity)
-        else:
-            assert isinstance(e, ev.Punch)
-            row = (e.agent, when(e.at), e.kind, "feed", False, "", "")
-        self.rows.setdefault(type(e), []).append(row)
-        return self
+    def add(self, e: ev.Event) -> object:
+        """Why ``e`` cannot be applied, None once its row waits to be written, or
+        ``SUPERSEDED`` for a vendor record older than the stored copy."""
+        return self.take[type(e)](e)
 
-    def flush(self, conn: Connection) -> None:
-        for event_type, (kind, table, columns) in _WRITES.items():
-            rows = self.rows.pop(event_type, None)
+    # -- memory of the batch's contacts ----------------------------------------------------
+
+    def load(self, ids: Iterable[str]) -> None:
+        wanted = [i for i in dict.fromkeys(ids) if i not in self.looked]
+        self.looked.update(wanted)
+        c = CONTACT.c
+        cols = (c.id, c.queued_at, c.answered_at, c.abandoned_at, c.updated_at)
+        for i in range(0, len(wanted), CHUNK):
+            rows = self.applier.conn.execute(select(*cols).where(c.id.in_(wanted[i : i + CHUNK])))
+            for cid, queued, answered, abandoned, updated in rows:
+                self.contacts[cid] = [queued, answered, abandoned, updated]
+
+    def _known(self, contact: str) -> list[datetime | None] | None:
+        if contact not in self.looked:
+            self.load([contact])
+        return self.contacts.get(contact)
+
+    # -- one rule set an event type --------------------------------------------------------
+
+    def _no_agent(self, agent: str) -> str | None:
+        if self.applier._agent_exists(agent):
+            return None
+        return f"unknown agent {agent!r} (send agent.upsert first)"
+
+    def _schedule(self, e: ev.ScheduleBlock) -> str | None:
+        error = self._no_agent(e.agent)
+        if error is None:
+            when = self.when
+            self.rows[ev.ScheduleBlock].append((e.agent, when(e.start), when(e.end), e.activity))
+        return error
+
+    def _state(self, e: ev.AgentStateChanged) -> str | None:
+        error = self._no_agent(e.agent)
+        if error is None:
+            self.rows[ev.AgentStateChanged].append((e.agent, self.when(e.at), e.state, e.reason))
+        return error
+
+    def _punch(self, e: ev.Punch) -> str | None:
+        error = self._no_agent(e.agent)
+        if error is None:
+            row = (e.agent, self.when(e.at), e.kind, "feed", False, "", "")
+            self.rows[ev.Punch].append(row)
+        return error
+
+    def _queued(self, e: ev.ContactQueued) -> str | None:
+        if not self.applier._queue_exists(e.queue):
+            return f"unknown queue {e.queue!r} (send queue.upsert first)"
+        if self._known(e.contact) is not None:
+            return f"contact {e.contact!r} was already queued"
+        self.contacts[e.contact] = [e.at, None, None, None]
+        self.touched.add(e.contact)
+        self.rows[ev.ContactQueued].append((e.contact, e.queue, self.when(e.at), 0))
+        return None
+
+    def _answered(self, e: ev.ContactAnswered) -> str | None:
+        row = self._known(e.contact)
+        if row is None:
+            return f"unknown contact {e.contact!r}"
+        error = self._no_agent(e.agent)
+        if error:
+            return error
+        if row[2] is not None:
+            return f"contact {e.contact!r} was abandoned before this answer"
+        if row[0] is not None and e.at < row[0]:
+            return f"contact {e.contact!r} answered before it was queued"
+        row[1] = e.at
+        self.touched.add(e.contact)
+        self.rows[ev.ContactAnswered].append((self.when(e.at), e.agent, e.contact))
+        return None
+
+    def _abandoned(self, e: ev.ContactAbandoned) -> str | None:
+        row = self._known(e.contact)
+        if row is None:
+            return f"unknown contact {e.contact!r}"
+        if row[1] is not None:
+            return f"contact {e.contact!r} was answered, it cannot abandon"
+        if row[0] is not None and e.at < row[0]:
+            return f"contact {e.contact!r} abandoned before it was queued"
+        row[2] = e.at
+        self.touched.add(e.contact)
+        self.rows[ev.ContactAbandoned].append((self.when(e.at), e.contact))
+        return None
+
+    def _after_answer(self, e: ev.ContactEnded | ev.ContactWrapped, verb: str) -> str | None:
+        row = self._known(e.contact)
+        if row is None:
+            return f"unknown contact {e.contact!r}"
+        if row[1] is None:
+            return f"contact {e.contact!r} {verb} without being answered"
+        self.touched.add(e.contact)
+        self.rows[type(e)].append((self.when(e.at), e.contact))
+        return None
+
+    def _record(self, e: ev.ContactRecord) -> object:
+        """Keep one contact per id: the copy with the latest ``updated`` wins."""
+        if not self.applier._queue_exists(e.queue):
+            return f"unknown queue {e.queue!r} (send queue.upsert first)"
+        if e.agent is not None and (error := self._no_agent(e.agent)):
+            return error
+        row = self._known(e.contact)
+        if row is not None and row[3] is not None and row[3] >= e.updated:
+            return SUPERSEDED
+        if e.contact in self.touched:
+            self.flush()  # its earlier rows first, as one event at a time would
+        self.contacts[e.contact] = [e.queued_at, e.answered_at, e.abandoned_at, e.updated]
+        self.touched.add(e.contact)
+        w = self.when
+        self.rows[ev.ContactRecord].append(
+            (
+                e.contact,
+                e.queue,
+                e.agent,
+                w(e.queued_at),
+                *(None if t is None else w(t) for t in (e.answered_at, e.abandoned_at)),
+                *(None if t is None else w(t) for t in (e.ended_at, e.wrapped_at)),
+                e.hold_s,
+                w(e.updated),
+            )
+        )
+        return None
+
+    def _ended(self, e: ev.ContactEnded) -> str | None:
+        return self._after_answer(e, "ended")
+
+    def _wrapped(self, e: ev.ContactWrapped) -> str | None:
+        return self._after_answer(e, "wrapped")
+
+    # -- writing ---------------------------------------------------------------------------
+
+    def flush(self) -> None:
+        conn = self.applier.conn
+        self.touched.clear()
+        for event_type, (kind, table, columns, key) in _WRITES.items():
+            rows = self.rows[event_type]
             if not rows:
                 continue
+            self.rows[event_type] = []
             if self.sqlite:
-                conn.exec_driver_sql(_sql(kind, table, columns), rows)
+                conn.exec_driver_sql(_sql(kind, table, columns, key), rows)
             elif kind != "update":
-                statement = _core(kind, table, columns)
+                statement = _core(kind, table, columns, key)
                 conn.execute(statement, [dict(zip(columns, r, strict=True)) for r in rows])
             else:
                 names = [f"{c}_" for c in columns] + ["key_"]
                 conn.execute(
-                    _core(kind, table, columns), [dict(zip(names, r, strict=True)) for r in rows]
+                    _core(kind, table, columns, key),
+                    [dict(zip(names, r, strict=True)) for r in rows],
                 )
         if self.ids:
-            conn.execute(APPLIED.insert(), self.ids)
-            self.ids = []
+            now = datetime.now(UTC)
+            if self.sqlite:
+                stamp = sqlite_text(now)
+                sql = "INSERT INTO applied_event (id, at) VALUES (?, ?)"
+                conn.exec_driver_sql(sql, [(i, stamp) for i in self.ids])
+            else:
+                conn.execute(APPLIED.insert(), [{"id": i, "at": now} for i in self.ids])
+            self.ids.clear()  # the same list: the batch loop holds on to it
 
 
 def apply_batch(
@@ -551,38 +622,42 @@ def _apply_bulk(
 ) -> ApplyResult:
     applier = EventApplier(conn, actor, default_sl)
     applier.preload()
-    checker = _Checker(applier)
-    checker.load(e.contact for _n, e in items if isinstance(e, CONTACT_EVENTS))
+    hot = _HotBatch(applier)
+    hot.load(e.contact for _n, e in items if isinstance(e, CONTACT_EVENTS))
     seen = _existing(conn, APPLIED.c.id, (e.id for _n, e in items if e.id is not None))
-    pending = _Pending(conn.dialect.name == "sqlite")
-    now = datetime.now(UTC)
+    take = hot.take
+    ids = hot.ids
     result = ApplyResult()
+    errors = result.errors
+    applied = duplicates = 0
     for number, e in items:
-        if e.id is not None and e.id in seen:
-            result.duplicates += 1
+        ident = e.id
+        if ident is not None and ident in seen:
+            duplicates += 1
             continue
-        if isinstance(e, HOT):
-            error = checker.check(e)
-            if error:
-                result.errors.append((number, error))
+        if type(e) in take:
+            outcome = take[type(e)](e)
+            if outcome is SUPERSEDED:
+                duplicates += 1
                 continue
-            pending.add(e)
+            if outcome is not None:
+                errors.append((number, outcome))
+                continue
         else:
-            pending.flush(conn)
+            hot.flush()
             try:
                 # No savepoint needed: _apply raises EventError before writing anything.
                 done = applier._apply(e)
             except ev.EventError as exc:
-                result.errors.append((number, str(exc)))
+                errors.append((number, str(exc)))
                 continue
-            if isinstance(e, ev.ContactRecord):
-                checker.forget(e.contact)
             if not done:
-                result.duplicates += 1
+                duplicates += 1
                 continue
-        if e.id is not None:
-            seen.add(e.id)
-            pending.ids.append({"id": e.id, "at": now})
-        result.applied += 1
-    pending.flush(conn)
+        if ident is not None:
+            seen.add(ident)
+            ids.append(ident)
+        applied += 1
+    hot.flush()
+    result.applied, result.duplicates = applied, duplicates
     return result

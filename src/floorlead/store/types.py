@@ -24,7 +24,7 @@ def sqlite_text(value: datetime) -> str:
         if value.tzinfo is None:
             raise ValueError("naive datetime given for a UTC column")
         value = value.astimezone(UTC)
-    return value.replace(tzinfo=None).isoformat(" ", "microseconds")
+    return value.isoformat(" ", "microseconds")[:26]  # drop the "+00:00"
 
 
 class UTCDateTime(TypeDecorator[datetime]):
