@@ -623,7 +623,7 @@ def db_path(ctx: typer.Context, db: DbOption = None) -> None:
 
 
 # The feed commands live in their own module and register on ``app`` when imported.
-from floorlead import cli_feeds  # noqa: E402,F401
+from floorlead import cli_feeds, cli_reports  # noqa: E402,F401
 
 
 def main() -> None:

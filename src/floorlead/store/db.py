@@ -135,8 +135,8 @@ def _alembic_config(connection: Connection | None = None) -> Any:
 #: The newest migration and every one before it. Kept here so that opening a current database
 #: does not import Alembic (a third of a second); tests/test_store.py checks both against the
 #: migration scripts, so they cannot drift.
-HEAD_REVISION = "0005"
-KNOWN_REVISIONS = frozenset({"0001", "0002", "0003", "0004", "0005"})
+HEAD_REVISION = "0006"
+KNOWN_REVISIONS = frozenset({"0001", "0002", "0003", "0004", "0005", "0006"})
 
 
 def head_revision() -> str:

@@ -175,6 +175,17 @@ class CoachingNote(SQLModel, table=True):
     version: int = 1
 
 
+class HandoverNote(SQLModel, table=True):
+    """The supervisor's "for the next shift" text, one per floor day; in the handover report."""
+
+    __tablename__ = "handover_note"
+    day: date = Field(primary_key=True)
+    text: str = ""
+    author: str = Field(default="", max_length=100)
+    updated_at: datetime | None = Field(default=None, sa_column=_utc(nullable=True))
+    version: int = 1
+
+
 class AuditLog(SQLModel, table=True):
     """Append-only: triggers refuse UPDATE and DELETE (see the first migration)."""
 

@@ -1,0 +1,134 @@
+"""``floorlead report shift|week``: the handover and the weekly team report."""
+
+from __future__ import annotations
+
+import sys
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from floorlead.cli import DbOption, app, settings_of, target_of
+from floorlead.errors import FloorleadError
+
+report_app = typer.Typer(
+    help="End-of-shift handover and weekly team reports.", pretty_exceptions_enable=False
+)
+app.add_typer(report_app, name="report")
+
+FormatOption = Annotated[
+    str, typer.Option("--format", "-f", help="md (the default), html (one file) or csv.")
+]
+OutputOption = Annotated[
+    Path | None, typer.Option("--output", "-o", help="Write here (default: standard output).")
+]
+
+
+def _emit(text: str, output: Path | None) -> None:
+    from floorlead.reports.shift import write_private
+
+    if output is None:
+        sys.stdout.write(text if text.endswith("\n") else text + "\n")
+        return
+    try:
+        written = write_private(output, text)
+    except OSError as exc:
+        raise FloorleadError(f"Cannot write {output}: {exc.strerror}.") from None
+    typer.echo(f"wrote {written}", err=True)
+
+
+def _format(fmt: str) -> str:
+    from floorlead.reports.shift import FORMATS
+
+    if fmt not in FORMATS:
+        raise FloorleadError(f"--format {fmt!r} is not one of {', '.join(FORMATS)}.")
+    return fmt
+
+
+def _today(settings: Any) -> date:
+    from floorlead.domain import when
+
+    return when.floor_date(datetime.now(UTC), settings.floor.timezone, settings.floor.day_start)
+
+
+@report_app.command("shift")
+def report_shift(
+    ctx: typer.Context,
+    day: Annotated[
+        str | None,
+        typer.Option("--date", help="The floor day the shift starts on (default: today)."),
+    ] = None,
+    shift: Annotated[
+        str | None,
+        typer.Option(
+            help="The shift on the floor's clock, such as 07:00-15:30 or 22:00-06:30 "
+            "(default: the whole floor day)."
+        ),
+    ] = None,
+    fmt: FormatOption = "md",
+    output: OutputOption = None,
+    db: DbOption = None,
+) -> None:
+    """The end-of-shift handover: queues, agents, escalations, timesheets, coaching counts."""
+    from floorlead.cli import _parse_day
+    from floorlead.reports import shift as render
+    from floorlead.store.db import open_database
+    from floorlead.store.handover import shift_bounds, shift_report
+
+    fmt = _format(fmt)
+    settings = settings_of(ctx)
+    floor_day = _parse_day(day, "--date") if day else _today(settings)
+    try:
+        start, end = shift_bounds(
+            floor_day, settings.floor.timezone, shift, settings.floor.day_start
+        )
+    except ValueError as exc:
+        raise FloorleadError(f"{exc}.") from None
+    database = open_database(target_of(ctx, db), create=False)
+    try:
+        with database.connect() as conn:
+            report = shift_report(conn, settings, floor_day, start, end, datetime.now(UTC))
+    finally:
+        database.dispose()
+    _emit(render.render(report, fmt), output)
+
+
+def _parse_week(text: str) -> date:
+    """``2026-W48`` (ISO 8601 week) to its Monday."""
+    try:
+        year, week = text.upper().split("-W")
+        return date.fromisocalendar(int(year), int(week), 1)
+    except ValueError:
+        raise FloorleadError(f"--week {text!r} is not an ISO week such as 2026-W48.") from None
+
+
+@report_app.command("week")
+def report_week(
+    ctx: typer.Context,
+    week: Annotated[
+        str | None, typer.Option(help="ISO week such as 2026-W48 (default: this week).")
+    ] = None,
+    fmt: FormatOption = "md",
+    output: OutputOption = None,
+    db: DbOption = None,
+) -> None:
+    """The weekly team report: by day, the week against the week before, scorecards."""
+    from floorlead.reports import week as render
+    from floorlead.store.db import open_database
+    from floorlead.store.handover import week_report
+
+    fmt = _format(fmt)
+    settings = settings_of(ctx)
+    if week:
+        monday = _parse_week(week)
+    else:
+        today = _today(settings)
+        monday = today - timedelta(days=today.weekday())
+    database = open_database(target_of(ctx, db), create=False)
+    try:
+        with database.connect() as conn:
+            report = week_report(conn, settings, monday, datetime.now(UTC))
+    finally:
+        database.dispose()
+    _emit(render.render(report, fmt), output)
