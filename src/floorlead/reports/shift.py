@@ -193,7 +193,7 @@ def chart(q: QueueReport, tz: str, width: int = 320, height: int = 120) -> str:
     target_y = height - q.sl_percent / 100 * (height - 20)
     label = f"{q.name}: volume and service level by interval"
     return (
-        f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
+        f'<svg width="{width}" height="{height}" '
         f'viewBox="0 0 {width} {height}" role="img" aria-label="{html.escape(label)}">'
         f"<title>{html.escape(label)}</title>"
         f'<rect width="{width}" height="{height}" fill="#fff" stroke="#ccc"/>'

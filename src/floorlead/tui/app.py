@@ -41,6 +41,7 @@ from floorlead.tui.widgets.note_modal import NoteDraft, NoteModal
 
 if TYPE_CHECKING:  # the store loads in a worker after the first paint
     from floorlead.store.db import ChangeWatcher, FloorDatabase
+    from floorlead.store.handover import Handover
     from floorlead.store.read import FloorSnapshot
 
 log = logging.getLogger("floorlead.tui")
@@ -58,6 +59,16 @@ FORCE_RELOAD_S = 15.0
 
 def _utc_now() -> datetime:
     return datetime.now(UTC)
+
+
+def reports_folder() -> Path:
+    """Where the R key writes handovers (FLOORLEAD_REPORTS overrides it)."""
+    import os
+
+    import platformdirs
+
+    override = os.environ.get("FLOORLEAD_REPORTS")
+    return Path(override) if override else Path(platformdirs.user_data_dir("floorlead")) / "reports"
 
 
 class FloorleadApp(App[None]):
@@ -102,6 +113,13 @@ class FloorleadApp(App[None]):
             key_display="?",
             tooltip="Keys and metric definitions",
             id="app.help",
+        ),
+        Binding(
+            "R",
+            "handover",
+            "Handover",
+            tooltip="Write the end-of-shift handover (with a note for the next shift)",
+            id="app.handover",
         ),
         Binding("q", "quit", "Quit", tooltip="Leave floorlead", id="app.quit"),
     ]
@@ -310,6 +328,59 @@ class FloorleadApp(App[None]):
             self.call_from_thread(self.notify, "The note could not be saved.", severity="error")
             return
         self.call_from_thread(self.notify, "Coaching note saved.", timeout=3)
+
+    def action_handover(self) -> None:
+        """R: the "for the next shift" text, then the handover written to the reports folder."""
+        if self.db is not None:
+            self._load_handover()
+
+    @work(thread=True, exit_on_error=False, group="write")
+    def _load_handover(self) -> None:
+        from floorlead.store.handover import read_handover
+
+        with self.db.connect() as conn:
+            current = read_handover(conn, self._today())
+        self.call_from_thread(self._open_handover, current)
+
+    def _open_handover(self, current: Handover) -> None:
+        from floorlead.tui.widgets.handover_modal import HandoverModal
+
+        def done(text: str | None) -> None:
+            if text is not None:
+                self._write_handover(current, text)
+
+        label = current.day.strftime("%a %d %b %Y")
+        self.push_screen(HandoverModal(current.text, label, current.author), done)
+
+    @work(thread=True, exit_on_error=False, group="write")
+    def _write_handover(self, current: Handover, text: str) -> None:
+        from floorlead.reports import shift as render
+        from floorlead.store.handover import save_handover, shift_bounds, shift_report
+
+        f = self.settings.floor
+        now = self.clock()
+        try:
+            if text != current.text:
+                save_handover(
+                    self.db, current.day, text, self.supervisor(), now, current.version, f.timezone
+                )
+            start, end = shift_bounds(current.day, f.timezone, None, f.day_start)
+            with self.db.connect() as conn:
+                report = shift_report(conn, self.settings, current.day, start, end, now)
+            folder = reports_folder()
+            stem = f"handover-{current.day.isoformat()}"
+            render.write_private(folder / f"{stem}.md", render.markdown(report))
+            page = render.write_private(folder / f"{stem}.html", render.html_page(report))
+        except FloorleadError as exc:
+            self.call_from_thread(self.notify, str(exc), severity="error")
+            return
+        except OSError as exc:
+            message = f"The handover could not be written: {exc.strerror}."
+            self.call_from_thread(self.notify, message, severity="error")
+            return
+        self.call_from_thread(
+            self.notify, f"Handover written to {page} (and .md beside it).", timeout=8
+        )
 
     def action_help(self) -> None:
         keys: list[tuple[str, str]] = []

@@ -31,6 +31,13 @@ class FloorCommands(Provider):
         out.append(
             ("Help: keys and definitions", "Open the help screen (F1 or ?)", app.action_help)
         )
+        out.append(
+            (
+                "Write the shift handover",
+                "The note for the next shift, then the report to a file (key R)",
+                app.action_handover,
+            )
+        )
         screen = self.screen if isinstance(self.screen, FloorScreen) else None
         if screen is not None:
             for title, help_text, action in screen.SCREEN_COMMANDS:
