@@ -93,3 +93,32 @@ def test_scorecard_criteria_from_settings(tmp_path: Path) -> None:
     path.write_text('[scorecard]\ncriteria = [{ name = "greeting", weight = 0 }]\n')
     with pytest.raises(ConfigError, match=r"scorecard.criteria\[0\].weight"):
         load_settings(path)
+
+
+def test_the_readme_settings_example_loads(tmp_path: Path) -> None:
+    """The settings shown to users are real settings (feeds mappings included)."""
+    readme = (Path(__file__).parent.parent / "README.md").read_text(encoding="utf-8")
+    section = readme.split("## Settings", 1)[1].split("## Definitions", 1)[0]
+    block = section.split("```toml", 1)[1].split("```", 1)[0]
+    path = tmp_path / "config.toml"
+    path.write_text(block)
+    settings = load_settings(path)
+    assert settings.feeds.states["away"] == "break"
+    assert settings.feeds.csv["roster"]["agent"] == "Employee ID"
+    assert settings.feeds.csv["roster"]["name"] == "name"
+
+
+@pytest.mark.parametrize(
+    ("toml", "key"),
+    [
+        ('[feeds.states]\n"Away" = "nap"\n', "feeds.states.Away"),
+        ("[feeds]\nreorder_window_s = -1\n", "feeds.reorder_window_s"),
+        ('[feeds.csv.roster]\nemployee = "Emp"\n', "feeds.csv.roster.employee"),
+        ('[feeds.csv.payroll]\nagent = "Emp"\n', "feeds.csv.payroll"),
+    ],
+)
+def test_bad_feed_settings_name_their_key(tmp_path: Path, toml: str, key: str) -> None:
+    path = tmp_path / "config.toml"
+    path.write_text(toml)
+    with pytest.raises(ConfigError, match=f"Setting {key} in "):
+        load_settings(path)

@@ -542,7 +542,7 @@ def to_json(event: Event) -> str:  # noqa: C901 - one branch per event type
 
 def event_time(event: Event) -> datetime | None:
     """When an event happened, for putting a feed back in order; None for definitions."""
-    if isinstance(event, ContactRecord):
-        return event.updated
     at = getattr(event, "at", None)
-    return at if isinstance(at, datetime) else None
+    if at is not None:
+        return at  # type: ignore[no-any-return]
+    return event.updated if isinstance(event, ContactRecord) else None

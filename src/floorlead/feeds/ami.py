@@ -344,8 +344,10 @@ def follow_manager(
     failures = 0
     while not stop.is_set():
         conn = connect()
+        connected = False
         try:
             banner = conn.open()
+            connected = True
             say(f"connected to {conn.host}:{conn.port} ({banner})")
             failures = 0
             for item in translator.records(conn.lines(0.2, stop)):
@@ -356,7 +358,12 @@ def follow_manager(
             deliver(None)
             pause = backoff[min(failures, len(backoff) - 1)]
             failures += 1
-            say(f"connection to {conn.host}:{conn.port} lost ({exc}); retrying in {pause:g} s")
+            what = "connection to" if connected else "cannot reach"
+            reason = getattr(exc, "strerror", None) or str(exc)
+            say(
+                f"{what} {conn.host}:{conn.port} {'lost ' if connected else ''}({reason}); "
+                f"retrying in {pause:g} s"
+            )
             log.warning("AMI connection lost: %s", exc)
             stop.wait(pause)
         finally:

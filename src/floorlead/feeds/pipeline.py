@@ -9,9 +9,9 @@ to a quarantine file beside the database, and the feed carries on.
 
 from __future__ import annotations
 
+import bisect
 import gc
 import hashlib
-import heapq
 import json
 import os
 import time
@@ -109,40 +109,62 @@ class Reorder:
 
     def __init__(self, window_s: float) -> None:
         self.window = timedelta(seconds=window_s)
-        # (time, arrival order, line number, raw text, event): compared as plain tuples.
-        self._heap: list[tuple[datetime, int, int, str, ev.Event]] = []
+        # (time, arrival order, line number, raw text, event), kept sorted from _head on:
+        # feeds arrive almost in order, so holding an event is nearly always an append.
+        self._held: list[tuple[datetime, int, int, str, ev.Event]] = []
+        self._head = 0
         self._seq = 0
         self._latest: datetime | None = None
 
     def __len__(self) -> int:
-        return len(self._heap)
+        return len(self._held) - self._head
 
     def push(self, number: int, raw: str, event: ev.Event) -> list[tuple[int, str, ev.Event]]:
+        out: list[tuple[int, str, ev.Event]] = []
+        self.push_into(out, number, raw, event)
+        return out
+
+    def push_into(
+        self, out: list[tuple[int, str, ev.Event]], number: int, raw: str, event: ev.Event
+    ) -> None:
+        """Hold ``event``; append to ``out`` whatever that makes safe to apply, in time order."""
         at = ev.event_time(event)
         if at is None or not self.window:
-            return [(number, raw, event)]
+            out.append((number, raw, event))
+            return
         self._seq += 1
-        heapq.heappush(self._heap, (at, self._seq, number, raw, event))
+        item = (at, self._seq, number, raw, event)
+        held = self._held
+        if len(held) == self._head or at >= held[-1][0]:
+            held.append(item)
+        else:
+            bisect.insort(held, item, lo=self._head)
         if self._latest is None or at > self._latest:
             self._latest = at
-        return self._release(self._latest - self.window)
+        self._release_into(out, self._latest - self.window)
 
     def due(self, now: datetime) -> list[tuple[int, str, ev.Event]]:
         """What the wall clock has made safe to apply (for an idle live feed)."""
-        return self._release(now - self.window)
+        out: list[tuple[int, str, ev.Event]] = []
+        self._release_into(out, now - self.window)
+        return out
 
     def drain(self) -> list[tuple[int, str, ev.Event]]:
-        held = sorted(self._heap)
-        self._heap = []
+        held = self._held[self._head :]
+        self._held, self._head = [], 0
         return [(number, raw, event) for _at, _seq, number, raw, event in held]
 
-    def _release(self, until: datetime) -> list[tuple[int, str, ev.Event]]:
-        out = []
-        heap = self._heap
-        while heap and heap[0][0] <= until:
-            _at, _seq, number, raw, event = heapq.heappop(heap)
-            out.append((number, raw, event))
-        return out
+    def _release_into(self, out: list[tuple[int, str, ev.Event]], until: datetime) -> None:
+        held, i = self._held, self._head
+        size = len(held)
+        while i < size and held[i][0] <= until:
+            item = held[i]
+            out.append((item[2], item[3], item[4]))
+            i += 1
+        if i > 4096 and i * 2 > size:  # drop what was released, now and then
+            del held[:i]
+            i = 0
+        self._head = i
 
 
 @dataclass
@@ -182,8 +204,9 @@ class FeedRun:
         if record.error is not None:
             self.reject(record.number, record.error, record.raw)
             return
+        push, pending = self.reorder.push_into, self._pending
         for event in record.events:
-            self._pending.extend(self.reorder.push(record.number, record.raw, event))
+            push(pending, record.number, record.raw, event)
         if len(self._pending) >= self.batch:
             self.flush()
 
