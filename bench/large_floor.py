@@ -92,13 +92,16 @@ def refresh_tick(path: Path, at: datetime, runs: int) -> None:
     from floorlead.domain.events import ContactQueued
     from floorlead.feeds.live import store_events
     from floorlead.store.db import ChangeWatcher, open_database, resolve_target
-    from floorlead.store.read import floor_snapshot
+    from floorlead.store.live import LiveFloor
     from floorlead.tui.app import FloorleadApp
     from floorlead.tui.screens.base import FloorScreen
 
     db = open_database(resolve_target(str(path)))
     settings = Settings()
     watcher = ChangeWatcher(db)
+    live = LiveFloor(settings)
+    with db.connect() as conn:
+        live.snapshot(conn, at)  # the first read of the day, as at launch
     app = FloorleadApp(db, settings, clock=lambda: at, poll_interval=3600)
     parts: dict[str, list[float]] = {
         "notice": [],
@@ -126,7 +129,7 @@ def refresh_tick(path: Path, at: datetime, runs: int) -> None:
                 watcher.token()
                 t1 = time.perf_counter()
                 with db.connect() as conn:
-                    snap = floor_snapshot(conn, settings, at)
+                    snap = live.snapshot(conn, at)  # as the app's refresh worker does
                 t2 = time.perf_counter()
                 screen = app.screen
                 assert isinstance(screen, FloorScreen)

@@ -11,6 +11,7 @@ from textual.command import CommandPalette
 from textual.widgets import Markdown
 
 from floorlead.store.db import FloorDatabase
+from floorlead.store.read import day_timesheets
 from floorlead.tui.screens.agents import AgentsScreen
 from floorlead.tui.screens.coaching import CoachingScreen
 from floorlead.tui.screens.escalations import EscalationsScreen
@@ -19,6 +20,7 @@ from floorlead.tui.screens.queues import QueuesScreen
 from floorlead.tui.screens.timesheets import TimesheetsScreen
 from floorlead.tui.widgets.floor_table import FloorTable
 from floorlead.tui.widgets.header import FloorHeader
+from tests.conftest import FROZEN
 from tests.tui_helpers import make_app, table_text, wait_for_load
 
 SIZE = (110, 32)
@@ -47,7 +49,9 @@ async def test_keys_one_to_five_switch_screens_with_real_data(floor_db: FloorDat
 
         await pilot.press("4")
         assert isinstance(app.screen, TimesheetsScreen)
-        assert app.screen.query_one(FloorTable).row_count == len(snap.timesheets) > 0
+        with floor_db.connect() as conn:
+            sheets = day_timesheets(conn, app.settings, snap.day, FROZEN, snap.agent_names)
+        assert app.screen.query_one(FloorTable).row_count == len(sheets) > 0
 
         await pilot.press("5")
         assert isinstance(app.screen, CoachingScreen)

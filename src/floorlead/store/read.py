@@ -172,12 +172,9 @@ class FloorSnapshot:
     queues: tuple[QueueRow, ...] = ()
     agents: tuple[AgentRow, ...] = ()
     escalations: tuple[EscalationRow, ...] = ()
-    timesheets: tuple[TimesheetRow, ...] = ()
     notes: tuple[NoteRow, ...] = ()
     agent_names: dict[str, str] = field(default_factory=dict)
     open_escalation_count: int = 0
-    #: people who have acted on this floor (for "assign to another supervisor")
-    supervisors: tuple[str, ...] = ()
 
 
 def _contacts(conn: Connection, day_start: datetime, now: datetime) -> list[mx.ContactTimes]:
@@ -260,8 +257,24 @@ def _schedules(
     return out
 
 
-def floor_snapshot(conn: Connection, settings: Settings, now: datetime) -> FloorSnapshot:
-    """Everything the five screens show, as known at ``now``."""
+@dataclass(frozen=True)
+class FloorRows:
+    """The day's rows a snapshot is computed from (``store.live`` keeps them between ticks)."""
+
+    contacts: list[mx.ContactTimes]
+    changes: dict[str, list[mx.StateChange]]
+    schedules: dict[str, list[mx.ScheduleBlock]]
+
+
+def schedule_window(day_start: datetime, day_end: datetime) -> tuple[datetime, datetime]:
+    """The schedule blocks a floor day needs: the day and twelve hours either side."""
+    return day_start - timedelta(hours=12), day_end + timedelta(hours=12)
+
+
+def floor_snapshot(
+    conn: Connection, settings: Settings, now: datetime, rows: FloorRows | None = None
+) -> FloorSnapshot:
+    """Everything the five screens show, as known at ``now`` (from ``rows`` when given)."""
     tz = settings.floor.timezone
     day = when.floor_date(now, tz, settings.floor.day_start)
     day_start, day_end = when.day_bounds(day, tz, settings.floor.day_start)
@@ -274,9 +287,13 @@ def floor_snapshot(conn: Connection, settings: Settings, now: datetime) -> Floor
     skills: dict[str, list[str]] = defaultdict(list)
     for r in conn.execute(select(AGENT_QUEUE)):
         skills[r.agent_id].append(r.queue_id)
-    contacts = _contacts(conn, day_start, now)
-    changes = _state_changes(conn, day_start, now)
-    schedules = _schedules(conn, day_start - timedelta(hours=12), day_end + timedelta(hours=12))
+    if rows is None:
+        rows = FloorRows(
+            _contacts(conn, day_start, now),
+            _state_changes(conn, day_start, now),
+            _schedules(conn, *schedule_window(day_start, day_end)),
+        )
+    contacts, changes, schedules = rows.contacts, rows.changes, rows.schedules
 
     on_contact_of: dict[str, mx.ContactTimes] = {}
     handled: dict[str, int] = defaultdict(int)
@@ -396,15 +413,6 @@ def floor_snapshot(conn: Connection, settings: Settings, now: datetime) -> Floor
             .select_from(ESCALATION)
             .where(ESCALATION.c.status.notin_(CLOSED_STATUSES))
         ).scalar_one(),
-        supervisors=tuple(
-            conn.execute(
-                select(AUDIT.c.actor)
-                .where(AUDIT.c.actor.notin_(("feed", "simulator")))
-                .distinct()
-                .order_by(AUDIT.c.actor)
-            ).scalars()
-        ),
-        timesheets=tuple(day_timesheets(conn, settings, day, now, names, schedules)),
         notes=tuple(
             with_progress(
                 conn,
@@ -413,6 +421,19 @@ def floor_snapshot(conn: Connection, settings: Settings, now: datetime) -> Floor
             )
         ),
         agent_names=names,
+    )
+
+
+def supervisors(conn: Connection) -> tuple[str, ...]:
+    """People who have acted on this floor (for "assign to another supervisor"). A scan of the
+    audit log: the app asks once a minute, not on every refresh."""
+    return tuple(
+        conn.execute(
+            select(AUDIT.c.actor)
+            .where(AUDIT.c.actor.notin_(("feed", "simulator")))
+            .distinct()
+            .order_by(AUDIT.c.actor)
+        ).scalars()
     )
 
 

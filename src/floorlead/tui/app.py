@@ -42,6 +42,7 @@ from floorlead.tui.widgets.note_modal import NoteDraft, NoteModal
 if TYPE_CHECKING:  # the store loads in a worker after the first paint
     from floorlead.store.db import ChangeWatcher, FloorDatabase
     from floorlead.store.handover import Handover
+    from floorlead.store.live import LiveFloor
     from floorlead.store.read import FloorSnapshot
 
 log = logging.getLogger("floorlead.tui")
@@ -55,6 +56,8 @@ SCREENS: tuple[tuple[str, str], ...] = (
 )
 #: Reload at least this often even when nothing was committed (the interval rolls over).
 FORCE_RELOAD_S = 15.0
+#: The list of supervisors (for assigning) scans the audit log: once a minute is enough.
+SUPERVISORS_EVERY_S = 60.0
 
 
 def _utc_now() -> datetime:
@@ -147,6 +150,10 @@ class FloorleadApp(App[None]):
         self._watcher: ChangeWatcher | None = None
         self._token: tuple[int, ...] | None = None
         self._last_load = 0.0
+        self._live: LiveFloor | None = None  # today's rows, kept by the refresh worker
+        #: people who have acted on this floor, read by the refresh worker once a minute
+        self.supervisors: tuple[str, ...] = ()
+        self._supervisors_at = -SUPERVISORS_EVERY_S
         self._failing = False
         self._timer: Timer | None = None
 
@@ -191,7 +198,8 @@ class FloorleadApp(App[None]):
     def _load_snapshot(self) -> None:
         """Runs in a thread: never touches widgets, only posts messages."""
         from floorlead.store.db import ChangeWatcher
-        from floorlead.store.read import floor_snapshot
+        from floorlead.store.live import LiveFloor
+        from floorlead.store.read import supervisors
 
         try:
             if self._watcher is None:
@@ -201,8 +209,13 @@ class FloorleadApp(App[None]):
             if token == self._token and not stale and self.snapshot is not None:
                 self.post_message(NothingChanged())
                 return
+            if self._live is None:
+                self._live = LiveFloor(self.settings)
             with self.db.connect() as conn:
-                snapshot = floor_snapshot(conn, self.settings, self.clock())
+                snapshot = self._live.snapshot(conn, self.clock())
+                if time.monotonic() - self._supervisors_at > SUPERVISORS_EVERY_S:
+                    self.supervisors = supervisors(conn)
+                    self._supervisors_at = time.monotonic()
             self._token = token
             self._last_load = time.monotonic()
             self.post_message(SnapshotLoaded(snapshot))

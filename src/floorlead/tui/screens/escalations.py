@@ -430,9 +430,7 @@ class EscalationsScreen(FloorScreen):
                 if a.on_shift
             ]
             me = self.floor_app.supervisor()
-            others = [
-                (s, f"{s} · supervisor") for s in (snap.supervisors if snap else ()) if s != me
-            ]
+            others = [(s, f"{s} · supervisor") for s in self.floor_app.supervisors if s != me]
             people = [(me, f"{me} · supervisor (me)"), *others, *people]
 
             def with_person(who: str | None) -> None:

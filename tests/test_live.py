@@ -1,0 +1,77 @@
+"""The refresh worker's in-memory floor must always equal a full read of the database."""
+
+from __future__ import annotations
+
+import random
+from datetime import timedelta
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from floorlead.config import Settings
+from floorlead.domain import events as ev
+from floorlead.feeds.live import store_events
+from floorlead.store.db import open_database, resolve_target
+from floorlead.store.live import LiveFloor
+from floorlead.store.read import floor_snapshot
+from tests.conftest import FROZEN, make_simulator
+
+
+@settings(
+    max_examples=6, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    seed=st.integers(1, 10_000),
+    steps=st.lists(st.sampled_from([1, 9, 45, 300, 1800]), min_size=8, max_size=20),
+)
+def test_live_floor_equals_floor_snapshot_tick_after_tick(
+    tmp_path_factory: object, seed: int, steps: list[int]
+) -> None:
+    path = tmp_path_factory.mktemp("live") / "floor.db"  # type: ignore[attr-defined]
+    db = open_database(resolve_target(str(path)))
+    try:
+        sim = make_simulator(seed=seed % 7 + 1, agents=10)
+        now = FROZEN - timedelta(hours=3)
+        store_events(db, sim.setup_events() + sim.advance(now))
+        floor_settings = Settings()
+        live = LiveFloor(floor_settings, clock=lambda: 0.0)  # never the periodic re-read
+        rng = random.Random(seed)
+        agents = sorted({e.agent for e in sim.setup_events() if isinstance(e, ev.AgentUpsert)})
+        for step in steps:
+            now += timedelta(seconds=step)
+            events = sim.advance(now)
+            if rng.random() < 0.3:  # a late event: an earlier state change arriving now
+                late = now - timedelta(seconds=rng.randrange(1, 600))
+                events.append(
+                    ev.AgentStateChanged(at=late, agent=rng.choice(agents), state="meeting")
+                )
+            store_events(db, events)
+            with db.connect() as conn:
+                incremental = live.snapshot(conn, now)
+                full = floor_snapshot(conn, floor_settings, now)
+            assert incremental == full
+        assert live.rebuilds == 1 + (now.date() != (FROZEN - timedelta(hours=3)).date())
+    finally:
+        db.dispose()
+
+
+def test_live_floor_rereads_when_the_day_turns_and_on_schedule(db: object) -> None:
+    from floorlead.store.db import FloorDatabase
+
+    assert isinstance(db, FloorDatabase)
+    sim = make_simulator(agents=6)
+    now = FROZEN
+    store_events(db, sim.setup_events() + sim.advance(now))
+    ticks = [0.0]
+    live = LiveFloor(Settings(), clock=lambda: ticks[0])
+    with db.connect() as conn:
+        live.snapshot(conn, now)
+        ticks[0] = 30.0
+        live.snapshot(conn, now + timedelta(seconds=5))
+        assert live.rebuilds == 1
+        ticks[0] = 61.0  # REBUILD_S passed: read everything again
+        live.snapshot(conn, now + timedelta(seconds=10))
+        assert live.rebuilds == 2
+        tomorrow = now + timedelta(days=1)
+        assert live.snapshot(conn, tomorrow) == floor_snapshot(conn, Settings(), tomorrow)
+        assert live.rebuilds == 3
