@@ -115,9 +115,19 @@ class LiveFloor:
         )
         return conn.execute(stmt, params)
 
-    def _keep(self, r: Any, carried: datetime) -> None:
+    def _keep(self, r: Any, day_start: datetime) -> None:
+        """Cache the contact if a full read would return it (``read._contacts``, ``now``
+        aside): queued today, or yesterday and not yet answered, abandoned or wrapped up."""
         times = _times(r)
-        if times.queued_at < carried:
+        carried = day_start - timedelta(days=1)
+        wanted = times.queued_at >= day_start or (
+            times.queued_at >= carried
+            and (
+                (times.answered_at is None and times.abandoned_at is None)
+                or times.wrapped_at is None
+            )
+        )
+        if not wanted:
             self._contacts.pop(r.id, None)
             self._open.discard(r.id)
             return
@@ -132,13 +142,19 @@ class LiveFloor:
         self._built_at = self.clock()
         self._day_start = day_start
         self._stale = False
-        carried = day_start - timedelta(days=1)
         self._contacts, self._open = {}, set()
         self._last_rowid = _newest_contact(conn)
-        where = "queued_at >= :since AND rowid <= :last"
-        params = {"since": sqlite_text(carried), "last": self._last_rowid}
+        where = (
+            "rowid <= :last AND (queued_at >= :today OR (queued_at >= :since AND ("
+            "(answered_at IS NULL AND abandoned_at IS NULL) OR wrapped_at IS NULL)))"
+        )
+        params = {
+            "today": sqlite_text(day_start),
+            "since": sqlite_text(day_start - timedelta(days=1)),
+            "last": self._last_rowid,
+        }
         for r in self._select_contacts(conn, where, params):
-            self._keep(r, carried)
+            self._keep(r, day_start)
         self._last_state_id = conn.execute(
             select(func.coalesce(func.max(AGENT_STATE.c.id), 0))
         ).scalar_one()
@@ -173,13 +189,12 @@ class LiveFloor:
         self._schedules = _schedules(conn, *schedule_window(day_start, day_end))
 
     def _update(self, conn: Connection, day_start: datetime, day_end: datetime) -> None:
-        carried = day_start - timedelta(days=1)
         newest = _newest_contact(conn)
         if newest < self._last_rowid:  # rows were deleted: start again next tick
             self._stale = True
             return
         for r in self._select_contacts(conn, "rowid > :last", {"last": self._last_rowid}):
-            self._keep(r, carried)
+            self._keep(r, day_start)
         self._last_rowid = newest
         still_open = sorted(self._open)
         for i in range(0, len(still_open), CHUNK):
@@ -187,7 +202,7 @@ class LiveFloor:
             marks = ", ".join(f":c{k}" for k in range(len(chunk)))
             params = {f"c{k}": cid for k, cid in enumerate(chunk)}
             for r in self._select_contacts(conn, f"id IN ({marks})", params):
-                self._keep(r, carried)
+                self._keep(r, day_start)
         for r in conn.execute(
             select(AGENT_STATE.c.id, AGENT_STATE.c.agent_id, AGENT_STATE.c.at,
                    AGENT_STATE.c.state, AGENT_STATE.c.reason)

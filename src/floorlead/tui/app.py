@@ -34,7 +34,6 @@ from floorlead.tui.screens.agents import AgentsScreen
 from floorlead.tui.screens.base import FloorScreen
 from floorlead.tui.screens.coaching import CoachingScreen
 from floorlead.tui.screens.escalations import EscalationsScreen
-from floorlead.tui.screens.help import HelpScreen
 from floorlead.tui.screens.queues import QueuesScreen
 from floorlead.tui.screens.timesheets import TimesheetsScreen
 from floorlead.tui.widgets.note_modal import NoteDraft, NoteModal
@@ -396,6 +395,10 @@ class FloorleadApp(App[None]):
         )
 
     def action_help(self) -> None:
+        # Imported here: its Markdown widget pulls in markdown-it and Pygments, which the
+        # first paint does not need.
+        from floorlead.tui.screens.help import HelpScreen
+
         keys: list[tuple[str, str]] = []
         seen: set[str] = set()
         for screen_binding in self.screen.active_bindings.values():
