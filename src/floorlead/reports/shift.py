@@ -36,10 +36,8 @@ def money(cents: int) -> str:
 def window_text(r: ShiftReport) -> str:
     start = local(r.start, r.timezone)
     end = local(r.end, r.timezone)
-    text = f"{start.format('ddd D MMM YYYY HH:mm')}–{end.format('HH:mm')}"
-    if end.date() != start.date():
-        text += f" (next day, {end.format('ddd D MMM')})"
-    return text + f" ({r.timezone})"
+    last = end.format("HH:mm") if end.date() == start.date() else end.format("ddd D MMM HH:mm")
+    return f"{start.format('ddd D MMM YYYY HH:mm')} – {last} ({r.timezone})"
 
 
 def _worst(q: QueueReport, tz: str) -> str:

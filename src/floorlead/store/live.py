@@ -144,14 +144,15 @@ class LiveFloor:
         self._stale = False
         self._contacts, self._open = {}, set()
         self._last_rowid = _newest_contact(conn)
+        # No rowid bound (SQLite would scan the table by rowid instead of seeking the
+        # queued_at index); a row added meanwhile is read again next tick and replaced by id.
         where = (
-            "rowid <= :last AND (queued_at >= :today OR (queued_at >= :since AND ("
-            "(answered_at IS NULL AND abandoned_at IS NULL) OR wrapped_at IS NULL)))"
+            "queued_at >= :since AND (queued_at >= :today OR "
+            "(answered_at IS NULL AND abandoned_at IS NULL) OR wrapped_at IS NULL)"
         )
         params = {
             "today": sqlite_text(day_start),
             "since": sqlite_text(day_start - timedelta(days=1)),
-            "last": self._last_rowid,
         }
         for r in self._select_contacts(conn, where, params):
             self._keep(r, day_start)
@@ -165,9 +166,10 @@ class LiveFloor:
         for r in conn.execute(
             select(AGENT_STATE.c.id, AGENT_STATE.c.agent_id, AGENT_STATE.c.at,
                    AGENT_STATE.c.state, AGENT_STATE.c.reason)
-            .where(AGENT_STATE.c.at >= day_start, AGENT_STATE.c.id <= self._last_state_id)
+            .where(AGENT_STATE.c.at >= day_start)  # an id bound here would make SQLite scan
         ):  # fmt: skip
-            self._add_change(r)
+            if r.id <= self._last_state_id:  # newer ones come with the next update
+                self._add_change(r)
         self._load_schedules(conn, day_start, day_end)
 
     def _add_change(self, r: Any) -> None:
