@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from floorlead.domain import metrics as mx
 
@@ -244,3 +246,48 @@ def test_scorecard_arithmetic() -> None:
     failed = score(DEFAULT_CRITERIA, critical)
     assert failed.percent == 0 and failed.failed_critical == ("verification",)
     assert score(DEFAULT_CRITERIA, {c.name: "na" for c in DEFAULT_CRITERIA}).percent is None
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(
+        st.tuples(
+            st.integers(0, 4 * 3600),  # queued, seconds after the day's 08:00
+            st.one_of(st.none(), st.integers(0, 900)),  # waited until answered
+            st.one_of(st.none(), st.integers(0, 900)),  # or until abandoned
+            st.integers(0, 600),  # talk + wrap-up
+        ),
+        max_size=60,
+    ),
+    st.integers(3600, 4 * 3600),
+)
+def test_trend_equals_the_definition_bucket_by_bucket(
+    raw: list[tuple[int, int | None, int | None, int]], now_s: int
+) -> None:
+    """trend() only looks at the last hour's contacts; the figures must be the same as
+    counting every contact of the day for every step."""
+    base = datetime(2026, 11, 23, 13, tzinfo=UTC)
+    contacts = []
+    for q, answer, abandon, handle in raw:
+        queued = base + timedelta(seconds=q)
+        answered = queued + timedelta(seconds=answer) if answer is not None else None
+        gone = (
+            queued + timedelta(seconds=abandon) if answer is None and abandon is not None else None
+        )
+        wrapped = answered + timedelta(seconds=handle) if answered else None
+        contacts.append(
+            mx.ContactTimes(
+                "q", queued, answered_at=answered, abandoned_at=gone, wrapped_at=wrapped
+            )
+        )
+    now = base + timedelta(seconds=now_s)
+    got = mx.trend(contacts, now=now, sl_seconds=20, short_abandon_s=5)
+    step = timedelta(minutes=5)
+    ends = [now - step * (11 - k) for k in range(12)]
+    assert got.waiting == tuple(len(mx.waiting_now(contacts, e)) for e in ends)
+    assert got.service_level == tuple(
+        mx.queue_metrics(
+            contacts, start=e - step, end=e, now=now, sl_seconds=20, short_abandon_s=5
+        ).service_level
+        for e in ends
+    )

@@ -323,6 +323,15 @@ def trend(
     levels: list[float | None] = []
     step = timedelta(minutes=step_min)
     buckets = minutes // step_min
+    first_end = now - step * (buckets - 1)
+    # Only contacts that can count: queued within the hour, or still waiting when the first
+    # step ended. A day's contacts shrink to the last hour's before the 2 × 12 passes below.
+    contacts = [
+        c
+        for c in contacts
+        if c.queued_at >= first_end - step
+        or (_known(c.answered_at, first_end) is None and _known(c.abandoned_at, first_end) is None)
+    ]
     for k in range(buckets):
         end = now - step * (buckets - 1 - k)
         waiting.append(len(waiting_now(contacts, end)))
