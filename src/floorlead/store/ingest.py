@@ -315,7 +315,23 @@ RECORD_COLUMNS = (
 #: Per hot event type: (statement kind, table, columns, conflict key for upserts). Inserts
 #: and upserts run before updates, so a contact exists before its updates.
 _WRITES: dict[type[ev.Event], tuple[str, Table, tuple[str, ...], tuple[str, ...]]] = {
-    ev.ContactQueued: ("insert", CONTACT, ("id", "queue_id", "queued_at", "hold_s"), ()),
+    # A contact queued and finished within one batch is one INSERT holding all its moments.
+    ev.ContactQueued: (
+        "insert",
+        CONTACT,
+        (
+            "id",
+            "queue_id",
+            "queued_at",
+            "hold_s",
+            "agent_id",
+            "answered_at",
+            "abandoned_at",
+            "ended_at",
+            "wrapped_at",
+        ),
+        (),
+    ),
     ev.AgentStateChanged: ("insert", AGENT_STATE, ("agent_id", "at", "state", "reason"), ()),
     ev.Punch: (
         "insert",
@@ -390,10 +406,12 @@ class _HotBatch:
         self.when: Any = sqlite_text if self.sqlite else (lambda d: d)
         self.contacts: dict[str, list[datetime | None]] = {}
         self.looked: set[str] = set()
-        self.rows: dict[type[ev.Event], list[tuple[Any, ...]]] = {t: [] for t in _WRITES}
+        self.rows: dict[type[ev.Event], list[Any]] = {t: [] for t in _WRITES}
         self.ids: list[str] = []
         #: Contacts with rows waiting to be written: a vendor record for one writes them first.
         self.touched: set[str] = set()
+        #: Insert rows not written yet, by contact: later moments of the contact go into them.
+        self.fresh: dict[str, list[Any]] = {}
         self.take: dict[type[ev.Event], Any] = {
             ev.ContactRecord: self._record,
             ev.ScheduleBlock: self._schedule,
@@ -462,7 +480,9 @@ class _HotBatch:
             return f"contact {e.contact!r} was already queued"
         self.contacts[e.contact] = [e.at, None, None, None]
         self.touched.add(e.contact)
-        self.rows[ev.ContactQueued].append((e.contact, e.queue, self.when(e.at), 0))
+        row = [e.contact, e.queue, self.when(e.at), 0, None, None, None, None, None]
+        self.fresh[e.contact] = row
+        self.rows[ev.ContactQueued].append(row)
         return None
 
     def _answered(self, e: ev.ContactAnswered) -> str | None:
@@ -478,7 +498,11 @@ class _HotBatch:
             return f"contact {e.contact!r} answered before it was queued"
         row[1] = e.at
         self.touched.add(e.contact)
-        self.rows[ev.ContactAnswered].append((self.when(e.at), e.agent, e.contact))
+        fresh = self.fresh.get(e.contact)
+        if fresh is not None:  # still to be inserted: the insert carries the answer
+            fresh[4], fresh[5] = e.agent, self.when(e.at)
+        else:
+            self.rows[ev.ContactAnswered].append((self.when(e.at), e.agent, e.contact))
         return None
 
     def _abandoned(self, e: ev.ContactAbandoned) -> str | None:
@@ -491,7 +515,11 @@ class _HotBatch:
             return f"contact {e.contact!r} abandoned before it was queued"
         row[2] = e.at
         self.touched.add(e.contact)
-        self.rows[ev.ContactAbandoned].append((self.when(e.at), e.contact))
+        fresh = self.fresh.get(e.contact)
+        if fresh is not None:
+            fresh[6] = self.when(e.at)
+        else:
+            self.rows[ev.ContactAbandoned].append((self.when(e.at), e.contact))
         return None
 
     def _after_answer(self, e: ev.ContactEnded | ev.ContactWrapped, verb: str) -> str | None:
@@ -501,7 +529,11 @@ class _HotBatch:
         if row[1] is None:
             return f"contact {e.contact!r} {verb} without being answered"
         self.touched.add(e.contact)
-        self.rows[type(e)].append((self.when(e.at), e.contact))
+        fresh = self.fresh.get(e.contact)
+        if fresh is not None:
+            fresh[7 if isinstance(e, ev.ContactEnded) else 8] = self.when(e.at)
+        else:
+            self.rows[type(e)].append((self.when(e.at), e.contact))
         return None
 
     def _record(self, e: ev.ContactRecord) -> object:
@@ -543,11 +575,13 @@ class _HotBatch:
     def flush(self) -> None:
         conn = self.applier.conn
         self.touched.clear()
+        self.fresh.clear()
         for event_type, (kind, table, columns, key) in _WRITES.items():
-            rows = self.rows[event_type]
-            if not rows:
+            pending = self.rows[event_type]
+            if not pending:
                 continue
             self.rows[event_type] = []
+            rows = [tuple(r) for r in pending] if event_type is ev.ContactQueued else pending
             if self.sqlite:
                 conn.exec_driver_sql(_sql(kind, table, columns, key), rows)
             elif kind != "update":
