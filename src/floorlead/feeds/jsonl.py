@@ -23,7 +23,7 @@ def records(lines: Iterable[str | None]) -> Iterator[Record | None]:
             continue
         number += 1
         text = line.rstrip("\r\n")
-        if not text.strip():
+        if not text or text.isspace():
             continue
         if isinstance(line, Undecodable):
             yield Record(number, text, error="the line is not UTF-8 text")

@@ -25,7 +25,7 @@ import platformdirs
 
 from floorlead.domain import events as ev
 from floorlead.store.db import FloorDatabase
-from floorlead.store.ingest import apply_batch
+from floorlead.store.ingest import apply_events
 
 #: Events a transaction: big enough that commits (and WAL checkpoints) are rare, small
 #: enough that a watching board sees a file arrive in steps of a fraction of a second.
@@ -128,20 +128,23 @@ class Reorder:
         self, out: list[tuple[int, str, ev.Event]], number: int, raw: str, event: ev.Event
     ) -> None:
         """Hold ``event``; append to ``out`` whatever that makes safe to apply, in time order."""
-        at = ev.event_time(event)
+        at = getattr(event, "at", None) or ev.event_time(event)
         if at is None or not self.window:
             out.append((number, raw, event))
             return
         self._seq += 1
-        item = (at, self._seq, number, raw, event)
         held = self._held
+        item = (at, self._seq, number, raw, event)
         if len(held) == self._head or at >= held[-1][0]:
             held.append(item)
         else:
             bisect.insort(held, item, lo=self._head)
-        if self._latest is None or at > self._latest:
-            self._latest = at
-        self._release_into(out, self._latest - self.window)
+        latest = self._latest
+        if latest is None or at > latest:
+            self._latest = latest = at
+        until = latest - self.window
+        if held[self._head][0] <= until:
+            self._release_into(out, until)
 
     def due(self, now: datetime) -> list[tuple[int, str, ev.Event]]:
         """What the wall clock has made safe to apply (for an idle live feed)."""
@@ -238,8 +241,8 @@ class FeedRun:
         if not pending:
             return
         with self.db.begin() as conn:
-            numbered = [(i, item[2]) for i, item in enumerate(pending)]
-            result = apply_batch(conn, numbered, self.actor, self.default_sl)
+            events = [item[2] for item in pending]
+            result = apply_events(conn, events, self.actor, self.default_sl)
         self.counts.applied += result.applied
         self.counts.duplicates += result.duplicates
         for index, reason in result.errors:

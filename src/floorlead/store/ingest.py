@@ -610,21 +610,34 @@ def apply_batch(
     actor: str = "feed",
     default_sl: ev.SlTarget | None = None,
 ) -> ApplyResult:
-    """Apply numbered events on ``conn`` (inside the caller's transaction).
-
-    An event that breaks a rule is reported with its number and leaves nothing written; the
-    rest still apply, in order. The frequent events are checked in memory against the batch's
-    contacts and written many rows a statement; the rare ones (definitions, escalations,
-    vendor contact records) go one at a time in a savepoint. Should the database still refuse
-    the bulk write, the batch is applied again one event a savepoint.
-    """
+    """Apply numbered events on ``conn`` (inside the caller's transaction); errors carry the
+    events' numbers. See :func:`apply_events`."""
     numbered = list(items)
+    result = apply_events(conn, [e for _n, e in numbered], actor, default_sl)
+    result.errors = [(numbered[i][0], reason) for i, reason in result.errors]
+    return result
+
+
+def apply_events(
+    conn: Connection,
+    events: list[ev.Event],
+    actor: str = "feed",
+    default_sl: ev.SlTarget | None = None,
+) -> ApplyResult:
+    """Apply events in order on ``conn``; errors carry each refused event's index.
+
+    An event that breaks a rule is reported and leaves nothing written; the rest still apply,
+    in order. The frequent events are checked in memory against the batch's contacts and
+    written many rows a statement; the rare ones (definitions, escalations) go one at a time.
+    Should the database still refuse the bulk write, the batch is applied again one event a
+    savepoint.
+    """
     try:
         with conn.begin_nested():
-            return _apply_bulk(conn, numbered, actor, default_sl)
+            return _apply_bulk(conn, events, actor, default_sl)
     except SQLAlchemyError:
         log.warning("bulk apply refused; applying the batch one event at a time", exc_info=True)
-    return apply_each(conn, numbered, actor, default_sl)
+    return apply_each(conn, list(enumerate(events)), actor, default_sl)
 
 
 def apply_each(
@@ -650,32 +663,33 @@ def apply_each(
 
 def _apply_bulk(
     conn: Connection,
-    items: list[tuple[int, ev.Event]],
+    events: list[ev.Event],
     actor: str,
     default_sl: ev.SlTarget | None,
 ) -> ApplyResult:
     applier = EventApplier(conn, actor, default_sl)
     applier.preload()
     hot = _HotBatch(applier)
-    hot.load(e.contact for _n, e in items if isinstance(e, CONTACT_EVENTS))
-    seen = _existing(conn, APPLIED.c.id, (e.id for _n, e in items if e.id is not None))
+    hot.load(e.contact for e in events if isinstance(e, CONTACT_EVENTS))
+    seen = _existing(conn, APPLIED.c.id, [e.id for e in events if e.id is not None])
     take = hot.take
     ids = hot.ids
     result = ApplyResult()
     errors = result.errors
     applied = duplicates = 0
-    for number, e in items:
+    for index, e in enumerate(events):
         ident = e.id
         if ident is not None and ident in seen:
             duplicates += 1
             continue
-        if type(e) in take:
-            outcome = take[type(e)](e)
+        handler = take.get(type(e))
+        if handler is not None:
+            outcome = handler(e)
             if outcome is SUPERSEDED:
                 duplicates += 1
                 continue
             if outcome is not None:
-                errors.append((number, outcome))
+                errors.append((index, outcome))
                 continue
         else:
             hot.flush()
@@ -683,7 +697,7 @@ def _apply_bulk(
                 # No savepoint needed: _apply raises EventError before writing anything.
                 done = applier._apply(e)
             except ev.EventError as exc:
-                errors.append((number, str(exc)))
+                errors.append((index, str(exc)))
                 continue
             if not done:
                 duplicates += 1
