@@ -280,3 +280,20 @@ def test_no_input_makes_an_adapter_raise(fmt: str, lines: list[str]) -> None:
         assert record is None or isinstance(record, Record)
         if isinstance(record, Record):
             assert record.error is None or record.error.strip()
+
+
+def test_a_busy_feed_commits_without_waiting_for_a_full_batch(
+    db: FloorDatabase, monkeypatch: object
+) -> None:
+    """A live source that never falls idle still reaches the board within LIVE_FLUSH_S."""
+    import floorlead.feeds.pipeline as pipeline
+
+    run = FeedRun(db, "jsonl", window_s=0, quarantine=Quarantine(None, "jsonl"))
+    clock = [1000.0]
+    monkeypatch.setattr(pipeline.time, "monotonic", lambda: clock[0])  # type: ignore[attr-defined]
+    run._last_flush = clock[0]
+    run.add(Record(1, QUEUE, [ev.parse_line(QUEUE)]))
+    assert run.counts.applied == 0  # held for the batch
+    clock[0] += pipeline.LIVE_FLUSH_S
+    run.add(Record(2, AGENT, [ev.parse_line(AGENT)]))
+    assert run.counts.applied == 2  # committed: a quarter second passed

@@ -210,7 +210,10 @@ class FeedRun:
         push, pending = self.reorder.push_into, self._pending
         for event in record.events:
             push(pending, record.number, record.raw, event)
-        if len(self._pending) >= self.batch:
+        # A full batch, or a busy live feed that never falls idle: either way, commit.
+        if len(pending) >= self.batch or (
+            pending and time.monotonic() - self._last_flush >= LIVE_FLUSH_S
+        ):
             self.flush()
 
     def reject(self, number: int, reason: str, raw: str) -> None:
