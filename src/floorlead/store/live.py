@@ -28,6 +28,7 @@ from sqlalchemy.engine import Connection
 from floorlead.config import Settings
 from floorlead.domain import metrics as mx
 from floorlead.domain import when
+from floorlead.store.bulk import RECORD_COLUMNS
 from floorlead.store.ingest import AGENT_STATE, CHUNK, CONTACT, SCHEDULE
 from floorlead.store.read import (
     FloorRows,
@@ -41,18 +42,8 @@ from floorlead.store.types import sqlite_text
 
 #: Read everything again this often, for the rare changes the deltas cannot see.
 REBUILD_S = 60.0
-_CONTACT_COLS = (
-    "rowid",
-    "id",
-    "queue_id",
-    "agent_id",
-    "queued_at",
-    "answered_at",
-    "abandoned_at",
-    "ended_at",
-    "wrapped_at",
-    "hold_s",
-)
+#: A contact's columns as a vendor record writes them, less its update time, led by the rowid.
+_CONTACT_COLS = ("rowid", *RECORD_COLUMNS[:-1])
 
 
 def _times(r: Any) -> mx.ContactTimes:
