@@ -297,3 +297,20 @@ def test_a_busy_feed_commits_without_waiting_for_a_full_batch(
     clock[0] += pipeline.LIVE_FLUSH_S
     run.add(Record(2, AGENT, [ev.parse_line(AGENT)]))
     assert run.counts.applied == 2  # committed: a quarter second passed
+
+
+def test_the_bulk_statements_compile_for_postgresql() -> None:
+    """The shared-floor path (PostgreSQL) builds its statements through SQLAlchemy Core;
+    each must compile for that dialect, with the conflict keys the upserts rely on."""
+    from sqlalchemy.dialects import postgresql
+
+    from floorlead.store.bulk import _WRITES, _core
+
+    dialect = postgresql.dialect()  # type: ignore[no-untyped-call]
+    for _event, (kind, table, columns, key) in _WRITES.items():
+        sql = str(_core(kind, table, columns, key).compile(dialect=dialect))
+        assert table.name in sql
+        if kind == "upsert":
+            assert f"ON CONFLICT ({', '.join(key)}) DO UPDATE" in sql
+        if kind == "update":
+            assert sql.startswith(f"UPDATE {table.name} SET") and "WHERE" in sql
