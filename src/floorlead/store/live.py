@@ -29,12 +29,13 @@ from floorlead.config import Settings
 from floorlead.domain import metrics as mx
 from floorlead.domain import when
 from floorlead.store.bulk import RECORD_COLUMNS
-from floorlead.store.ingest import AGENT_STATE, CHUNK, CONTACT, SCHEDULE
+from floorlead.store.ingest import AGENT_STATE, AUDIT, CHUNK, CONTACT, SCHEDULE
 from floorlead.store.read import (
     FloorRows,
     FloorSnapshot,
     _schedules,
     _state_changes,
+    escalation_records,
     floor_snapshot,
     schedule_window,
 )
@@ -82,6 +83,8 @@ class LiveFloor:
         self._last_state_id = 0
         self._schedules: dict[str, list[mx.ScheduleBlock]] = {}
         self._schedule_mark = 0
+        self._escalations: tuple[list[Any], int] | None = None
+        self._audit_mark = 0
         self._stale = False
 
     # -- the one entry point ---------------------------------------------------------------
@@ -95,6 +98,12 @@ class LiveFloor:
             self._rebuild(conn, day_start, day_end)
         else:
             self._update(conn, day_start, day_end)
+        # Every change to an escalation writes an audit row: a new newest audit id is the
+        # only reason to read them again (their clocks and snoozes move with ``now`` anyway).
+        mark = int(conn.execute(select(func.coalesce(func.max(AUDIT.c.id), 0))).scalar_one())
+        if self._escalations is None or mark != self._audit_mark:
+            self._escalations = escalation_records(conn, day_start)
+            self._audit_mark = mark
         return floor_snapshot(conn, self.settings, now, self._rows(day_start, now))
 
     # -- reading ---------------------------------------------------------------------------
@@ -130,6 +139,7 @@ class LiveFloor:
 
     def _rebuild(self, conn: Connection, day_start: datetime, day_end: datetime) -> None:
         self.rebuilds += 1
+        self._escalations = None
         self._built_at = self.clock()
         self._day_start = day_start
         self._stale = False
@@ -233,7 +243,7 @@ class LiveFloor:
                 if at > now:
                     break
                 changes[agent].append(change)
-        return FloorRows([p[2] for p in picked], changes, self._schedules)
+        return FloorRows([p[2] for p in picked], changes, self._schedules, self._escalations)
 
 
 def _newest_contact(conn: Connection) -> int:

@@ -264,6 +264,8 @@ class FloorRows:
     contacts: list[mx.ContactTimes]
     changes: dict[str, list[mx.StateChange]]
     schedules: dict[str, list[mx.ScheduleBlock]]
+    #: the escalation rows and the open count (``escalation_records``), when already known
+    escalations: tuple[list[Any], int] | None = None
 
 
 def schedule_window(day_start: datetime, day_end: datetime) -> tuple[datetime, datetime]:
@@ -294,6 +296,7 @@ def floor_snapshot(
             _schedules(conn, *schedule_window(day_start, day_end)),
         )
     contacts, changes, schedules = rows.contacts, rows.changes, rows.schedules
+    records, open_count = rows.escalations or escalation_records(conn, day_start)
 
     on_contact_of: dict[str, mx.ContactTimes] = {}
     handled: dict[str, int] = defaultdict(int)
@@ -407,12 +410,8 @@ def floor_snapshot(
         short_abandon_s=short,
         queues=tuple(queues),
         agents=tuple(agents),
-        escalations=tuple(open_escalations(conn, names, now, closed_since=day_start)),
-        open_escalation_count=conn.execute(
-            select(func.count())
-            .select_from(ESCALATION)
-            .where(ESCALATION.c.status.notin_(CLOSED_STATUSES))
-        ).scalar_one(),
+        escalations=tuple(escalation_list(records, names, now)),
+        open_escalation_count=open_count,
         notes=tuple(
             with_progress(
                 conn,
@@ -468,14 +467,9 @@ def _escalation_row(r: Any, names: dict[str, str], now: datetime) -> EscalationR
     )
 
 
-def open_escalations(
-    conn: Connection,
-    names: dict[str, str],
-    now: datetime,
-    closed_since: datetime | None = None,
-) -> list[EscalationRow]:
-    """Open escalations, most urgent first (P1, then oldest), plus those closed since
-    ``closed_since`` (for the "closed today" view)."""
+def escalation_records(conn: Connection, closed_since: datetime) -> tuple[list[Any], int]:
+    """The escalation rows the screen lists (open ones most urgent first, capped, and those
+    closed since ``closed_since``) and the exact number open."""
     rows = list(
         conn.execute(
             select(ESCALATION)
@@ -484,18 +478,38 @@ def open_escalations(
             .limit(ESCALATION_LIST_LIMIT)
         )
     )
-    if closed_since is not None:
-        rows += conn.execute(
-            select(ESCALATION)
-            .where(
-                ESCALATION.c.status.in_(CLOSED_STATUSES), ESCALATION.c.resolved_at >= closed_since
-            )
-            .order_by(ESCALATION.c.resolved_at.desc())
-            .limit(ESCALATION_LIST_LIMIT)
-        ).all()
-    out = [_escalation_row(r, names, now) for r in rows]
+    rows += conn.execute(
+        select(ESCALATION)
+        .where(ESCALATION.c.status.in_(CLOSED_STATUSES), ESCALATION.c.resolved_at >= closed_since)
+        .order_by(ESCALATION.c.resolved_at.desc())
+        .limit(ESCALATION_LIST_LIMIT)
+    ).all()
+    open_count = conn.execute(
+        select(func.count())
+        .select_from(ESCALATION)
+        .where(ESCALATION.c.status.notin_(CLOSED_STATUSES))
+    ).scalar_one()
+    return rows, open_count
+
+
+def escalation_list(
+    records: list[Any], names: dict[str, str], now: datetime
+) -> list[EscalationRow]:
+    """Rows as the screen shows them at ``now`` (snoozes wake and SLA clocks run with it)."""
+    out = [_escalation_row(r, names, now) for r in records]
     out.sort(key=lambda e: (e.closed, PRIORITY_ORDER.get(e.priority, 9), e.raised_at))
     return out
+
+
+def open_escalations(
+    conn: Connection,
+    names: dict[str, str],
+    now: datetime,
+    closed_since: datetime,
+) -> list[EscalationRow]:
+    """Open escalations, most urgent first (P1, then oldest), plus those closed since
+    ``closed_since`` (for the "closed today" view)."""
+    return escalation_list(escalation_records(conn, closed_since)[0], names, now)
 
 
 def day_timesheets(
