@@ -39,6 +39,11 @@ MEMBER_EVENTS = frozenset(
 BACKOFF_S = (1.0, 2.0, 4.0, 8.0, 15.0, 30.0)
 
 
+def _stamp(at: datetime) -> str:
+    """An instant in an event id, as AMI's own Timestamp: seconds with microseconds."""
+    return f"{at.timestamp():.6f}"
+
+
 def blocks(lines: Iterable[str | None]) -> Iterator[tuple[int, list[str]] | None]:
     """AMI messages: ``Key: Value`` lines ended by a blank line, numbered by their first line.
 
@@ -173,10 +178,13 @@ class AmiTranslator:
         if self._state.get(agent) == state:
             return []
         self._state[agent] = state
-        stamp = f"{at.timestamp():.6f}"
         return [
             ev.AgentStateChanged(
-                at=at, agent=agent, state=state, reason=reason, id=f"ami:{agent}:{stamp}:{state}"
+                at=at,
+                agent=agent,
+                state=state,
+                reason=reason,
+                id=f"ami:{agent}:{_stamp(at)}:{state}",
             )
         ]
 
@@ -204,9 +212,12 @@ class AmiTranslator:
 
     def _removed(self, f: dict[str, str], at: datetime) -> list[ev.Event]:
         queue, agent = self._need(f, "Queue", "Interface")
-        stamp = f"{at.timestamp():.6f}"
         leave = ev.AgentQueueMembership(
-            at=at, agent=agent, queue=queue, member=False, id=f"ami:{agent}:{queue}:{stamp}:out"
+            at=at,
+            agent=agent,
+            queue=queue,
+            member=False,
+            id=f"ami:{agent}:{queue}:{_stamp(at)}:out",
         )
         return [*self._queue(queue), *self._agent(f, agent), leave]
 
@@ -214,14 +225,13 @@ class AmiTranslator:
         queue, agent = self._need(f, "Queue", "Interface")
         out: list[ev.Event] = [*self._queue(queue), *self._agent(f, agent)]
         if added:
-            stamp = f"{at.timestamp():.6f}"
             out.append(
                 ev.AgentQueueMembership(
                     at=at,
                     agent=agent,
                     queue=queue,
                     member=True,
-                    id=f"ami:{agent}:{queue}:{stamp}:in",
+                    id=f"ami:{agent}:{queue}:{_stamp(at)}:in",
                 )
             )
         state, reason = self._member_state(f)

@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 from floorlead.domain import events as ev
 from floorlead.feeds.simulator import FloorSimulator
 from floorlead.store.db import FloorDatabase
-from floorlead.store.ingest import apply_batch
+from floorlead.store.ingest import apply_events
 
 log = logging.getLogger("floorlead.simulator")
 
@@ -33,9 +33,9 @@ def store_events(db: FloorDatabase, events: list[ev.Event]) -> int:
     if not events:
         return 0
     with db.begin() as conn:
-        result = apply_batch(conn, enumerate(events, start=1), actor="simulator")
-    for number, reason in result.errors[:5]:
-        log.error("simulator event %d refused: %s", number, reason)
+        result = apply_events(conn, events, actor="simulator")
+    for index, reason in result.errors[:5]:
+        log.error("simulator event %d refused: %s", index + 1, reason)
     return result.applied
 
 

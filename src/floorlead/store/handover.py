@@ -23,7 +23,7 @@ from floorlead.store import models as m
 from floorlead.store.db import FloorDatabase
 from floorlead.store.ingest import AGENT, AUDIT, CONTACT, ESCALATION, QUEUE, _table, audit
 from floorlead.store.read import COACHING as NOTE
-from floorlead.store.read import _schedules, _state_changes, day_timesheets
+from floorlead.store.read import _schedules, _state_changes, contact_times, day_timesheets
 from floorlead.store.triage import ConflictError
 
 HANDOVER = _table(m.HandoverNote)
@@ -140,20 +140,7 @@ def _window_contacts(conn: Connection, start: datetime, end: datetime) -> list[m
     rows = conn.execute(
         select(CONTACT).where(CONTACT.c.queued_at >= start, CONTACT.c.queued_at < end)
     )
-    return [
-        mx.ContactTimes(
-            queue_id=r.queue_id,
-            queued_at=r.queued_at,
-            answered_at=r.answered_at,
-            abandoned_at=r.abandoned_at,
-            ended_at=r.ended_at,
-            wrapped_at=r.wrapped_at,
-            agent_id=r.agent_id,
-            hold_s=r.hold_s,
-            contact_id=r.id,
-        )
-        for r in rows
-    ]
+    return [contact_times(r) for r in rows]
 
 
 def _queues(
@@ -343,6 +330,30 @@ def shift_bounds(
     return start, end
 
 
+@dataclass(frozen=True)
+class DayFigures:
+    """The queue and agent figures of a window: what the weekly report needs of each day."""
+
+    day: date
+    queues: tuple[QueueReport, ...]
+    agents: tuple[AgentReport, ...]
+    totals: mx.QueueMetrics
+
+
+def day_figures(
+    conn: Connection,
+    settings: Settings,
+    day: date,
+    start: datetime,
+    end: datetime,
+    now: datetime,
+) -> DayFigures:
+    contacts = _window_contacts(conn, start, end)
+    queues = tuple(_queues(conn, settings, contacts, start, end, now))
+    agents = tuple(_agents(conn, settings, contacts, start, end, now))
+    return DayFigures(day, queues, agents, total([q.metrics for q in queues]))
+
+
 def shift_report(
     conn: Connection,
     settings: Settings,
@@ -352,8 +363,7 @@ def shift_report(
     now: datetime,
 ) -> ShiftReport:
     """The handover for ``[start, end)`` (the shift or day that began on ``day``), as of now."""
-    contacts = _window_contacts(conn, start, end)
-    queues = _queues(conn, settings, contacts, start, end, now)
+    figures = day_figures(conn, settings, day, start, end, now)
     follow_ups = NOTE.c.follow_up_on == day + timedelta(days=1)
     note = conn.execute(select(HANDOVER).where(HANDOVER.c.day == day)).first()
     return ShiftReport(
@@ -365,8 +375,8 @@ def shift_report(
         generated_at=now,
         interval_minutes=settings.floor.interval_minutes,
         short_abandon_s=settings.metrics.short_abandon_s,
-        queues=tuple(queues),
-        agents=tuple(_agents(conn, settings, contacts, start, end, now)),
+        queues=figures.queues,
+        agents=figures.agents,
         escalations=_escalations(conn, settings, start, end, now),
         timesheets=_timesheets(conn, settings, day, now),
         notes_written=conn.execute(
@@ -378,7 +388,7 @@ def shift_report(
         next_shift="" if note is None else note.text,
         next_shift_by="" if note is None else note.author,
         partial=now < end,
-        totals=total([q.metrics for q in queues]),
+        totals=figures.totals,
     )
 
 
@@ -447,8 +457,8 @@ class WeekReport:
     timezone: str
     monday: date
     generated_at: datetime
-    days: tuple[ShiftReport, ...]
-    previous: tuple[ShiftReport, ...]
+    days: tuple[DayFigures, ...]
+    previous: tuple[DayFigures, ...]
     scores: tuple[ScoreTrend, ...]
 
     @property
@@ -464,12 +474,14 @@ def week_report(conn: Connection, settings: Settings, monday: date, now: datetim
     """Seven floor days from ``monday`` and the seven before, plus scorecard averages."""
     tz, day_start = settings.floor.timezone, settings.floor.day_start
 
-    def days(first: date) -> tuple[ShiftReport, ...]:
+    def days(first: date) -> tuple[DayFigures, ...]:
+        # Only the figures: escalations, timesheets and the handover text are not in the
+        # weekly report, so fourteen days do not read them.
         out = []
         for k in range(7):
             day = first + timedelta(days=k)
             start, end = when.day_bounds(day, tz, day_start)
-            out.append(shift_report(conn, settings, day, start, end, now))
+            out.append(day_figures(conn, settings, day, start, end, now))
         return tuple(out)
 
     this_start = when.day_bounds(monday, tz, day_start)[0]

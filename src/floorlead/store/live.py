@@ -35,6 +35,7 @@ from floorlead.store.read import (
     FloorSnapshot,
     _schedules,
     _state_changes,
+    contact_times,
     escalation_records,
     floor_snapshot,
     schedule_window,
@@ -45,20 +46,6 @@ from floorlead.store.types import sqlite_text
 REBUILD_S = 60.0
 #: A contact's columns as a vendor record writes them, less its update time, led by the rowid.
 _CONTACT_COLS = ("rowid", *RECORD_COLUMNS[:-1])
-
-
-def _times(r: Any) -> mx.ContactTimes:
-    return mx.ContactTimes(
-        queue_id=r.queue_id,
-        queued_at=r.queued_at,
-        answered_at=r.answered_at,
-        abandoned_at=r.abandoned_at,
-        ended_at=r.ended_at,
-        wrapped_at=r.wrapped_at,
-        agent_id=r.agent_id,
-        hold_s=r.hold_s,
-        contact_id=r.id,
-    )
 
 
 def _finished(c: mx.ContactTimes) -> bool:
@@ -118,7 +105,7 @@ class LiveFloor:
     def _keep(self, r: Any, day_start: datetime) -> None:
         """Cache the contact if a full read would return it (``read._contacts``, ``now``
         aside): queued today, or yesterday and not yet answered, abandoned or wrapped up."""
-        times = _times(r)
+        times = contact_times(r)
         carried = day_start - timedelta(days=1)
         wanted = times.queued_at >= day_start or (
             times.queued_at >= carried

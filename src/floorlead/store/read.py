@@ -177,6 +177,21 @@ class FloorSnapshot:
     open_escalation_count: int = 0
 
 
+def contact_times(r: Any) -> mx.ContactTimes:
+    """A contact row as the metrics read it (every reader converts rows through here)."""
+    return mx.ContactTimes(
+        queue_id=r.queue_id,
+        queued_at=r.queued_at,
+        answered_at=r.answered_at,
+        abandoned_at=r.abandoned_at,
+        ended_at=r.ended_at,
+        wrapped_at=r.wrapped_at,
+        agent_id=r.agent_id,
+        hold_s=r.hold_s,
+        contact_id=r.id,
+    )
+
+
 def _contacts(conn: Connection, day_start: datetime, now: datetime) -> list[mx.ContactTimes]:
     carried = day_start - timedelta(days=1)
     rows = conn.execute(
@@ -193,20 +208,7 @@ def _contacts(conn: Connection, day_start: datetime, now: datetime) -> list[mx.C
             ),
         )
     )
-    return [
-        mx.ContactTimes(
-            queue_id=r.queue_id,
-            queued_at=r.queued_at,
-            answered_at=r.answered_at,
-            abandoned_at=r.abandoned_at,
-            ended_at=r.ended_at,
-            wrapped_at=r.wrapped_at,
-            agent_id=r.agent_id,
-            hold_s=r.hold_s,
-            contact_id=r.id,
-        )
-        for r in rows
-    ]
+    return [contact_times(r) for r in rows]
 
 
 def _state_changes(
@@ -699,17 +701,7 @@ def with_progress(conn: Connection, notes: list[NoteRow], agents: list[AgentRow]
         rows = conn.execute(
             select(CONTACT).where(CONTACT.c.agent_id == n.agent_id, CONTACT.c.answered_at >= n.at)
         )
-        contacts = [
-            mx.ContactTimes(
-                queue_id=r.queue_id,
-                queued_at=r.queued_at,
-                answered_at=r.answered_at,
-                ended_at=r.ended_at,
-                wrapped_at=r.wrapped_at,
-                hold_s=r.hold_s,
-            )
-            for r in rows
-        ]
+        contacts = [contact_times(r) for r in rows]
         progress = evaluate(target, contacts, adherence.get(n.agent_id))
         out.append(replace(n, track=progress.describe(), on_track=progress.on_track))
     return out
