@@ -9,6 +9,7 @@ from pathlib import Path
 
 CORE = [
     "floorlead.domain.metrics",
+    "floorlead.domain.tally",
     "floorlead.domain.events",
     "floorlead.domain.when",
     "floorlead.domain.timesheets",

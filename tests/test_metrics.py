@@ -199,8 +199,11 @@ def test_short_abandon_threshold_is_a_setting() -> None:
 
 def test_trend_samples_the_last_hour() -> None:
     c = [contact(0), contact(10, answered=15)]  # one still waiting from the start
-    tr = mx.trend(c, now=at(3600), sl_seconds=20, short_abandon_s=5)
+    tr = mx.trend(c, now=at(3600), origin=at(0), sl_seconds=20, short_abandon_s=5)
     assert len(tr.waiting) == 12 and tr.waiting[-1] == 1
+    # steps on the clock: at 01:02:30 the last one runs 01:00–01:02:30, the first began 00:05
+    late = mx.trend(c, now=at(3750), origin=at(0), sl_seconds=20, short_abandon_s=5)
+    assert late.waiting == (1,) * 12 and late.service_level == (None,) * 12
     assert mx.sparkline([0, 1, 2, None], top=2) == "▁▅█ "
 
 
@@ -281,13 +284,15 @@ def test_trend_equals_the_definition_bucket_by_bucket(
             )
         )
     now = base + timedelta(seconds=now_s)
-    got = mx.trend(contacts, now=now, sl_seconds=20, short_abandon_s=5)
+    origin = base - timedelta(hours=5)  # the floor's day began at 08:00
+    got = mx.trend(contacts, now=now, origin=origin, sl_seconds=20, short_abandon_s=5)
     step = timedelta(minutes=5)
-    ends = [now - step * (11 - k) for k in range(12)]
-    assert got.waiting == tuple(len(mx.waiting_now(contacts, e)) for e in ends)
+    current = origin + step * ((now - origin) // step)
+    starts = [current - step * (11 - k) for k in range(12)]
+    assert got.waiting == tuple(len(mx.waiting_now(contacts, min(s + step, now))) for s in starts)
     assert got.service_level == tuple(
         mx.queue_metrics(
-            contacts, start=e - step, end=e, now=now, sl_seconds=20, short_abandon_s=5
+            contacts, start=s, end=s + step, now=now, sl_seconds=20, short_abandon_s=5
         ).service_level
-        for e in ends
+        for s in starts
     )

@@ -14,6 +14,8 @@ from datetime import datetime, timedelta
 WORKING_STATES = frozenset({"available", "on_contact", "acw"})
 BUSY_STATES = frozenset({"on_contact", "acw"})
 AUX_STATES = frozenset({"break", "lunch", "meeting", "training", "coaching"})
+#: Minutes a step of the queue trend lines (twelve of them make the last hour).
+TREND_STEP_MIN = 5
 
 #: Which agent states count as "in the scheduled activity".
 ADHERENT_STATES: dict[str, frozenset[str]] = {
@@ -75,6 +77,33 @@ class QueueMetrics:
     @property
     def abandon_rate(self) -> float | None:
         return self.abandoned / self.offered if self.offered else None
+
+
+def combine(parts: Iterable[QueueMetrics]) -> QueueMetrics:
+    """The figures of several windows as one (every field is a count or a sum)."""
+    n = [0, 0, 0, 0, 0, 0, 0]
+    queue_time = handle_time = 0.0
+    for p in parts:
+        n[0] += p.offered
+        n[1] += p.answered
+        n[2] += p.abandoned
+        n[3] += p.short_abandoned
+        n[4] += p.answered_in_target
+        n[5] += p.handled
+        n[6] += p.waiting
+        queue_time += p.queue_time_answered_s
+        handle_time += p.handle_time_s
+    return QueueMetrics(
+        offered=n[0],
+        answered=n[1],
+        abandoned=n[2],
+        short_abandoned=n[3],
+        answered_in_target=n[4],
+        handled=n[5],
+        waiting=n[6],
+        queue_time_answered_s=queue_time,
+        handle_time_s=handle_time,
+    )
 
 
 def queue_metrics(
@@ -287,18 +316,23 @@ def adherence(
     current_block = next((b for b in schedule if b.start <= now < b.end), None)
     if current_block is None:
         return Adherence(scheduled, adherent, None, 0.0)
-    wanted = ADHERENT_STATES.get(current_block.label, frozenset())
-    # how long the agent has been in the wrong state, continuously, up to now
+    wrong_for = wrong_state_s(reversed(states), current_block, now)
+    return Adherence(scheduled, adherent, wrong_for <= grace_s, wrong_for)
+
+
+def wrong_state_s(newest_first: Iterable[Segment], block: Segment, now: datetime) -> float:
+    """How long, up to ``now``, the agent has been out of ``block``'s activity without a
+    break (never counted from before the block began)."""
+    wanted = ADHERENT_STATES.get(block.label, frozenset())
     wrong_since: datetime | None = None
-    for seg in reversed(states):
+    for seg in newest_first:
         if seg.start >= now:
             continue
         if seg.label in wanted:
             break
         wrong_since = seg.start
-    wrong_since = max(wrong_since, current_block.start) if wrong_since else None
-    wrong_for = (now - wrong_since).total_seconds() if wrong_since else 0.0
-    return Adherence(scheduled, adherent, wrong_for <= grace_s, wrong_for)
+    wrong_since = max(wrong_since, block.start) if wrong_since else None
+    return (now - wrong_since).total_seconds() if wrong_since else 0.0
 
 
 @dataclass(frozen=True)
@@ -313,32 +347,41 @@ def trend(
     contacts: Sequence[ContactTimes],
     *,
     now: datetime,
+    origin: datetime,
     sl_seconds: int,
     short_abandon_s: int,
     minutes: int = 60,
-    step_min: int = 5,
+    step_min: int = TREND_STEP_MIN,
 ) -> Trend:
-    """Contacts waiting at the end of each step, and the SL of the contacts that queued in it."""
+    """The last hour in steps on the clock (``origin`` + k × step, the last one running up to
+    ``now``): contacts waiting at the end of each step (at ``now`` for the running one) and
+    the SL of the contacts that queued in it.
+
+    Steps on the clock rather than counted back from ``now`` do not move between refreshes,
+    so a finished step's figures can be kept (``domain.tally``).
+    """
     waiting: list[int] = []
     levels: list[float | None] = []
     step = timedelta(minutes=step_min)
     buckets = minutes // step_min
-    first_end = now - step * (buckets - 1)
+    current = origin + step * ((now - origin) // step)
+    first_start = current - step * (buckets - 1)
+    first_end = min(first_start + step, now)
     # Only contacts that can count: queued within the hour, or still waiting when the first
     # step ended. A day's contacts shrink to the last hour's before the 2 × 12 passes below.
     contacts = [
         c
         for c in contacts
-        if c.queued_at >= first_end - step
+        if c.queued_at >= first_start
         or (_known(c.answered_at, first_end) is None and _known(c.abandoned_at, first_end) is None)
     ]
     for k in range(buckets):
-        end = now - step * (buckets - 1 - k)
-        waiting.append(len(waiting_now(contacts, end)))
+        start = first_start + step * k
+        waiting.append(len(waiting_now(contacts, min(start + step, now))))
         m = queue_metrics(
             contacts,
-            start=end - step,
-            end=end,
+            start=start,
+            end=start + step,
             now=now,
             sl_seconds=sl_seconds,
             short_abandon_s=short_abandon_s,

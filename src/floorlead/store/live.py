@@ -19,26 +19,33 @@ from __future__ import annotations
 import bisect
 import time
 from collections import defaultdict
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Integer, column, func, select, text
+from sqlalchemy import func, select
 from sqlalchemy.engine import Connection
 
 from floorlead.config import Settings
 from floorlead.domain import metrics as mx
-from floorlead.domain import when
+from floorlead.domain.tally import FloorTally
 from floorlead.store.bulk import RECORD_COLUMNS
-from floorlead.store.ingest import AGENT_STATE, AUDIT, CHUNK, CONTACT, SCHEDULE
+from floorlead.store.ingest import AGENT_STATE, AUDIT, CHUNK, SCHEDULE
 from floorlead.store.read import (
-    FloorRows,
+    Definitions,
+    EscalationRow,
+    FloorDay,
     FloorSnapshot,
+    QueueFigures,
     _schedules,
     _state_changes,
-    contact_times,
+    agent_row,
+    escalation_list,
     escalation_records,
+    finish_snapshot,
     floor_snapshot,
+    queue_row,
     schedule_window,
+    skilled_agents,
 )
 from floorlead.store.types import sqlite_text
 
@@ -70,42 +77,135 @@ class LiveFloor:
         self._last_state_id = 0
         self._schedules: dict[str, list[mx.ScheduleBlock]] = {}
         self._schedule_mark = 0
+        self._sched: dict[str, list[mx.Segment]] = {}
         self._escalations: tuple[list[Any], int] | None = None
         self._audit_mark = 0
         self._stale = False
+        self._tally = FloorTally(datetime.min, {}, settings.metrics.short_abandon_s)
+        self._raw: dict[str, tuple[Any, ...]] = {}  # contact rows as last read
+        self._defs: tuple[Any, Definitions, dict[str, str]] | None = None
+        #: per agent: (count of changes, count up to now, the history a snapshot reads)
+        self._history: dict[str, tuple[int, int, list[mx.StateChange]]] = {}
+        #: the escalation list as last shown: (audit mark, names, since, until, rows)
+        self._shown: tuple[int, dict[str, str], datetime, Any, list[EscalationRow]] | None = None
 
     # -- the one entry point ---------------------------------------------------------------
 
     def snapshot(self, conn: Connection, now: datetime) -> FloorSnapshot:
         if conn.dialect.name != "sqlite":
             return floor_snapshot(conn, self.settings, now)
-        f = self.settings.floor
-        day_start, day_end = when.today_bounds(now, f.timezone, f.day_start)
+        d = FloorDay.at(self.settings, now)
+        day_start, day_end = d.day_start, d.day_end
         if day_start != self._day_start or self._stale or self.clock() - self._built_at > REBUILD_S:
             self._rebuild(conn, day_start, day_end)
         else:
             self._update(conn, day_start, day_end)
+        if self._tally.moves_back(now):  # a snapshot before the last one: count again
+            self._retally(day_start)
+            self._tally.moves_back(now)
         # Every change to an escalation writes an audit row: a new newest audit id is the
         # only reason to read them again (their clocks and snoozes move with ``now`` anyway).
         mark = int(conn.execute(select(func.coalesce(func.max(AUDIT.c.id), 0))).scalar_one())
         if self._escalations is None or mark != self._audit_mark:
             self._escalations = escalation_records(conn, day_start)
             self._audit_mark = mark
-        return floor_snapshot(conn, self.settings, now, self._rows(day_start, now))
+        defs = self._definitions(conn)
+        assert self._defs is not None
+        names = self._defs[2]
+        tally = self._tally
+        calls, handled = tally.calls(now)
+        agents = []
+        for a in defs.agents:
+            history = self._history_of(a.id, now)
+            sched = self._sched.get(a.id, _NO_SEGMENTS)
+            figures = tally.agent(a.id).figures(history, sched, day_start, now, d.grace_s)
+            agents.append(
+                agent_row(
+                    a,
+                    defs.skills,
+                    history,
+                    self._schedules.get(a.id, []),
+                    figures,
+                    _activity_at(sched, now),
+                    calls.get(a.id),
+                    handled.get(a.id, 0),
+                )
+            )
+        skilled = skilled_agents(agents)
+        queues = []
+        length = d.interval_end - d.interval_start
+        for q in defs.queues:
+            qt = tally.queue(q.id, q.sl_seconds)
+            contact_figures = QueueFigures(
+                waiting=qt.waiting_now(now),
+                interval=qt.window(d.interval_start, d.interval_end, now),
+                today=qt.window(day_start, day_end, now),
+                recent_offered=qt.recent_offered(now, length),
+                trend=qt.trend(now),
+            )
+            queues.append(queue_row(q, contact_figures, skilled[q.id], d))
+        records, open_count = self._escalations
+        return finish_snapshot(
+            conn,
+            d,
+            now,
+            queues,
+            agents,
+            self._escalation_rows(records, names, now),
+            open_count,
+            names,
+        )
+
+    def _history_of(self, agent: str, now: datetime) -> list[mx.StateChange]:
+        """The agent's changes up to ``now``, led by the state carried in (kept between
+        refreshes: rebuilt only when the agent has a new change or one comes due)."""
+        items = self._changes.get(agent, _NO_CHANGES)
+        upto = len(items)
+        while upto and items[upto - 1][0] > now:
+            upto -= 1
+        kept = self._history.get(agent)
+        if kept is not None and kept[0] == len(items) and kept[1] == upto:
+            return kept[2]
+        first = self._carried.get(agent)
+        history = ([first] if first is not None else []) + [i[2] for i in items[:upto]]
+        self._history[agent] = (len(items), upto, history)
+        return history
+
+    def _escalation_rows(
+        self, records: list[Any], names: dict[str, str], now: datetime
+    ) -> list[EscalationRow]:
+        """The list changes only with the audit log, a name, or a snooze running out."""
+        shown = self._shown
+        if shown is not None:
+            mark, known, since, until, rows = shown
+            if (
+                mark == self._audit_mark
+                and known == names
+                and since <= now
+                and (until is None or now < until)
+            ):
+                return rows
+        rows = escalation_list(records, names, now)
+        wakes = [r.snoozed_until for r in records if r.snoozed_until and r.snoozed_until > now]
+        self._shown = (self._audit_mark, names, now, min(wakes, default=None), rows)
+        return rows
 
     # -- reading ---------------------------------------------------------------------------
 
-    def _select_contacts(self, conn: Connection, where: str, params: dict[str, Any]) -> Any:
-        cols = ", ".join(_CONTACT_COLS)
-        stmt = text(f"SELECT {cols} FROM contact WHERE {where}").columns(
-            column("rowid", Integer), *(CONTACT.c[c] for c in _CONTACT_COLS[1:])
-        )
-        return conn.execute(stmt, params)
+    def _select_contacts(self, conn: Connection, where: str, params: tuple[Any, ...]) -> Any:
+        """Contact rows as the driver gives them (text instants): most are compared with
+        what is already kept and dropped unconverted."""
+        return conn.exec_driver_sql(f"SELECT {_COLS_SQL} FROM contact WHERE {where}", params)
 
     def _keep(self, r: Any, day_start: datetime) -> None:
         """Cache the contact if a full read would return it (``read._contacts``, ``now``
         aside): queued today, or yesterday and not yet answered, abandoned or wrapped up."""
-        times = contact_times(r)
+        cid = r[1]
+        raw = tuple(r)
+        if self._raw.get(cid) == raw:  # an open contact read again unchanged: no work
+            return
+        self._raw[cid] = raw
+        times = _contact_times(raw)
         carried = day_start - timedelta(days=1)
         wanted = times.queued_at >= day_start or (
             times.queued_at >= carried
@@ -115,14 +215,29 @@ class LiveFloor:
             )
         )
         if not wanted:
-            self._contacts.pop(r.id, None)
-            self._open.discard(r.id)
+            self._contacts.pop(cid, None)
+            self._open.discard(cid)
+            self._tally.drop(cid)
             return
-        self._contacts[r.id] = (r.rowid, times)
+        self._contacts[cid] = (raw[0], times)
+        self._tally.put(cid, raw[0], times)
         if _finished(times):
-            self._open.discard(r.id)
+            self._open.discard(cid)
         else:
-            self._open.add(r.id)
+            self._open.add(cid)
+
+    def _definitions(self, conn: Connection) -> Definitions:
+        """Agents, skills and queues, read raw each refresh (a few milliseconds) and kept
+        as the same object while nothing in them changed."""
+        rows = [conn.exec_driver_sql(sql).fetchall() for sql in _DEFINITIONS_SQL]
+        plain = tuple(tuple(map(tuple, part)) for part in rows)
+        if self._defs is None or self._defs[0] != plain:
+            skills: dict[str, list[str]] = defaultdict(list)
+            for agent_id, queue_id in plain[1]:
+                skills[agent_id].append(queue_id)
+            defs = Definitions(rows[0], skills, rows[2])
+            self._defs = (plain, defs, defs.names)
+        return self._defs[1]
 
     def _rebuild(self, conn: Connection, day_start: datetime, day_end: datetime) -> None:
         self.rebuilds += 1
@@ -131,17 +246,17 @@ class LiveFloor:
         self._day_start = day_start
         self._stale = False
         self._contacts, self._open = {}, set()
+        self._raw = {}
+        self._tally = FloorTally(day_start, {}, self.settings.metrics.short_abandon_s)
+        self._history = {}
         self._last_rowid = _newest_contact(conn)
         # No rowid bound (SQLite would scan the table by rowid instead of seeking the
         # queued_at index); a row added meanwhile is read again next tick and replaced by id.
         where = (
-            "queued_at >= :since AND (queued_at >= :today OR "
+            "queued_at >= ? AND (queued_at >= ? OR "
             "(answered_at IS NULL AND abandoned_at IS NULL) OR wrapped_at IS NULL)"
         )
-        params = {
-            "today": sqlite_text(day_start),
-            "since": sqlite_text(day_start - timedelta(days=1)),
-        }
+        params = (sqlite_text(day_start - timedelta(days=1)), sqlite_text(day_start))
         for r in self._select_contacts(conn, where, params):
             self._keep(r, day_start)
         self._last_state_id = conn.execute(
@@ -177,21 +292,29 @@ class LiveFloor:
     def _load_schedules(self, conn: Connection, day_start: datetime, day_end: datetime) -> None:
         self._schedule_mark = self._schedule_signature(conn)
         self._schedules = _schedules(conn, *schedule_window(day_start, day_end))
+        self._sched = {
+            agent: mx.scheduled_segments(blocks, day_start, day_end)
+            for agent, blocks in self._schedules.items()
+        }
+
+    def _retally(self, day_start: datetime) -> None:
+        self._tally = FloorTally(day_start, {}, self.settings.metrics.short_abandon_s)
+        for cid, (rowid, times) in self._contacts.items():
+            self._tally.put(cid, rowid, times)
 
     def _update(self, conn: Connection, day_start: datetime, day_end: datetime) -> None:
         newest = _newest_contact(conn)
         if newest < self._last_rowid:  # rows were deleted: start again next tick
             self._stale = True
             return
-        for r in self._select_contacts(conn, "rowid > :last", {"last": self._last_rowid}):
+        for r in self._select_contacts(conn, "rowid > ?", (self._last_rowid,)):
             self._keep(r, day_start)
         self._last_rowid = newest
         still_open = sorted(self._open)
         for i in range(0, len(still_open), CHUNK):
-            chunk = still_open[i : i + CHUNK]
-            marks = ", ".join(f":c{k}" for k in range(len(chunk)))
-            params = {f"c{k}": cid for k, cid in enumerate(chunk)}
-            for r in self._select_contacts(conn, f"id IN ({marks})", params):
+            chunk = tuple(still_open[i : i + CHUNK])
+            marks = ", ".join("?" * len(chunk))
+            for r in self._select_contacts(conn, f"id IN ({marks})", chunk):
                 self._keep(r, day_start)
         for r in conn.execute(
             select(AGENT_STATE.c.id, AGENT_STATE.c.agent_id, AGENT_STATE.c.at,
@@ -207,30 +330,48 @@ class LiveFloor:
         if self._schedule_signature(conn) != self._schedule_mark:
             self._load_schedules(conn, day_start, day_end)
 
-    # -- the rows as floor_snapshot reads them ---------------------------------------------
 
-    def _rows(self, day_start: datetime, now: datetime) -> FloorRows:
-        carried = day_start - timedelta(days=1)
-        picked = [
-            (c.queued_at, rowid, c)
-            for rowid, c in self._contacts.values()
-            if c.queued_at <= now
-            and (
-                c.queued_at >= day_start
-                or (c.queued_at >= carried and c.answered_at is None and c.abandoned_at is None)
-                or (c.queued_at >= carried and c.wrapped_at is None)
-            )
-        ]
-        picked.sort(key=lambda p: (p[0], p[1]))
-        changes: dict[str, list[mx.StateChange]] = defaultdict(list)
-        for agent, first in self._carried.items():
-            changes[agent].append(first)
-        for agent, items in self._changes.items():
-            for at, _id, change in items:
-                if at > now:
-                    break
-                changes[agent].append(change)
-        return FloorRows([p[2] for p in picked], changes, self._schedules, self._escalations)
+_COLS_SQL = ", ".join(_CONTACT_COLS)
+#: The same rows in the same order as ``read.definitions`` reads them.
+_DEFINITIONS_SQL = (
+    "SELECT * FROM agent WHERE active ORDER BY name",
+    "SELECT agent_id, queue_id FROM agent_queue",
+    "SELECT * FROM queue ORDER BY name",
+)
+_NO_SEGMENTS: list[mx.Segment] = []
+
+
+def _instant(text: str | None) -> datetime | None:
+    """A stored instant (UTC text, ``types.sqlite_text``) as an aware datetime."""
+    return None if text is None else datetime.fromisoformat(text).replace(tzinfo=UTC)
+
+
+def _contact_times(raw: tuple[Any, ...]) -> mx.ContactTimes:
+    """A raw row of ``_CONTACT_COLS`` as ``read.contact_times`` gives it."""
+    _rowid, cid, queue_id, agent_id, queued, answered, abandoned, ended, wrapped, hold = raw
+    return mx.ContactTimes(
+        queue_id=queue_id,
+        queued_at=datetime.fromisoformat(queued).replace(tzinfo=UTC),
+        answered_at=_instant(answered),
+        abandoned_at=_instant(abandoned),
+        ended_at=_instant(ended),
+        wrapped_at=_instant(wrapped),
+        agent_id=agent_id,
+        hold_s=hold,
+        contact_id=cid,
+    )
+
+
+_NO_CHANGES: list[tuple[datetime, int, mx.StateChange]] = []
+
+
+def _activity_at(segments: list[mx.Segment], at: datetime) -> str | None:
+    """The scheduled activity at ``at`` from the day's effective schedule (the same answer
+    as ``metrics.scheduled_activity_at`` on the blocks, without recomputing the day)."""
+    for seg in segments:
+        if seg.start <= at < seg.end:
+            return seg.label
+    return None
 
 
 def _newest_contact(conn: Connection) -> int:

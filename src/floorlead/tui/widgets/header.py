@@ -28,4 +28,6 @@ class FloorHeader(Horizontal):
         self.query_one("#title", Label).update(title)
 
     def set_clock(self, text: str) -> None:
-        self.query_one("#clock", Label).update(text)
+        # a header mounted but not composed yet (a slow machine's first second) has no clock
+        for clock in self.query("#clock").results(Label):
+            clock.update(text)
