@@ -26,6 +26,8 @@ from typing import Any
 from floorlead.domain import metrics as mx
 
 SLICE = timedelta(minutes=mx.TREND_STEP_MIN)
+_WANTED = mx.ADHERENT_STATES
+_NOTHING: frozenset[str] = frozenset()
 
 
 def _departure(c: mx.ContactTimes) -> datetime | None:
@@ -263,29 +265,36 @@ class AgentTally:
         ):
             self._close(changes, schedule, day_start, cut)
             self.key = key
-        running = mx.Segment(cut, now, last.state if last is not None else "offline")
+        state = last.state if last is not None else "offline"
+        running_s = max(0.0, (now - cut).total_seconds())
         busy, idle = self.busy_s, self.idle_s
-        if running.label in mx.BUSY_STATES:
-            busy += running.seconds
-        elif running.label == "available":
-            idle += running.seconds
+        if state in mx.BUSY_STATES:
+            busy += running_s
+        elif state == "available":
+            idle += running_s
         occupancy = busy / (busy + idle) if busy + idle > 0 else None
+        # plain instants, no Segment objects: this runs for every agent on every refresh
         scheduled, adherent = 0.0, self.adherent_s
         current: mx.Segment | None = None
         for block in schedule:
-            if block.start >= now:
-                if block.start == now:
+            start = block.start
+            if start >= now:
+                if start == now:
                     current = block
                 continue
-            if block.end > now:
+            end = block.end
+            if end > now:
                 current = block
-            clipped = mx.Segment(block.start, min(block.end, now), block.label)
-            scheduled += clipped.seconds
-            if running.label in mx.ADHERENT_STATES.get(block.label, frozenset()):
-                lo, hi = max(clipped.start, running.start), min(clipped.end, running.end)
-                adherent += max(0.0, (hi - lo).total_seconds())
+                end = now
+            if end > start:
+                scheduled += (end - start).total_seconds()
+            if state in _WANTED.get(block.label, _NOTHING):
+                lo, hi = max(start, cut), end
+                if hi > lo:
+                    adherent += (hi - lo).total_seconds()
         if current is None:
             return mx.Adherence(scheduled, adherent, None, 0.0), occupancy
+        running = mx.Segment(cut, now, state)
         wrong = mx.wrong_state_s(_newest_first(running, self.closed), current, now)
         return mx.Adherence(scheduled, adherent, wrong <= grace_s, wrong), occupancy
 
