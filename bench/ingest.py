@@ -23,6 +23,8 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from machine import print_speed
+
 from floorlead.config import Settings
 from floorlead.domain import events as ev
 from floorlead.domain.when import iso_utc
@@ -197,16 +199,6 @@ def timed_with_reader(setup: list[str], lines: list[str]) -> tuple[float, float]
     return seconds, done / seconds
 
 
-def reference_loop() -> float:
-    """Seconds for ten million additions in pure Python: this machine's speed right now, so
-    figures from runs on a busier or quieter moment can be compared (0.72 s when quiet)."""
-    t0 = time.perf_counter()
-    total = 0
-    for i in range(10_000_000):
-        total += i
-    return time.perf_counter() - t0
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--runs", type=int, default=3)
@@ -222,7 +214,7 @@ def main() -> None:
     states = settings.feeds.states
     tune_for_bulk()  # as `floorlead ingest` does once it has started
     print(f"floor: {args.agents} agents, one day and a shift, {len(native):,} native events")
-    print(f"machine speed: reference loop {reference_loop():.2f} s (lower is faster)")
+    print_speed()
 
     def report(label: str, results: list[tuple[float, int, int]], unit: str) -> None:
         seconds = statistics.median(r[0] for r in results)

@@ -22,6 +22,8 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
+from machine import print_speed
+
 CACHE = Path(__file__).parent / ".cache"
 AGENTS, QUEUES = 500, 40
 
@@ -221,6 +223,7 @@ def main() -> None:
     if not path.exists():
         build(path, args.days)
     at = floor_now(path)
+    print_speed()
     refresh_tick(path, at, args.runs)
     snapshot_process(path, at, args.runs)
     launch(path, at, args.runs)
