@@ -118,3 +118,36 @@ def test_live_floor_rereads_when_the_day_turns_and_on_schedule(db: object) -> No
         tomorrow = now + timedelta(days=1)
         assert live.snapshot(conn, tomorrow) == floor_snapshot(conn, Settings(), tomorrow)
         assert live.rebuilds == 3
+
+
+def test_live_floor_sees_definitions_edited_in_place(db: object) -> None:
+    """An upsert rewrites an agent or a queue row in place: the next tick shows it."""
+    from floorlead.store.db import FloorDatabase
+
+    assert isinstance(db, FloorDatabase)
+    sim = make_simulator(agents=4)
+    now = FROZEN
+    store_events(db, sim.setup_events() + sim.advance(now))
+    live = LiveFloor(Settings(), clock=lambda: 0.0)
+    with db.connect() as conn:
+        before = live.snapshot(conn, now)
+    agent = before.agents[0]
+    queue = before.queues[0]
+    store_events(
+        db,
+        [
+            ev.AgentUpsert(agent=agent.id, name="Zora Renamed", team="Night", queues=(queue.id,)),
+            ev.QueueUpsert(
+                queue=queue.id, name=queue.name, channel="chat", sl_target=ev.SlTarget(90, 30)
+            ),
+        ],
+    )
+    with db.connect() as conn:
+        after = live.snapshot(conn, now + timedelta(seconds=1))
+        full = floor_snapshot(conn, Settings(), now + timedelta(seconds=1))
+    renamed = next(a for a in after.agents if a.id == agent.id)
+    assert (renamed.name, renamed.team, renamed.queues) == ("Zora Renamed", "Night", (queue.id,))
+    edited = next(q for q in after.queues if q.id == queue.id)
+    assert (edited.channel, edited.sl_target) == ("chat", "90/30")
+    assert difference(after, full) is None
+    assert live.rebuilds == 1  # seen by the tick, not by a periodic re-read

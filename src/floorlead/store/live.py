@@ -29,7 +29,7 @@ from floorlead.config import Settings
 from floorlead.domain import metrics as mx
 from floorlead.domain.tally import FloorTally
 from floorlead.store.bulk import RECORD_COLUMNS
-from floorlead.store.ingest import AGENT_STATE, AUDIT, CHUNK, SCHEDULE
+from floorlead.store.ingest import AGENT, AGENT_QUEUE, AGENT_STATE, AUDIT, CHUNK, QUEUE, SCHEDULE
 from floorlead.store.read import (
     Definitions,
     EscalationRow,
@@ -227,16 +227,20 @@ class LiveFloor:
             self._open.add(cid)
 
     def _definitions(self, conn: Connection) -> Definitions:
-        """Agents, skills and queues, read raw each refresh (a few milliseconds) and kept
-        as the same object while nothing in them changed."""
-        rows = [conn.exec_driver_sql(sql).fetchall() for sql in _DEFINITIONS_SQL]
-        plain = tuple(tuple(map(tuple, part)) for part in rows)
-        if self._defs is None or self._defs[0] != plain:
+        """Agents, skills and queues, kept as the same object while nothing in them changed.
+
+        Whether anything did is one statement that SQLite answers by itself: every column of
+        the three tables folded into one text a table. The rows are read again only when
+        that text moved (an upsert edits rows in place, so neither counts nor rowids tell).
+        """
+        signature = tuple(conn.exec_driver_sql(_DEFINITIONS_SIGNATURE).one())
+        if self._defs is None or self._defs[0] != signature:
+            rows = [conn.exec_driver_sql(sql).fetchall() for sql in _DEFINITIONS_SQL]
             skills: dict[str, list[str]] = defaultdict(list)
-            for agent_id, queue_id in plain[1]:
+            for agent_id, queue_id in rows[1]:
                 skills[agent_id].append(queue_id)
             defs = Definitions(rows[0], skills, rows[2])
-            self._defs = (plain, defs, defs.names)
+            self._defs = (signature, defs, defs.names)
         return self._defs[1]
 
     def _rebuild(self, conn: Connection, day_start: datetime, day_end: datetime) -> None:
@@ -338,6 +342,16 @@ _DEFINITIONS_SQL = (
     "SELECT agent_id, queue_id FROM agent_queue",
     "SELECT * FROM queue ORDER BY name",
 )
+
+
+def _folded(table: Any) -> str:
+    """SQL folding every row of ``table`` into one text (unambiguous: quoted values between
+    unit separators, rows between record separators)."""
+    columns = " || char(31) || ".join(f'quote("{c.name}")' for c in table.columns)
+    return f"(SELECT group_concat({columns}, char(30)) FROM {table.name})"
+
+
+_DEFINITIONS_SIGNATURE = "SELECT " + ", ".join(_folded(t) for t in (AGENT, AGENT_QUEUE, QUEUE))
 _NO_SEGMENTS: list[mx.Segment] = []
 
 
