@@ -35,6 +35,7 @@ from floorlead.store.read import (
     EscalationRow,
     FloorDay,
     FloorSnapshot,
+    NoteRow,
     QueueFigures,
     _schedules,
     _state_changes,
@@ -44,6 +45,7 @@ from floorlead.store.read import (
     finish_snapshot,
     floor_snapshot,
     queue_row,
+    recent_notes,
     schedule_window,
     skilled_agents,
 )
@@ -87,6 +89,7 @@ class LiveFloor:
         #: per agent: (count of changes, count up to now, the history a snapshot reads)
         self._history: dict[str, tuple[int, int, list[mx.StateChange]]] = {}
         #: the escalation list as last shown: (audit mark, names, since, until, rows)
+        self._notes: tuple[int, dict[str, str], datetime, list[NoteRow]] | None = None
         self._shown: tuple[int, dict[str, str], datetime, Any, list[EscalationRow]] | None = None
 
     # -- the one entry point ---------------------------------------------------------------
@@ -145,6 +148,11 @@ class LiveFloor:
             )
             queues.append(queue_row(q, contact_figures, skilled[q.id], d))
         records, open_count = self._escalations
+        # every coaching note written or changed writes an audit row too
+        notes = self._notes
+        if notes is None or notes[:3] != (self._audit_mark, names, day_start):
+            rows = recent_notes(conn, names, scores_since=day_start - timedelta(days=31))
+            self._notes = notes = (self._audit_mark, names, day_start, rows)
         return finish_snapshot(
             conn,
             d,
@@ -154,6 +162,7 @@ class LiveFloor:
             self._escalation_rows(records, names, now),
             open_count,
             names,
+            notes[3],
         )
 
     def _history_of(self, agent: str, now: datetime) -> list[mx.StateChange]:

@@ -509,7 +509,12 @@ def finish_snapshot(
     escalations: list[EscalationRow],
     open_count: int,
     names: dict[str, str],
+    notes: list[NoteRow] | None = None,
 ) -> FloorSnapshot:
+    """The snapshot around its queues, agents and escalations; ``notes`` are the rows of
+    ``recent_notes`` when already read (progress on commitments is worked out here)."""
+    if notes is None:
+        notes = recent_notes(conn, names, scores_since=d.day_start - timedelta(days=31))
     return FloorSnapshot(
         taken_at=now,
         timezone=d.timezone,
@@ -522,13 +527,7 @@ def finish_snapshot(
         agents=tuple(agents),
         escalations=tuple(escalations),
         open_escalation_count=open_count,
-        notes=tuple(
-            with_progress(
-                conn,
-                recent_notes(conn, names, scores_since=d.day_start - timedelta(days=31)),
-                agents,
-            )
-        ),
+        notes=tuple(with_progress(conn, notes, agents)),
         agent_names=names,
     )
 
