@@ -323,16 +323,21 @@ def adherence(
 def wrong_state_s(newest_first: Iterable[Segment], block: Segment, now: datetime) -> float:
     """How long, up to ``now``, the agent has been out of ``block``'s activity without a
     break (never counted from before the block began)."""
+    since = wrong_since(newest_first, block, now)
+    return (now - since).total_seconds() if since else 0.0
+
+
+def wrong_since(newest_first: Iterable[Segment], block: Segment, now: datetime) -> datetime | None:
+    """Since when the agent has been out of ``block``'s activity, or None if they are in it."""
     wanted = ADHERENT_STATES.get(block.label, frozenset())
-    wrong_since: datetime | None = None
+    since: datetime | None = None
     for seg in newest_first:
         if seg.start >= now:
             continue
         if seg.label in wanted:
             break
-        wrong_since = seg.start
-    wrong_since = max(wrong_since, block.start) if wrong_since else None
-    return (now - wrong_since).total_seconds() if wrong_since else 0.0
+        since = seg.start
+    return max(since, block.start) if since else None
 
 
 @dataclass(frozen=True)

@@ -229,6 +229,36 @@ def _remove(values: list[datetime], value: datetime) -> None:
         del values[i]
 
 
+@dataclass(frozen=True, slots=True)
+class _Line:
+    """An agent's figures from ``start`` until the next schedule boundary (``until``): with
+    the state and the block unchanged, every one of them grows by the second or stays."""
+
+    start: datetime
+    until: datetime | None
+    busy_s: float
+    idle_s: float
+    busy_grows: bool
+    idle_grows: bool
+    scheduled_s: float
+    adherent_s: float
+    in_block: bool
+    adherent_grows: bool
+    wrong_since: datetime | None
+
+    def at(self, now: datetime, grace_s: float) -> tuple[mx.Adherence, float | None]:
+        dt = (now - self.start).total_seconds()
+        busy = self.busy_s + dt if self.busy_grows else self.busy_s
+        idle = self.idle_s + dt if self.idle_grows else self.idle_s
+        occupancy = busy / (busy + idle) if busy + idle > 0 else None
+        if not self.in_block:
+            return mx.Adherence(self.scheduled_s, self.adherent_s, None, 0.0), occupancy
+        adherent = self.adherent_s + dt if self.adherent_grows else self.adherent_s
+        since = self.wrong_since
+        wrong = (now - since).total_seconds() if since else 0.0
+        return mx.Adherence(self.scheduled_s + dt, adherent, wrong <= grace_s, wrong), occupancy
+
+
 class AgentTally:
     """One agent's day before their last state change: segments and sums that a refresh
     only extends by the segment still running."""
@@ -241,6 +271,7 @@ class AgentTally:
         self.busy_s = 0.0
         self.idle_s = 0.0
         self.adherent_s = 0.0
+        self.line: _Line | None = None
 
     def figures(
         self,
@@ -265,6 +296,10 @@ class AgentTally:
         ):
             self._close(changes, schedule, day_start, cut)
             self.key = key
+            self.line = None
+        line = self.line
+        if line is not None and line.start <= now and (line.until is None or now < line.until):
+            return line.at(now, grace_s)
         state = last.state if last is not None else "offline"
         running_s = max(0.0, (now - cut).total_seconds())
         busy, idle = self.busy_s, self.idle_s
@@ -272,19 +307,23 @@ class AgentTally:
             busy += running_s
         elif state == "available":
             idle += running_s
-        occupancy = busy / (busy + idle) if busy + idle > 0 else None
         # plain instants, no Segment objects: this runs for every agent on every refresh
         scheduled, adherent = 0.0, self.adherent_s
         current: mx.Segment | None = None
+        until: datetime | None = None  # the next block boundary: the figures bend there
         for block in schedule:
             start = block.start
             if start >= now:
                 if start == now:
                     current = block
+                elif until is None or start < until:
+                    until = start
                 continue
             end = block.end
             if end > now:
                 current = block
+                if until is None or end < until:
+                    until = end
                 end = now
             if end > start:
                 scheduled += (end - start).total_seconds()
@@ -292,11 +331,26 @@ class AgentTally:
                 lo, hi = max(start, cut), end
                 if hi > lo:
                     adherent += (hi - lo).total_seconds()
-        if current is None:
-            return mx.Adherence(scheduled, adherent, None, 0.0), occupancy
-        running = mx.Segment(cut, now, state)
-        wrong = mx.wrong_state_s(_newest_first(running, self.closed), current, now)
-        return mx.Adherence(scheduled, adherent, wrong <= grace_s, wrong), occupancy
+        since = None
+        if current is not None:
+            since = mx.wrong_since(
+                _newest_first(mx.Segment(cut, now, state), self.closed), current, now
+            )
+        in_block = current is not None
+        self.line = _Line(
+            start=now,
+            until=until,
+            busy_s=busy,
+            idle_s=idle,
+            busy_grows=state in mx.BUSY_STATES,
+            idle_grows=state == "available",
+            scheduled_s=scheduled,
+            adherent_s=adherent,
+            in_block=in_block,
+            adherent_grows=in_block and state in _WANTED.get(current.label, _NOTHING),  # type: ignore[union-attr]
+            wrong_since=since,
+        )
+        return self.line.at(now, grace_s)
 
     def _close(
         self,
