@@ -20,7 +20,7 @@ import bisect
 import time
 from collections import defaultdict
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import func, select
 from sqlalchemy.engine import Connection
@@ -244,11 +244,16 @@ class LiveFloor:
         """
         signature = tuple(conn.exec_driver_sql(_DEFINITIONS_SIGNATURE).one())
         if self._defs is None or self._defs[0] != signature:
-            rows = [conn.exec_driver_sql(sql).fetchall() for sql in _DEFINITIONS_SQL]
+            agents, memberships, queues = (
+                conn.exec_driver_sql(sql).fetchall() for sql in _DEFINITIONS_SQL
+            )
             skills: dict[str, list[str]] = defaultdict(list)
-            for agent_id, queue_id in rows[1]:
+            for agent_id, queue_id in memberships:
                 skills[agent_id].append(queue_id)
-            defs = Definitions(rows[0], skills, rows[2])
+            # plain tuples: a refresh reads these attributes thousands of times
+            defs = Definitions(
+                [_AgentDef(*r) for r in agents], skills, [_QueueDef(*r) for r in queues]
+            )
             self._defs = (signature, defs, defs.names)
         return self._defs[1]
 
@@ -347,10 +352,24 @@ class LiveFloor:
 _COLS_SQL = ", ".join(_CONTACT_COLS)
 #: The same rows in the same order as ``read.definitions`` reads them.
 _DEFINITIONS_SQL = (
-    "SELECT * FROM agent WHERE active ORDER BY name",
+    "SELECT id, name, team FROM agent WHERE active ORDER BY name",
     "SELECT agent_id, queue_id FROM agent_queue",
-    "SELECT * FROM queue ORDER BY name",
+    "SELECT id, name, channel, sl_percent, sl_seconds FROM queue ORDER BY name",
 )
+
+
+class _AgentDef(NamedTuple):
+    id: str
+    name: str
+    team: str
+
+
+class _QueueDef(NamedTuple):
+    id: str
+    name: str
+    channel: str
+    sl_percent: int
+    sl_seconds: int
 
 
 def _folded(table: Any) -> str:
