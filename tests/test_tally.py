@@ -19,7 +19,11 @@ minutes = st.integers
 contact_specs = st.tuples(
     minutes(-60, 240).map(lambda m: m * 60),  # queued, after the day began (some carried in)
     st.sampled_from(["answered", "abandoned", "waiting"]),
-    st.one_of(st.integers(0, 30), minutes(0, 15).map(lambda m: m * 60)),  # seconds waited
+    st.one_of(  # seconds waited: a few, minutes, or over the trend line's hour
+        st.integers(0, 30),
+        minutes(0, 15).map(lambda m: m * 60),
+        minutes(50, 180).map(lambda m: m * 60),
+    ),
     st.one_of(st.none(), minutes(1, 15).map(lambda m: m * 60)),  # talk + wrap-up, if finished
 )
 

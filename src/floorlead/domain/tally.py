@@ -69,6 +69,7 @@ class QueueTally:
         self.version = 0
         self._windows: dict[tuple[datetime, datetime], tuple[int, datetime, Any, Any]] = {}
         self._recent: tuple[int, datetime, Any, int] | None = None
+        self._trend: tuple[int, datetime, Any, mx.Trend] | None = None
 
     def index(self, at: datetime) -> int:
         return (at - self.origin) // SLICE
@@ -211,16 +212,35 @@ class QueueTally:
         return [item[2] for item in still]
 
     def trend(self, now: datetime, steps: int = 12) -> mx.Trend:
-        """As ``metrics.trend`` with the same steps on the clock."""
+        """As ``metrics.trend`` with the same steps on the clock; kept until the running
+        step ends, a contact arrives or leaves, or a slice's figures come due."""
+        kept = self._trend
+        if kept is not None:
+            version, since, until, figures = kept
+            if version == self.version and since <= now and (until is None or now < until):
+                return figures
         current = self.index(now)
         waiting: list[int] = []
         levels: list[float | None] = []
+        moments = [self.origin + SLICE * (current + 1)]
+        for values in (self.entries, self.departures):
+            i = bisect.bisect_right(values, now)
+            if i < len(values):
+                moments.append(values[i])
         for k in range(current - steps + 1, current + 1):
             end = self.origin + SLICE * (k + 1)
             waiting.append(self.waiting_at(min(end, now)))
-            figures = self.slice_figures(k, now)
-            levels.append(None if figures is None else figures.service_level)
-        return mx.Trend(tuple(waiting), tuple(levels))
+            piece = self.slices.get(k)
+            if piece is None or not piece.contacts:
+                levels.append(None)
+                continue
+            step, due = self._figures(k, piece, now)
+            levels.append(step.service_level)
+            if due is not None:
+                moments.append(due)
+        trend = mx.Trend(tuple(waiting), tuple(levels))
+        self._trend = (self.version, now, min(moments), trend)
+        return trend
 
 
 def _remove(values: list[datetime], value: datetime) -> None:
@@ -314,9 +334,10 @@ class AgentTally:
         for block in schedule:
             start = block.start
             if start >= now:
-                if start == now:
+                if start == now:  # begins now: current, and bends where it ends
                     current = block
-                elif until is None or start < until:
+                    start = block.end
+                if until is None or start < until:
                     until = start
                 continue
             end = block.end
