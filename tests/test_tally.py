@@ -164,3 +164,21 @@ def test_agent_tally_equals_adherence_and_occupancy(
         assert (occupancy is None) == (want_occupancy is None)
         if occupancy is not None and want_occupancy is not None:
             assert math.isclose(occupancy, want_occupancy, abs_tol=1e-9)
+
+
+def test_a_long_wait_ending_mid_step_shows_on_the_next_refresh() -> None:
+    """The trend line is kept between refreshes; a contact queued two hours ago (outside the
+    line's hour) that is answered within the running step must still leave it."""
+    floor = FloorTally(DAY, {"q": 20}, 5)
+    now = DAY + timedelta(hours=3, minutes=1)
+    waited = mx.ContactTimes(
+        "q", now - timedelta(hours=2), answered_at=now + timedelta(seconds=30), contact_id="c1"
+    )
+    floor.put("c1", 1, waited)
+    tally = floor.queue("q", 20)
+    assert tally.trend(now).waiting[-1] == 1
+    later = now + timedelta(minutes=1)  # the same 5-minute step
+    assert tally.trend(later).waiting[-1] == 0
+    assert tally.trend(later) == mx.trend(
+        [waited], now=later, origin=DAY, sl_seconds=20, short_abandon_s=5
+    )
