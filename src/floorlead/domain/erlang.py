@@ -7,6 +7,7 @@ needed for a queue is a loop over N with one recursion step each.
 
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass
 
@@ -102,6 +103,7 @@ def with_shrinkage(agents: int, shrinkage: float) -> int:
     return math.ceil(agents / (1 - shrinkage) - 1e-9)
 
 
+@functools.lru_cache(maxsize=1024)
 def interval_need(
     offered_last_interval: int,
     interval_s: float,
@@ -112,7 +114,8 @@ def interval_need(
 ) -> int | None:
     """Agents needed now: the volume offered over the last interval's length (a rolling
     window, so the figure does not collapse to zero when a new interval starts) at the AHT
-    observed today; None without an AHT to go on."""
+    observed today; None without an AHT to go on. Pure, so kept for the same inputs: the
+    board asks again for every queue on every refresh."""
     if aht_s is None or aht_s <= 0:
         return None
     try:

@@ -265,6 +265,7 @@ class _Line:
     in_block: bool
     adherent_grows: bool
     wrong_since: datetime | None
+    activity: str | None  # the scheduled activity all along
 
     def at(self, now: datetime, grace_s: float) -> tuple[mx.Adherence, float | None]:
         dt = (now - self.start).total_seconds()
@@ -370,8 +371,19 @@ class AgentTally:
             in_block=in_block,
             adherent_grows=in_block and state in _WANTED.get(current.label, _NOTHING),  # type: ignore[union-attr]
             wrong_since=since,
+            activity=current.label if current is not None else None,
         )
         return self.line.at(now, grace_s)
+
+    def activity(self, schedule: Sequence[mx.Segment], now: datetime) -> str | None:
+        """The scheduled activity at ``now`` (after :meth:`figures` for the same instant)."""
+        line = self.line
+        if line is not None and line.start <= now and (line.until is None or now < line.until):
+            return line.activity
+        for seg in schedule:
+            if seg.start <= now < seg.end:
+                return seg.label
+        return None
 
     def _close(
         self,

@@ -31,6 +31,7 @@ from floorlead.domain.tally import FloorTally
 from floorlead.store.bulk import RECORD_COLUMNS
 from floorlead.store.ingest import AGENT, AGENT_QUEUE, AGENT_STATE, AUDIT, CHUNK, QUEUE, SCHEDULE
 from floorlead.store.read import (
+    NO_STAFF,
     Definitions,
     EscalationRow,
     FloorDay,
@@ -47,7 +48,7 @@ from floorlead.store.read import (
     queue_row,
     recent_notes,
     schedule_window,
-    skilled_agents,
+    staffing,
 )
 from floorlead.store.types import sqlite_text
 
@@ -121,7 +122,8 @@ class LiveFloor:
         for a in defs.agents:
             history = self._history_of(a.id, now)
             sched = self._sched.get(a.id, _NO_SEGMENTS)
-            figures = tally.agent(a.id).figures(history, sched, day_start, now, d.grace_s)
+            counted = tally.agent(a.id)
+            figures = counted.figures(history, sched, day_start, now, d.grace_s)
             agents.append(
                 agent_row(
                     a,
@@ -129,12 +131,12 @@ class LiveFloor:
                     history,
                     self._schedules.get(a.id, []),
                     figures,
-                    _activity_at(sched, now),
+                    counted.activity(sched, now),
                     calls.get(a.id),
                     handled.get(a.id, 0),
                 )
             )
-        skilled = skilled_agents(agents)
+        staff = staffing(agents)
         queues = []
         length = d.interval_end - d.interval_start
         for q in defs.queues:
@@ -146,7 +148,7 @@ class LiveFloor:
                 recent_offered=qt.recent_offered(now, length),
                 trend=qt.trend(now),
             )
-            queues.append(queue_row(q, contact_figures, skilled[q.id], d))
+            queues.append(queue_row(q, contact_figures, staff.get(q.id, NO_STAFF), d))
         records, open_count = self._escalations
         # every coaching note written or changed writes an audit row too
         notes = self._notes
@@ -405,15 +407,6 @@ def _contact_times(raw: tuple[Any, ...]) -> mx.ContactTimes:
 
 
 _NO_CHANGES: list[tuple[datetime, int, mx.StateChange]] = []
-
-
-def _activity_at(segments: list[mx.Segment], at: datetime) -> str | None:
-    """The scheduled activity at ``at`` from the day's effective schedule (the same answer
-    as ``metrics.scheduled_activity_at`` on the blocks, without recomputing the day)."""
-    for seg in segments:
-        if seg.start <= at < seg.end:
-            return seg.label
-    return None
 
 
 def _newest_contact(conn: Connection) -> int:

@@ -404,7 +404,9 @@ def queue_figures(
     )
 
 
-def queue_row(q: Any, f: QueueFigures, skilled: list[AgentRow], d: FloorDay) -> QueueRow:
+def queue_row(q: Any, f: QueueFigures, staff: tuple[int, ...], d: FloorDay) -> QueueRow:
+    """``staff``: the queue's entry of :func:`staffing`."""
+    staffed, available, on_contact, acw, aux = staff
     return QueueRow(
         id=q.id,
         name=q.name,
@@ -415,11 +417,11 @@ def queue_row(q: Any, f: QueueFigures, skilled: list[AgentRow], d: FloorDay) -> 
         oldest_waiting_at=f.waiting[0].queued_at if f.waiting else None,
         interval=f.interval,
         today=f.today,
-        staffed=len(skilled),
-        available=sum(ag.state == "available" for ag in skilled),
-        on_contact=sum(ag.state == "on_contact" for ag in skilled),
-        acw=sum(ag.state == "acw" for ag in skilled),
-        aux=sum(ag.state in mx.AUX_STATES for ag in skilled),
+        staffed=staffed,
+        available=available,
+        on_contact=on_contact,
+        acw=acw,
+        aux=aux,
         agents_needed=erlang.interval_need(
             f.recent_offered,
             (d.interval_end - d.interval_start).total_seconds(),
@@ -432,14 +434,26 @@ def queue_row(q: Any, f: QueueFigures, skilled: list[AgentRow], d: FloorDay) -> 
     )
 
 
-def skilled_agents(agents: list[AgentRow]) -> dict[str, list[AgentRow]]:
-    """Per queue, the agents logged in who can take it."""
-    out: dict[str, list[AgentRow]] = defaultdict(list)
+NO_STAFF = (0, 0, 0, 0, 0)
+_STAFF_COLUMN = {"available": 1, "on_contact": 2, "acw": 3} | dict.fromkeys(mx.AUX_STATES, 4)
+
+
+def staffing(agents: Sequence[AgentRow]) -> dict[str, tuple[int, ...]]:
+    """Per queue, of the agents logged in who can take it: how many in all, available, on a
+    contact, in after-call work and in an auxiliary state (one pass over the agents)."""
+    counts: dict[str, list[int]] = {}
     for ag in agents:
-        if ag.state != "offline":
-            for queue_id in ag.queues:
-                out[queue_id].append(ag)
-    return out
+        if ag.state == "offline":
+            continue
+        column = _STAFF_COLUMN.get(ag.state)
+        for queue_id in ag.queues:
+            row = counts.get(queue_id)
+            if row is None:
+                row = counts[queue_id] = [0, 0, 0, 0, 0]
+            row[0] += 1
+            if column is not None:
+                row[column] += 1
+    return {queue_id: tuple(row) for queue_id, row in counts.items()}
 
 
 def floor_snapshot(
@@ -488,9 +502,9 @@ def floor_snapshot(
     by_queue: dict[str, list[mx.ContactTimes]] = defaultdict(list)
     for c in contacts:
         by_queue[c.queue_id].append(c)
-    skilled = skilled_agents(agents)
+    staff = staffing(agents)
     queues = [
-        queue_row(q, queue_figures(by_queue.get(q.id, []), q, d, now), skilled[q.id], d)
+        queue_row(q, queue_figures(by_queue.get(q.id, []), q, d, now), staff.get(q.id, NO_STAFF), d)
         for q in defs.queues
     ]
     records, open_count = rows.escalations or escalation_records(conn, d.day_start)
