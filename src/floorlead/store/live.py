@@ -267,7 +267,11 @@ class LiveFloor:
         self._stale = False
         self._contacts, self._open = {}, set()
         self._raw = {}
-        self._tally = FloorTally(day_start, {}, self.settings.metrics.short_abandon_s)
+        # each queue's SL threshold up front: a tally made with another is counted again
+        thresholds: dict[str, int] = dict(
+            conn.exec_driver_sql("SELECT id, sl_seconds FROM queue").fetchall()
+        )
+        self._tally = FloorTally(day_start, thresholds, self.settings.metrics.short_abandon_s)
         self._history = {}
         self._last_rowid = _newest_contact(conn)
         # No rowid bound (SQLite would scan the table by rowid instead of seeking the
@@ -318,7 +322,8 @@ class LiveFloor:
         }
 
     def _retally(self, day_start: datetime) -> None:
-        self._tally = FloorTally(day_start, {}, self.settings.metrics.short_abandon_s)
+        thresholds = dict(self._tally.sl_of)
+        self._tally = FloorTally(day_start, thresholds, self.settings.metrics.short_abandon_s)
         for cid, (rowid, times) in self._contacts.items():
             self._tally.put(cid, rowid, times)
 
