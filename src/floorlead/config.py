@@ -11,8 +11,8 @@ import tomllib
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
-import pendulum
 import platformdirs
 
 from floorlead.errors import ConfigError
@@ -204,7 +204,7 @@ def _validate(path: Path, s: Settings) -> None:
     """Range and vocabulary checks that the types alone do not catch."""
     f, m, t, ts, e = s.floor, s.metrics, s.thresholds, s.timesheets, s.escalations
     try:
-        pendulum.timezone(f.timezone)
+        ZoneInfo(f.timezone)  # the IANA database pendulum reads too; pendulum loads later
     except Exception:
         raise _fail(path, "floor.timezone", f"is not a known time zone: {f.timezone!r}") from None
     if f.interval_minutes not in (15, 30, 60):

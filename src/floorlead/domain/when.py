@@ -6,17 +6,31 @@ Instants are UTC ``datetime``s everywhere else; this module is where zones are a
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
+from types import ModuleType
+from typing import TYPE_CHECKING
+from zoneinfo import ZoneInfo
 
-import pendulum
+if TYPE_CHECKING:
+    import pendulum
+
+
+def _pendulum() -> ModuleType:
+    """pendulum, imported on first use: the clock of the first painted board does without it
+    (a quarter of a second of start-up on a slow machine)."""
+    import pendulum
+
+    return pendulum
 
 
 def _zone(tz: str) -> pendulum.Timezone:
-    return pendulum.timezone(tz)
+    zone: pendulum.Timezone = _pendulum().timezone(tz)
+    return zone
 
 
 def local(at: datetime, tz: str) -> pendulum.DateTime:
     """``at`` seen on the floor's clock."""
-    return pendulum.instance(at).in_timezone(_zone(tz))
+    moment: pendulum.DateTime = _pendulum().instance(at).in_timezone(_zone(tz))
+    return moment
 
 
 def to_utc(at: pendulum.DateTime | datetime) -> datetime:
@@ -41,9 +55,9 @@ def day_bounds(day: date, tz: str, day_start: str = "00:00") -> tuple[datetime, 
     """UTC start and end of a floor day; 23 or 25 hours long across a DST change."""
     hh, mm = _parse_hhmm(day_start)
     zone = _zone(tz)
-    start = pendulum.datetime(day.year, day.month, day.day, hh, mm, tz=zone)
+    start = _pendulum().datetime(day.year, day.month, day.day, hh, mm, tz=zone)
     nxt = day + timedelta(days=1)
-    end = pendulum.datetime(nxt.year, nxt.month, nxt.day, hh, mm, tz=zone)
+    end = _pendulum().datetime(nxt.year, nxt.month, nxt.day, hh, mm, tz=zone)
     return to_utc(start), to_utc(end)
 
 
@@ -60,9 +74,10 @@ def interval_bounds(now: datetime, tz: str, minutes: int) -> tuple[datetime, dat
 
 
 def clock_text(at: datetime, tz: str) -> str:
-    """The header clock: ``Mon 23 Nov 12:04:05 EST``."""
-    loc = local(at, tz)
-    return f"{loc.format('ddd DD MMM HH:mm:ss')} {loc.tzname() or tz}"
+    """The header clock: ``Mon 23 Nov 12:04:05 EST`` (the standard library's zones: the
+    first painted board shows it before pendulum is loaded)."""
+    loc = at.astimezone(ZoneInfo(tz))
+    return f"{loc:%a %d %b %H:%M:%S} {loc.tzname() or tz}"
 
 
 def hhmm(at: datetime | None, tz: str) -> str:

@@ -30,21 +30,27 @@ from floorlead.tui.messages import (
     NothingChanged,
     SnapshotLoaded,
 )
-from floorlead.tui.screens.agents import AgentsScreen
 from floorlead.tui.screens.base import FloorScreen
-from floorlead.tui.screens.coaching import CoachingScreen
-from floorlead.tui.screens.escalations import EscalationsScreen
 from floorlead.tui.screens.queues import QueuesScreen
-from floorlead.tui.screens.timesheets import TimesheetsScreen
-from floorlead.tui.widgets.note_modal import NoteDraft, NoteModal
 
 if TYPE_CHECKING:  # the store loads in a worker after the first paint
     from floorlead.store.db import ChangeWatcher, FloorDatabase
     from floorlead.store.handover import Handover
     from floorlead.store.live import LiveFloor
     from floorlead.store.read import FloorSnapshot
+    from floorlead.tui.widgets.note_modal import NoteDraft
 
 log = logging.getLogger("floorlead.tui")
+
+
+def _screen(module: str, name: str) -> Screen:  # type: ignore[type-arg]
+    """A screen other than the queue board, imported when first shown: launch paints the
+    board without loading the other four."""
+    import importlib
+
+    screen: Screen = getattr(importlib.import_module(f"floorlead.tui.screens.{module}"), name)()  # type: ignore[type-arg]
+    return screen
+
 
 SCREENS: tuple[tuple[str, str], ...] = (
     ("queues", "Queues"),
@@ -81,10 +87,10 @@ class FloorleadApp(App[None]):
     COMMANDS = App.COMMANDS | {FloorCommands}
     MODES: ClassVar[dict[str, str | Callable[[], Screen]]] = {  # type: ignore[type-arg]
         "queues": QueuesScreen,
-        "agents": AgentsScreen,
-        "escalations": EscalationsScreen,
-        "timesheets": TimesheetsScreen,
-        "coaching": CoachingScreen,
+        "agents": lambda: _screen("agents", "AgentsScreen"),
+        "escalations": lambda: _screen("escalations", "EscalationsScreen"),
+        "timesheets": lambda: _screen("timesheets", "TimesheetsScreen"),
+        "coaching": lambda: _screen("coaching", "CoachingScreen"),
     }
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("1", "switch_mode('queues')", "Queues", tooltip="Live queue board", id="go.queues"),
@@ -298,6 +304,8 @@ class FloorleadApp(App[None]):
     ) -> None:
         """The quick note, from any screen that has an agent selected (with the contact or
         escalation in context linked)."""
+        from floorlead.tui.widgets.note_modal import NoteModal
+
         names = self.snapshot.agent_names if self.snapshot else {}
         self.push_screen(
             NoteModal(
