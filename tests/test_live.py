@@ -121,7 +121,8 @@ def test_live_floor_rereads_when_the_day_turns_and_on_schedule(db: object) -> No
 
 
 def test_live_floor_sees_definitions_edited_in_place(db: object) -> None:
-    """An upsert rewrites an agent or a queue row in place: the next tick shows it."""
+    """An upsert rewrites an agent or a queue row in place, a schedule block is added: the
+    next tick shows both."""
     from floorlead.store.db import FloorDatabase
 
     assert isinstance(db, FloorDatabase)
@@ -140,6 +141,12 @@ def test_live_floor_sees_definitions_edited_in_place(db: object) -> None:
             ev.QueueUpsert(
                 queue=queue.id, name=queue.name, channel="chat", sl_target=ev.SlTarget(90, 30)
             ),
+            ev.ScheduleBlock(
+                agent=agent.id,
+                start=now - timedelta(minutes=1),
+                end=now + timedelta(minutes=30),
+                activity="training",
+            ),
         ],
     )
     with db.connect() as conn:
@@ -147,6 +154,7 @@ def test_live_floor_sees_definitions_edited_in_place(db: object) -> None:
         full = floor_snapshot(conn, Settings(), now + timedelta(seconds=1))
     renamed = next(a for a in after.agents if a.id == agent.id)
     assert (renamed.name, renamed.team, renamed.queues) == ("Zora Renamed", "Night", (queue.id,))
+    assert renamed.scheduled_now == "training"  # a new schedule block, seen by its id
     edited = next(q for q in after.queues if q.id == queue.id)
     assert (edited.channel, edited.sl_target) == ("chat", "90/30")
     assert difference(after, full) is None

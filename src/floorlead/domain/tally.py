@@ -184,9 +184,9 @@ class QueueTally:
         ).offered
         moments = [t - timedelta(seconds=1) for c in contacts if (t := c.queued_at) >= end]
         moments += [c.queued_at + length for c in contacts if start <= c.queued_at < end]
-        due = _due_after(contacts, now)
+        due = _due_after(contacts, now)  # an answer or abandon becomes known at its instant
         if due is not None:
-            moments.append(due - timedelta(seconds=1))
+            moments.append(due)
         until = min(moments, default=None)
         # a contact queued in a slice not looked at yet enters the window at its next slice
         edge = self.origin + SLICE * (self.index(end) + 1) - timedelta(seconds=1)

@@ -100,20 +100,22 @@ class LiveFloor:
             return floor_snapshot(conn, self.settings, now)
         d = FloorDay.at(self.settings, now)
         day_start, day_end = d.day_start, d.day_end
+        # one statement says what moved since the last tick (SQLite answers it from indexes)
+        marks = tuple(conn.exec_driver_sql(_MARKS_SQL).one())
         if day_start != self._day_start or self._stale or self.clock() - self._built_at > REBUILD_S:
             self._rebuild(conn, day_start, day_end)
         else:
-            self._update(conn, day_start, day_end)
+            self._update(conn, day_start, day_end, marks)
         if self._tally.moves_back(now):  # a snapshot before the last one: count again
             self._retally(day_start)
             self._tally.moves_back(now)
         # Every change to an escalation writes an audit row: a new newest audit id is the
         # only reason to read them again (their clocks and snoozes move with ``now`` anyway).
-        mark = int(conn.execute(select(func.coalesce(func.max(AUDIT.c.id), 0))).scalar_one())
+        mark = int(marks[3])
         if self._escalations is None or mark != self._audit_mark:
             self._escalations = escalation_records(conn, day_start)
             self._audit_mark = mark
-        defs = self._definitions(conn)
+        defs = self._definitions(conn, marks[4:])
         assert self._defs is not None
         names = self._defs[2]
         tally = self._tally
@@ -237,14 +239,13 @@ class LiveFloor:
         else:
             self._open.add(cid)
 
-    def _definitions(self, conn: Connection) -> Definitions:
+    def _definitions(self, conn: Connection, signature: tuple[Any, ...]) -> Definitions:
         """Agents, skills and queues, kept as the same object while nothing in them changed.
 
         Whether anything did is one statement that SQLite answers by itself: every column of
         the three tables folded into one text a table. The rows are read again only when
         that text moved (an upsert edits rows in place, so neither counts nor rowids tell).
         """
-        signature = tuple(conn.exec_driver_sql(_DEFINITIONS_SIGNATURE).one())
         if self._defs is None or self._defs[0] != signature:
             agents, memberships, queues = (
                 conn.exec_driver_sql(sql).fetchall() for sql in _DEFINITIONS_SQL
@@ -327,32 +328,36 @@ class LiveFloor:
         for cid, (rowid, times) in self._contacts.items():
             self._tally.put(cid, rowid, times)
 
-    def _update(self, conn: Connection, day_start: datetime, day_end: datetime) -> None:
-        newest = _newest_contact(conn)
+    def _update(
+        self, conn: Connection, day_start: datetime, day_end: datetime, marks: tuple[Any, ...]
+    ) -> None:
+        newest, newest_state, schedule_mark = int(marks[0]), int(marks[1]), int(marks[2])
         if newest < self._last_rowid:  # rows were deleted: start again next tick
             self._stale = True
             return
-        for r in self._select_contacts(conn, "rowid > ?", (self._last_rowid,)):
-            self._keep(r, day_start)
-        self._last_rowid = newest
-        still_open = sorted(self._open)
+        if newest > self._last_rowid:
+            for r in self._select_contacts(conn, "rowid > ?", (self._last_rowid,)):
+                self._keep(r, day_start)
+            self._last_rowid = newest
+        still_open = sorted(self._open)  # updated in place: no mark tells, so read them again
         for i in range(0, len(still_open), CHUNK):
             chunk = tuple(still_open[i : i + CHUNK])
-            marks = ", ".join("?" * len(chunk))
-            for r in self._select_contacts(conn, f"id IN ({marks})", chunk):
+            marks_sql = ", ".join("?" * len(chunk))
+            for r in self._select_contacts(conn, f"id IN ({marks_sql})", chunk):
                 self._keep(r, day_start)
-        for r in conn.execute(
-            select(AGENT_STATE.c.id, AGENT_STATE.c.agent_id, AGENT_STATE.c.at,
-                   AGENT_STATE.c.state, AGENT_STATE.c.reason)
-            .where(AGENT_STATE.c.id > self._last_state_id)
-            .order_by(AGENT_STATE.c.id)
-        ):  # fmt: skip
-            self._last_state_id = r.id
-            if r.at < day_start:
-                self._stale = True  # it may change an agent's carried-in state
-            else:
-                self._add_change(r)
-        if self._schedule_signature(conn) != self._schedule_mark:
+        if newest_state > self._last_state_id:
+            for r in conn.execute(
+                select(AGENT_STATE.c.id, AGENT_STATE.c.agent_id, AGENT_STATE.c.at,
+                       AGENT_STATE.c.state, AGENT_STATE.c.reason)
+                .where(AGENT_STATE.c.id > self._last_state_id)
+                .order_by(AGENT_STATE.c.id)
+            ):  # fmt: skip
+                self._last_state_id = r.id
+                if r.at < day_start:
+                    self._stale = True  # it may change an agent's carried-in state
+                else:
+                    self._add_change(r)
+        if schedule_mark != self._schedule_mark:
             self._load_schedules(conn, day_start, day_end)
 
 
@@ -386,7 +391,16 @@ def _folded(table: Any) -> str:
     return f"(SELECT group_concat({columns}, char(30)) FROM {table.name})"
 
 
-_DEFINITIONS_SIGNATURE = "SELECT " + ", ".join(_folded(t) for t in (AGENT, AGENT_QUEUE, QUEUE))
+#: The newest contact, state change, schedule block and audit row, then the definitions folded.
+_MARKS_SQL = "SELECT " + ", ".join(
+    [
+        "(SELECT coalesce(max(rowid), 0) FROM contact)",
+        f"(SELECT coalesce(max(id), 0) FROM {AGENT_STATE.name})",
+        f"(SELECT coalesce(max(id), 0) FROM {SCHEDULE.name})",
+        f"(SELECT coalesce(max(id), 0) FROM {AUDIT.name})",
+        *(_folded(t) for t in (AGENT, AGENT_QUEUE, QUEUE)),
+    ]
+)
 _NO_SEGMENTS: list[mx.Segment] = []
 
 
