@@ -166,7 +166,7 @@ def timed(
 
 
 def _reader(path: str, stop: Any, refreshes: Any) -> None:
-    from floorlead.store.read import floor_snapshot
+    from floorlead.store.floor import floor_snapshot
 
     db = open_database(resolve_target(path), create=False)
     settings = Settings()

@@ -94,8 +94,8 @@ def refresh_tick(path: Path, at: datetime, runs: int) -> None:
     from floorlead.domain.events import ContactQueued
     from floorlead.feeds.live import store_events
     from floorlead.store.db import ChangeWatcher, open_database, resolve_target
+    from floorlead.store.floor import floor_snapshot
     from floorlead.store.live import LiveFloor
-    from floorlead.store.read import floor_snapshot
     from floorlead.tui.app import FloorleadApp
     from floorlead.tui.screens.base import FloorScreen
 

@@ -15,6 +15,8 @@ CORE = [
     "floorlead.domain.timesheets",
     "floorlead.store.db",
     "floorlead.store.read",
+    "floorlead.store.floor",
+    "floorlead.store.sheets",
     "floorlead.store.ingest",
     "floorlead.store.bulk",
     "floorlead.store.live",

@@ -15,8 +15,8 @@ from floorlead.config import Settings
 from floorlead.domain import events as ev
 from floorlead.feeds.live import store_events
 from floorlead.store.db import open_database, resolve_target
+from floorlead.store.floor import floor_snapshot
 from floorlead.store.live import LiveFloor
-from floorlead.store.read import floor_snapshot
 from tests.conftest import FROZEN, make_simulator
 
 

@@ -22,8 +22,8 @@ from floorlead.store.db import (
     open_database,
     resolve_target,
 )
+from floorlead.store.floor import floor_snapshot
 from floorlead.store.ingest import apply_batch
-from floorlead.store.read import floor_snapshot
 from tests.conftest import FROZEN
 
 

@@ -188,7 +188,7 @@ async def test_the_timesheet_keys(day_done_db: FloorDatabase) -> None:
 
 def test_payroll_csv_columns(floor_db: FloorDatabase) -> None:
     from floorlead.config import Settings
-    from floorlead.store.read import week_timesheets
+    from floorlead.store.sheets import week_timesheets
 
     with floor_db.connect() as conn:
         names = {r[0]: r[1] for r in conn.execute(text("SELECT id, name FROM agent"))}
@@ -378,7 +378,7 @@ def test_corrections_keep_the_original_and_change_the_hours(floor_db: FloorDatab
 
     from floorlead.config import Settings
     from floorlead.store.approvals import correct_punch, mark_leave
-    from floorlead.store.read import timesheet_detail, week_timesheets
+    from floorlead.store.sheets import timesheet_detail, week_timesheets
 
     settings = Settings()
     agent = day_of(floor_db)[0]

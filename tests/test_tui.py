@@ -11,7 +11,7 @@ from textual.command import CommandPalette
 from textual.widgets import Markdown
 
 from floorlead.store.db import FloorDatabase
-from floorlead.store.read import day_timesheets
+from floorlead.store.sheets import day_timesheets
 from floorlead.tui.screens.agents import AgentsScreen
 from floorlead.tui.screens.coaching import CoachingScreen
 from floorlead.tui.screens.escalations import EscalationsScreen

@@ -264,7 +264,7 @@ def snapshot(
 
     from floorlead.reports.snapshot import snapshot_document
     from floorlead.store.db import open_database
-    from floorlead.store.read import floor_snapshot
+    from floorlead.store.floor import floor_snapshot
 
     settings = settings_of(ctx)
     when_at = _parse_at(at, settings.floor.timezone) if at else datetime.now(UTC)
@@ -451,7 +451,7 @@ def _sheets(ctx: typer.Context, db: str | None, first: Any, last: Any) -> list[A
     from sqlalchemy import text
 
     from floorlead.store.db import open_database
-    from floorlead.store.read import range_timesheets
+    from floorlead.store.sheets import range_timesheets
 
     if last < first:
         raise FloorleadError("--to is before --from.")

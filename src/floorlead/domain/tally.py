@@ -1,6 +1,6 @@
 """Running figures for the live floor: what a refresh needs, kept between refreshes.
 
-``store.read.floor_snapshot`` computes every figure from the whole day's rows, the plain
+``store.floor.floor_snapshot`` computes every figure from the whole day's rows, the plain
 reading of the definitions; on a floor of 500 agents that is most of a refresh. These tallies
 give the same figures while redoing only what can have changed:
 
@@ -113,34 +113,35 @@ class QueueTally:
         ):
             start = self.origin + SLICE * k
             contacts = list(piece.contacts.values())
-            piece.figures = mx.queue_metrics(
-                contacts,
-                start=start,
-                end=start + SLICE,
-                now=now,
-                sl_seconds=self.sl_seconds,
-                short_abandon_s=self.short_abandon_s,
-            )
+            piece.figures = self._metrics(contacts, start, start + SLICE, now)
             piece.since, piece.until = now, _due_after(contacts, now)
         return piece.figures, piece.until
+
+    def _metrics(
+        self, contacts: list[mx.ContactTimes], start: datetime, end: datetime, now: datetime
+    ) -> mx.QueueMetrics:
+        return mx.queue_metrics(
+            contacts,
+            start=start,
+            end=end,
+            now=now,
+            sl_seconds=self.sl_seconds,
+            short_abandon_s=self.short_abandon_s,
+        )
+
+    def _around(self, start: datetime, end: datetime) -> list[mx.ContactTimes]:
+        """The contacts of every slice ``[start, end]`` touches (a window not on slices)."""
+        return [
+            c
+            for k in range(self.index(start), self.index(end) + 1)
+            if (piece := self.slices.get(k)) is not None
+            for c in piece.contacts.values()
+        ]
 
     def window(self, start: datetime, end: datetime, now: datetime) -> mx.QueueMetrics:
         """The figures of the contacts that queued in ``[start, end)``, known at ``now``."""
         if (start - self.origin) % SLICE or (end - self.origin) % SLICE:
-            contacts = [
-                c
-                for k in range(self.index(start), self.index(end) + 1)
-                if (piece := self.slices.get(k)) is not None
-                for c in piece.contacts.values()
-            ]
-            return mx.queue_metrics(
-                contacts,
-                start=start,
-                end=end,
-                now=now,
-                sl_seconds=self.sl_seconds,
-                short_abandon_s=self.short_abandon_s,
-            )
+            return self._metrics(self._around(start, end), start, end, now)
         kept = self._windows.get((start, end))
         if kept is not None:
             version, since, until, figures = kept
@@ -168,20 +169,8 @@ class QueueTally:
             if version == self.version and since <= now and (until is None or now < until):
                 return offered
         start, end = now - length, now + timedelta(seconds=1)
-        contacts = [
-            c
-            for k in range(self.index(start), self.index(end) + 1)
-            if (piece := self.slices.get(k)) is not None
-            for c in piece.contacts.values()
-        ]
-        offered = mx.queue_metrics(
-            contacts,
-            start=start,
-            end=end,
-            now=now,
-            sl_seconds=self.sl_seconds,
-            short_abandon_s=self.short_abandon_s,
-        ).offered
+        contacts = self._around(start, end)
+        offered = self._metrics(contacts, start, end, now).offered
         moments = [t - timedelta(seconds=1) for c in contacts if (t := c.queued_at) >= end]
         moments += [c.queued_at + length for c in contacts if start <= c.queued_at < end]
         due = _due_after(contacts, now)  # an answer or abandon becomes known at its instant

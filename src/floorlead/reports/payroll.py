@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 from floorlead.domain.when import local
 
 if TYPE_CHECKING:
-    from floorlead.store.read import TimesheetRow
+    from floorlead.store.sheets import TimesheetRow
 
 HEADER = (
     "employee_id",

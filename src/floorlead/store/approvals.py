@@ -20,10 +20,8 @@ from floorlead.domain.when import hhmm
 from floorlead.errors import FloorleadError
 from floorlead.store import models as m
 from floorlead.store.db import FloorDatabase
-from floorlead.store.ingest import AGENT, AUDIT, _table, audit
+from floorlead.store.ingest import AGENT, AUDIT, TIMESHEET, _table, audit
 from floorlead.store.triage import ConflictError
-
-TIMESHEET = _table(m.Timesheet)
 
 #: decision → the statuses it may start from
 ALLOWED = {

@@ -23,7 +23,8 @@ from floorlead.store import models as m
 from floorlead.store.db import FloorDatabase
 from floorlead.store.ingest import AGENT, AUDIT, CONTACT, ESCALATION, QUEUE, _table, audit
 from floorlead.store.read import COACHING as NOTE
-from floorlead.store.read import _schedules, _state_changes, contact_times, day_timesheets
+from floorlead.store.read import _schedules, _state_changes, contact_times
+from floorlead.store.sheets import day_timesheets
 from floorlead.store.triage import ConflictError
 
 HANDOVER = _table(m.HandoverNote)

@@ -37,6 +37,7 @@ PUNCH = _table(m.Punch)
 ESCALATION = _table(m.Escalation)
 AUDIT = _table(m.AuditLog)
 APPLIED = _table(m.AppliedEvent)
+TIMESHEET = _table(m.Timesheet)
 
 
 def upsert(

@@ -29,26 +29,28 @@ from floorlead.config import Settings
 from floorlead.domain import metrics as mx
 from floorlead.domain.tally import FloorTally
 from floorlead.store.bulk import RECORD_COLUMNS
-from floorlead.store.ingest import AGENT, AGENT_QUEUE, AGENT_STATE, AUDIT, CHUNK, QUEUE, SCHEDULE
-from floorlead.store.read import (
+from floorlead.store.floor import (
     NO_STAFF,
     Definitions,
-    EscalationRow,
     FloorDay,
-    FloorSnapshot,
-    NoteRow,
     QueueFigures,
-    _schedules,
-    _state_changes,
     agent_row,
-    escalation_list,
-    escalation_records,
     finish_snapshot,
     floor_snapshot,
     queue_row,
+    staffing,
+)
+from floorlead.store.ingest import AGENT, AGENT_QUEUE, AGENT_STATE, AUDIT, CHUNK, QUEUE, SCHEDULE
+from floorlead.store.read import (
+    EscalationRow,
+    FloorSnapshot,
+    NoteRow,
+    _schedules,
+    _state_changes,
+    escalation_list,
+    escalation_records,
     recent_notes,
     schedule_window,
-    staffing,
 )
 from floorlead.store.types import sqlite_text
 

@@ -19,7 +19,8 @@ from floorlead.tui.widgets.floor_table import FloorTable
 from floorlead.tui.widgets.modals import ChoiceModal, PromptModal
 
 if TYPE_CHECKING:
-    from floorlead.store.read import FloorSnapshot, SheetDetail, TimesheetRow
+    from floorlead.store.read import FloorSnapshot
+    from floorlead.store.sheets import SheetDetail, TimesheetRow
 
 KINDS = ("in", "out", "break_start", "break_end", "meal_start", "meal_end")
 
@@ -92,7 +93,7 @@ class TimesheetDetailScreen(FloorScreen):
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="ts-detail")
     def _load(self) -> None:
-        from floorlead.store.read import timesheet_detail
+        from floorlead.store.sheets import timesheet_detail
 
         app = self.floor_app
         try:

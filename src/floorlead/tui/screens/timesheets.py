@@ -20,7 +20,8 @@ from floorlead.tui.widgets.floor_table import FloorTable, Row
 from floorlead.tui.widgets.modals import ConfirmModal, PromptModal
 
 if TYPE_CHECKING:
-    from floorlead.store.read import FloorSnapshot, TimesheetRow
+    from floorlead.store.read import FloorSnapshot
+    from floorlead.store.sheets import TimesheetRow
 
 COLUMNS = (
     ("name", "Agent"),
@@ -122,7 +123,7 @@ class TimesheetsScreen(FloorScreen):
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="timesheets")
     def _load(self, day: date, now: datetime) -> None:
-        from floorlead.store.read import week_timesheets
+        from floorlead.store.sheets import week_timesheets
 
         app = self.floor_app
         try:
