@@ -326,3 +326,29 @@ def test_coaching_export_is_markdown_and_the_only_way_out(tmp_path: Path) -> Non
     assert_one_sentence(run("--db", str(path), "coaching", "export", "--agent", "nobody"))
     logs = list((tmp_path / "home").rglob("*.log"))
     assert all("Warm greeting" not in p.read_text() for p in logs)  # never in a log
+
+
+def test_opening_the_floor_skips_the_command_line_parser() -> None:
+    """``floorlead`` alone (or with --db/--config) starts the TUI without importing Typer;
+    anything else, a typo included, goes to the full parser."""
+    import subprocess
+    import sys
+
+    from floorlead.launch import floor_options
+
+    assert floor_options([]) == {}
+    assert floor_options(["--db", "x.db"]) == {"--db": "x.db"}
+    assert floor_options(["--db=x.db", "--config", "f.toml"]) == {
+        "--db": "x.db",
+        "--config": "f.toml",
+    }
+    for args in (["demo"], ["--db"], ["--db", "--config", "f"], ["--bd", "x"], ["--help"],
+                 ["--db", "a", "--db", "b"], ["--version"], ["--db="]):  # fmt: skip
+        assert floor_options(args) is None, args
+    loaded = subprocess.run(
+        [sys.executable, "-c", "import sys, floorlead.launch; print('typer' in sys.modules)"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip()
+    assert loaded == "False"

@@ -1,5 +1,5 @@
 """``python -m floorlead``."""
 
-from floorlead.cli import main
+from floorlead.launch import main
 
 main()

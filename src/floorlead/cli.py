@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import sys
 import time
 from datetime import UTC, datetime
 from pathlib import Path
@@ -14,6 +13,7 @@ import typer
 
 from floorlead import __version__
 from floorlead.errors import FloorleadError
+from floorlead.launch import guarded, open_floor, run_tui
 
 log = logging.getLogger("floorlead.cli")
 
@@ -95,27 +95,7 @@ def root(
     state["db"] = db
     state["config"] = config
     if ctx.invoked_subcommand is None:
-        settings = settings_of(ctx)
-
-        def open_floor() -> Any:  # runs in a worker, after the first paint
-            from floorlead.store.db import open_database
-
-            return open_database(target_of(ctx, None))
-
-        _run_tui(open_floor, settings)
-
-
-def _run_tui(database: Any, settings: Any, **kwargs: Any) -> None:
-    from floorlead.tui.app import FloorleadApp
-
-    app = FloorleadApp(database, settings, **kwargs)
-    try:
-        app.run()
-    finally:
-        if app.db is not None:
-            app.db.dispose()
-    if app.fatal_error:
-        raise FloorleadError(app.fatal_error)
+        open_floor(db, config)
 
 
 def _demo_path() -> Path:
@@ -160,7 +140,7 @@ def demo(
     )
     runner.start()
     try:
-        _run_tui(database, settings, clock=clock, demo=True)
+        run_tui(database, settings, clock=clock, demo=True)
     finally:
         runner.stop()
         runner.join(timeout=5)
@@ -627,21 +607,5 @@ from floorlead import cli_feeds, cli_reports  # noqa: E402,F401
 
 
 def main() -> None:
-    """Entry point: errors the user can fix are one sentence on stderr, never a traceback."""
-    from floorlead.logs import setup_logging
-
-    setup_logging()
-    try:
-        app()  # standalone: click reports usage errors and sets the exit code itself
-    except FloorleadError as exc:
-        log.warning("%s", exc)
-        typer.echo(f"floorlead: {exc}", err=True)
-        sys.exit(1)
-    except KeyboardInterrupt:
-        sys.exit(130)
-    except Exception as exc:  # the last net: a sentence on screen, the traceback in the log
-        from floorlead.logs import log_path
-
-        log.exception("unexpected error")
-        typer.echo(f"floorlead: unexpected error: {exc} (details in {log_path()}).", err=True)
-        sys.exit(70)
+    """The full command line (``floorlead.launch`` opens the floor without it)."""
+    guarded(app)  # standalone: click reports usage errors and sets the exit code itself
