@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar
 
 from textual import on, work
-from textual.app import App
+from textual.app import App, ScreenStackError
 from textual.binding import Binding, BindingType
 from textual.screen import Screen
 from textual.timer import Timer
@@ -250,7 +250,7 @@ class FloorleadApp(App[None]):
         if self._failing:
             self._failing = False
             self.notify("Reading the floor again.", timeout=3)
-        self.render_screen(self.screen)
+        self.render_screen(self._shown())
         self._rearm()
 
     @on(NothingChanged)
@@ -268,9 +268,17 @@ class FloorleadApp(App[None]):
     # ------------------------------------------------------------------ the clock
 
     def _tick(self) -> None:
-        self.render_screen(self.screen)
+        self.render_screen(self._shown())
 
-    def render_screen(self, screen: Screen) -> None:  # type: ignore[type-arg]
+    def _shown(self) -> Screen | None:  # type: ignore[type-arg]
+        """The screen on show, or None in the moment a mode's stack is empty (a screen
+        being made on its first switch): the clock and the refresh skip that moment."""
+        try:
+            return self.screen
+        except ScreenStackError:
+            return None
+
+    def render_screen(self, screen: Screen | None) -> None:  # type: ignore[type-arg]
         if isinstance(screen, FloorScreen) and screen.is_mounted:
             screen.tick(self.snapshot, self.clock())
 
@@ -280,7 +288,7 @@ class FloorleadApp(App[None]):
         """Palette jumps: show ``mode`` and put the cursor on ``key``."""
 
         def select() -> None:
-            screen = self.screen
+            screen = self._shown()
             if isinstance(screen, FloorScreen) and not screen.select(key):
                 self.notify("That row is no longer on the floor.", severity="warning")
 
