@@ -254,7 +254,8 @@ def scheduled_activity_at(blocks: Sequence[ScheduleBlock], at: datetime) -> str 
     return segs[0].label if segs else None
 
 
-def _overlap(a: Segment, b: Segment) -> float:
+def overlap_s(a: Segment, b: Segment) -> float:
+    """Seconds two segments share."""
     lo, hi = max(a.start, b.start), min(a.end, b.end)
     return max(0.0, (hi - lo).total_seconds())
 
@@ -312,7 +313,7 @@ def adherence(
             if s.start >= block.end:
                 break
             if s.label in wanted:
-                adherent += _overlap(block, s)
+                adherent += overlap_s(block, s)
     current_block = next((b for b in schedule if b.start <= now < b.end), None)
     if current_block is None:
         return Adherence(scheduled, adherent, None, 0.0)

@@ -46,6 +46,12 @@ def _due_after(contacts: Sequence[mx.ContactTimes], now: datetime) -> datetime |
     return soonest
 
 
+def _holds(since: datetime | None, until: datetime | None, now: datetime) -> bool:
+    """Whether figures worked out at ``since`` still stand at ``now`` (nothing they count can
+    change before ``until``; time only moves forward from ``since``)."""
+    return since is not None and since <= now and (until is None or now < until)
+
+
 @dataclass(slots=True)
 class _Slice:
     contacts: dict[str, mx.ContactTimes] = field(default_factory=dict)
@@ -98,19 +104,8 @@ class QueueTally:
 
     # -- figures -----------------------------------------------------------------------------
 
-    def slice_figures(self, k: int, now: datetime) -> mx.QueueMetrics | None:
-        piece = self.slices.get(k)
-        if piece is None or not piece.contacts:
-            return None
-        return self._figures(k, piece, now)[0]
-
     def _figures(self, k: int, piece: _Slice, now: datetime) -> tuple[mx.QueueMetrics, Any]:
-        if (
-            piece.figures is None
-            or piece.since is None
-            or now < piece.since
-            or (piece.until is not None and now >= piece.until)
-        ):
+        if piece.figures is None or not _holds(piece.since, piece.until, now):
             start = self.origin + SLICE * k
             contacts = list(piece.contacts.values())
             piece.figures = self._metrics(contacts, start, start + SLICE, now)
@@ -145,7 +140,7 @@ class QueueTally:
         kept = self._windows.get((start, end))
         if kept is not None:
             version, since, until, figures = kept
-            if version == self.version and since <= now and (until is None or now < until):
+            if version == self.version and _holds(since, until, now):
                 return figures  # type: ignore[no-any-return]
         parts, until = [], None
         for k in range(self.index(start), self.index(end)):
@@ -166,7 +161,7 @@ class QueueTally:
         kept = self._recent
         if kept is not None:
             version, since, until, offered = kept
-            if version == self.version and since <= now and (until is None or now < until):
+            if version == self.version and _holds(since, until, now):
                 return offered
         start, end = now - length, now + timedelta(seconds=1)
         contacts = self._around(start, end)
@@ -206,7 +201,7 @@ class QueueTally:
         kept = self._trend
         if kept is not None:
             version, since, until, figures = kept
-            if version == self.version and since <= now and (until is None or now < until):
+            if version == self.version and _holds(since, until, now):
                 return figures
         current = self.index(now)
         waiting: list[int] = []
@@ -308,7 +303,7 @@ class AgentTally:
             self.key = key
             self.line = None
         line = self.line
-        if line is not None and line.start <= now and (line.until is None or now < line.until):
+        if line is not None and _holds(line.start, line.until, now):
             return line.at(now, grace_s)
         state = last.state if last is not None else "offline"
         running_s = max(0.0, (now - cut).total_seconds())
@@ -367,7 +362,7 @@ class AgentTally:
     def activity(self, schedule: Sequence[mx.Segment], now: datetime) -> str | None:
         """The scheduled activity at ``now`` (after :meth:`figures` for the same instant)."""
         line = self.line
-        if line is not None and line.start <= now and (line.until is None or now < line.until):
+        if line is not None and _holds(line.start, line.until, now):
             return line.activity
         for seg in schedule:
             if seg.start <= now < seg.end:
@@ -383,16 +378,15 @@ class AgentTally:
     ) -> None:
         closed = mx.state_segments(changes, day_start, cut) if cut > day_start else []
         self.closed = closed
-        self.busy_s = sum(s.seconds for s in closed if s.label in mx.BUSY_STATES)
-        self.idle_s = sum(s.seconds for s in closed if s.label == "available")
-        adherent = 0.0
-        for block in schedule:
-            wanted = mx.ADHERENT_STATES.get(block.label, frozenset())
-            for s in closed:
-                if s.label in wanted:
-                    lo, hi = max(block.start, s.start), min(block.end, s.end)
-                    adherent += max(0.0, (hi - lo).total_seconds())
-        self.adherent_s = adherent
+        totals = mx.time_in_states(closed)
+        self.busy_s = sum(totals.get(state, 0.0) for state in mx.BUSY_STATES)
+        self.idle_s = totals.get("available", 0.0)
+        self.adherent_s = sum(
+            mx.overlap_s(block, seg)
+            for block in schedule
+            for seg in closed
+            if seg.label in _WANTED.get(block.label, _NOTHING)
+        )
 
 
 def _newest_first(running: mx.Segment, closed: list[mx.Segment]) -> Iterator[mx.Segment]:
@@ -460,11 +454,8 @@ class FloorTally:
             _remove(self.handled.get(c.agent_id, []), done)
 
     def moves_back(self, now: datetime) -> bool:
-        """True when ``now`` is before a refresh already made (the tally must start again)."""
-        if self.seen is not None and now < self.seen:
-            return True
-        self.seen = now
-        return False
+        """True when ``now`` is before the last refresh (the tally must be counted again)."""
+        return self.seen is not None and now < self.seen
 
     def calls(self, now: datetime) -> tuple[dict[str, mx.ContactTimes], dict[str, int]]:
         """Each agent's contact in progress at ``now`` and their contacts handled today."""

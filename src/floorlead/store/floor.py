@@ -12,6 +12,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from functools import cached_property
 from typing import Any
 
 from sqlalchemy import select
@@ -78,8 +79,9 @@ class Definitions:
     skills: dict[str, list[str]]
     queues: Sequence[Any]
 
-    @property
+    @cached_property
     def names(self) -> dict[str, str]:
+        """Agent names by id (worked out once: the live floor keeps one object per change)."""
         return {a.id: a.name for a in self.agents}
 
 
@@ -96,7 +98,6 @@ def agent_row(
     a: Any,
     skills: dict[str, list[str]],
     history: list[mx.StateChange],
-    blocks: list[mx.ScheduleBlock],
     figures: tuple[mx.Adherence, float | None],
     scheduled_now: str | None,
     current: mx.ContactTimes | None,
@@ -257,9 +258,7 @@ def floor_snapshot(
         scheduled_now = mx.scheduled_activity_at(blocks, now)
         current = on_contact_of.get(a.id)
         agents.append(
-            agent_row(
-                a, defs.skills, history, blocks, figures, scheduled_now, current, handled[a.id]
-            )
+            agent_row(a, defs.skills, history, figures, scheduled_now, current, handled[a.id])
         )
 
     by_queue: dict[str, list[mx.ContactTimes]] = defaultdict(list)

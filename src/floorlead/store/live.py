@@ -22,7 +22,7 @@ from collections import defaultdict
 from datetime import UTC, datetime, timedelta
 from typing import Any, NamedTuple
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.engine import Connection
 
 from floorlead.config import Settings
@@ -88,11 +88,12 @@ class LiveFloor:
         self._stale = False
         self._tally = FloorTally(datetime.min, {}, settings.metrics.short_abandon_s)
         self._raw: dict[str, tuple[Any, ...]] = {}  # contact rows as last read
-        self._defs: tuple[Any, Definitions, dict[str, str]] | None = None
+        self._defs: tuple[Any, Definitions] | None = None  # (signature, definitions)
         #: per agent: (count of changes, count up to now, the history a snapshot reads)
         self._history: dict[str, tuple[int, int, list[mx.StateChange]]] = {}
-        #: the escalation list as last shown: (audit mark, names, since, until, rows)
+        #: the recent notes as last read: (audit mark, names, day start, rows)
         self._notes: tuple[int, dict[str, str], datetime, list[NoteRow]] | None = None
+        #: the escalation list as last shown: (audit mark, names, since, until, rows)
         self._shown: tuple[int, dict[str, str], datetime, Any, list[EscalationRow]] | None = None
 
     # -- the one entry point ---------------------------------------------------------------
@@ -105,12 +106,12 @@ class LiveFloor:
         # one statement says what moved since the last tick (SQLite answers it from indexes)
         marks = tuple(conn.exec_driver_sql(_MARKS_SQL).one())
         if day_start != self._day_start or self._stale or self.clock() - self._built_at > REBUILD_S:
-            self._rebuild(conn, day_start, day_end)
+            self._rebuild(conn, day_start, day_end, marks)
         else:
             self._update(conn, day_start, day_end, marks)
         if self._tally.moves_back(now):  # a snapshot before the last one: count again
             self._retally(day_start)
-            self._tally.moves_back(now)
+        self._tally.seen = now
         # Every change to an escalation writes an audit row: a new newest audit id is the
         # only reason to read them again (their clocks and snoozes move with ``now`` anyway).
         mark = int(marks[3])
@@ -118,8 +119,7 @@ class LiveFloor:
             self._escalations = escalation_records(conn, day_start)
             self._audit_mark = mark
         defs = self._definitions(conn, marks[4:])
-        assert self._defs is not None
-        names = self._defs[2]
+        names = defs.names
         tally = self._tally
         calls, handled = tally.calls(now)
         agents = []
@@ -133,7 +133,6 @@ class LiveFloor:
                     a,
                     defs.skills,
                     history,
-                    self._schedules.get(a.id, []),
                     figures,
                     counted.activity(sched, now),
                     calls.get(a.id),
@@ -259,10 +258,12 @@ class LiveFloor:
             defs = Definitions(
                 [_AgentDef(*r) for r in agents], skills, [_QueueDef(*r) for r in queues]
             )
-            self._defs = (signature, defs, defs.names)
+            self._defs = (signature, defs)
         return self._defs[1]
 
-    def _rebuild(self, conn: Connection, day_start: datetime, day_end: datetime) -> None:
+    def _rebuild(
+        self, conn: Connection, day_start: datetime, day_end: datetime, marks: tuple[Any, ...]
+    ) -> None:
         self.rebuilds += 1
         self._escalations = None
         self._built_at = self.clock()
@@ -276,7 +277,7 @@ class LiveFloor:
         )
         self._tally = FloorTally(day_start, thresholds, self.settings.metrics.short_abandon_s)
         self._history = {}
-        self._last_rowid = _newest_contact(conn)
+        self._last_rowid = int(marks[0])
         # No rowid bound (SQLite would scan the table by rowid instead of seeking the
         # queued_at index); a row added meanwhile is read again next tick and replaced by id.
         where = (
@@ -286,9 +287,7 @@ class LiveFloor:
         params = (sqlite_text(day_start - timedelta(days=1)), sqlite_text(day_start))
         for r in self._select_contacts(conn, where, params):
             self._keep(r, day_start)
-        self._last_state_id = conn.execute(
-            select(func.coalesce(func.max(AGENT_STATE.c.id), 0))
-        ).scalar_one()
+        self._last_state_id = int(marks[1])
         # an "until" before the day began leaves only each agent's carried-in state
         carried_in = _state_changes(conn, day_start, day_start - timedelta(microseconds=1))
         self._carried = {agent: changes[0] for agent, changes in carried_in.items() if changes}
@@ -300,7 +299,7 @@ class LiveFloor:
         ):  # fmt: skip
             if r.id <= self._last_state_id:  # newer ones come with the next update
                 self._add_change(r)
-        self._load_schedules(conn, day_start, day_end)
+        self._load_schedules(conn, day_start, day_end, int(marks[2]))
 
     def _add_change(self, r: Any) -> None:
         item = (r.at, r.id, mx.StateChange(r.at, r.state, r.reason))
@@ -310,14 +309,11 @@ class LiveFloor:
         else:
             bisect.insort(changes, item, key=lambda i: (i[0], i[1]))
 
-    @staticmethod
-    def _schedule_signature(conn: Connection) -> int:
-        """The newest block's id: one index seek. (A block edited in place keeps its id; the
-        periodic re-read picks that up.)"""
-        return int(conn.execute(select(func.coalesce(func.max(SCHEDULE.c.id), 0))).scalar_one())
-
-    def _load_schedules(self, conn: Connection, day_start: datetime, day_end: datetime) -> None:
-        self._schedule_mark = self._schedule_signature(conn)
+    def _load_schedules(
+        self, conn: Connection, day_start: datetime, day_end: datetime, mark: int
+    ) -> None:
+        """``mark``: the newest block's id, from the tick's marks."""
+        self._schedule_mark = mark
         self._schedules = _schedules(conn, *schedule_window(day_start, day_end))
         self._sched = {
             agent: mx.scheduled_segments(blocks, day_start, day_end)
@@ -359,8 +355,8 @@ class LiveFloor:
                     self._stale = True  # it may change an agent's carried-in state
                 else:
                     self._add_change(r)
-        if schedule_mark != self._schedule_mark:
-            self._load_schedules(conn, day_start, day_end)
+        if schedule_mark != self._schedule_mark:  # a new block (one edited in place: REBUILD_S)
+            self._load_schedules(conn, day_start, day_end, schedule_mark)
 
 
 _COLS_SQL = ", ".join(_CONTACT_COLS)
@@ -428,7 +424,3 @@ def _contact_times(raw: tuple[Any, ...]) -> mx.ContactTimes:
 
 
 _NO_CHANGES: list[tuple[datetime, int, mx.StateChange]] = []
-
-
-def _newest_contact(conn: Connection) -> int:
-    return int(conn.exec_driver_sql("SELECT coalesce(max(rowid), 0) FROM contact").scalar_one())
