@@ -197,9 +197,7 @@ def parse_human(text: str, now: datetime, tz: str) -> datetime:
             "tomorrow 9 or fri 9am."
         )
     day = base.add(days=day_offset or 0)
-    import pendulum
-
-    result = pendulum.datetime(day.year, day.month, day.day, clock[0], clock[1], tz=_zone(tz))
+    result = _pendulum().datetime(day.year, day.month, day.day, clock[0], clock[1], tz=_zone(tz))
     if day_offset is None and result <= base:
         result = result.add(days=1)
     if result <= base:
@@ -211,12 +209,12 @@ def at_on_day(text: str, day: date, tz: str, after: datetime | None = None) -> d
     """A clock time typed for a shift (``9:07``, ``17:30``, ``5pm``) on ``day`` in the floor's
     zone; a time more than 6 hours before ``after`` (the shift's start) is the next day, so
     night shifts across midnight read naturally."""
-    import pendulum
-
     clock = _clock_time(" ".join(text.lower().split()))
     if clock is None:
         raise WhenError(f"{text!r} is not a clock time; type it like 9:07 or 17:30.")
-    local_time = pendulum.datetime(day.year, day.month, day.day, clock[0], clock[1], tz=_zone(tz))
+    local_time = _pendulum().datetime(
+        day.year, day.month, day.day, clock[0], clock[1], tz=_zone(tz)
+    )
     if after is not None and to_utc(local_time) < after - timedelta(hours=6):
         local_time = local_time.add(days=1)  # the same wall-clock time, even across DST
     return to_utc(local_time)

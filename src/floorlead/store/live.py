@@ -87,7 +87,7 @@ class LiveFloor:
         self._audit_mark = 0
         self._stale = False
         self._tally = FloorTally(datetime.min, {}, settings.metrics.short_abandon_s)
-        self._raw: dict[str, tuple[Any, ...]] = {}  # contact rows as last read
+        self._raw: dict[str, tuple[Any, ...]] = {}  # unfinished contacts' rows as last read
         self._defs: tuple[Any, Definitions] | None = None  # (signature, definitions)
         #: per agent: (count of changes, count up to now, the history a snapshot reads)
         self._history: dict[str, tuple[int, int, list[mx.StateChange]]] = {}
@@ -218,7 +218,6 @@ class LiveFloor:
         raw = tuple(r)
         if self._raw.get(cid) == raw:  # an open contact read again unchanged: no work
             return
-        self._raw[cid] = raw
         times = _contact_times(raw)
         carried = day_start - timedelta(days=1)
         wanted = times.queued_at >= day_start or (
@@ -231,14 +230,17 @@ class LiveFloor:
         if not wanted:
             self._contacts.pop(cid, None)
             self._open.discard(cid)
+            self._raw.pop(cid, None)
             self._tally.drop(cid)
             return
         self._contacts[cid] = (raw[0], times)
         self._tally.put(cid, raw[0], times)
         if _finished(times):
             self._open.discard(cid)
-        else:
+            self._raw.pop(cid, None)
+        else:  # only the unfinished are read again each tick: only they need their raw row
             self._open.add(cid)
+            self._raw[cid] = raw
 
     def _definitions(self, conn: Connection, signature: tuple[Any, ...]) -> Definitions:
         """Agents, skills and queues, kept as the same object while nothing in them changed.
