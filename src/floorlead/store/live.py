@@ -362,7 +362,7 @@ class LiveFloor:
 
 
 _COLS_SQL = ", ".join(_CONTACT_COLS)
-#: The same rows in the same order as ``read.definitions`` reads them.
+#: The same rows in the same order as ``floor.definitions`` reads them.
 _DEFINITIONS_SQL = (
     "SELECT id, name, team FROM agent WHERE active ORDER BY name",
     "SELECT agent_id, queue_id FROM agent_queue",
