@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 from floorlead.domain.when import local
 
 if TYPE_CHECKING:
-    from floorlead.store.read import NoteRow
+    from floorlead.store.views import NoteRow
 
 
 def markdown(agent_name: str, agent_id: str, notes: Sequence[NoteRow], tz: str, today: date) -> str:

@@ -7,7 +7,7 @@ from typing import Any
 
 from floorlead.domain.metrics import QueueMetrics
 from floorlead.domain.when import iso_utc
-from floorlead.store.read import FloorSnapshot
+from floorlead.store.views import FloorSnapshot
 
 FORMAT_VERSION = 1
 

@@ -29,30 +29,26 @@ from floorlead.config import Settings
 from floorlead.domain import metrics as mx
 from floorlead.domain.tally import FloorTally
 from floorlead.store.bulk import RECORD_COLUMNS
-from floorlead.store.floor import (
+from floorlead.store.figures import (
     NO_STAFF,
     Definitions,
     FloorDay,
     QueueFigures,
     agent_row,
-    finish_snapshot,
-    floor_snapshot,
     queue_row,
     staffing,
 )
+from floorlead.store.floor import finish_snapshot, floor_snapshot
 from floorlead.store.ingest import AGENT, AGENT_QUEUE, AGENT_STATE, AUDIT, CHUNK, QUEUE, SCHEDULE
 from floorlead.store.read import (
-    EscalationRow,
-    FloorSnapshot,
-    NoteRow,
     _schedules,
     _state_changes,
     escalation_list,
     escalation_records,
     recent_notes,
-    schedule_window,
 )
 from floorlead.store.types import sqlite_text
+from floorlead.store.views import EscalationRow, FloorSnapshot, NoteRow, schedule_window
 
 #: Read everything again this often, for the rare changes the deltas cannot see.
 REBUILD_S = 60.0

@@ -37,7 +37,7 @@ if TYPE_CHECKING:  # the store loads in a worker after the first paint
     from floorlead.store.db import ChangeWatcher, FloorDatabase
     from floorlead.store.handover import Handover
     from floorlead.store.live import LiveFloor
-    from floorlead.store.read import FloorSnapshot
+    from floorlead.store.views import FloorSnapshot
     from floorlead.tui.widgets.note_modal import NoteDraft
 
 log = logging.getLogger("floorlead.tui")

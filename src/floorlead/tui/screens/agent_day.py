@@ -19,7 +19,8 @@ from floorlead.tui.screens.base import FloorScreen
 from floorlead.tui.widgets.floor_table import FloorTable, Row
 
 if TYPE_CHECKING:
-    from floorlead.store.read import AgentDay, FloorSnapshot
+    from floorlead.store.read import AgentDay
+    from floorlead.store.views import FloorSnapshot
 
 
 SCHEDULE_MARKS = {

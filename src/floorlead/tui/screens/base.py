@@ -16,7 +16,7 @@ from floorlead.tui.widgets.floor_table import FloorTable
 from floorlead.tui.widgets.header import FloorHeader
 
 if TYPE_CHECKING:
-    from floorlead.store.read import FloorSnapshot
+    from floorlead.store.views import FloorSnapshot
 
 
 if TYPE_CHECKING:

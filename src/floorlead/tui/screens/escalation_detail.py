@@ -18,8 +18,8 @@ from floorlead.tui.screens.base import FloorScreen
 from floorlead.tui.widgets.floor_table import FloorTable
 
 if TYPE_CHECKING:
-    from floorlead.store.read import EscalationRow, FloorSnapshot
     from floorlead.store.triage import HistoryLine
+    from floorlead.store.views import EscalationRow, FloorSnapshot
 
 HISTORY = (("at", "When"), ("who", "Who"), ("what", "What"))
 

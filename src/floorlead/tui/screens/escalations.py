@@ -23,7 +23,7 @@ from floorlead.tui.widgets.floor_table import FloorTable, Row
 from floorlead.tui.widgets.modals import ChoiceModal, ConfirmModal, PromptModal
 
 if TYPE_CHECKING:
-    from floorlead.store.read import EscalationRow, FloorSnapshot
+    from floorlead.store.views import EscalationRow, FloorSnapshot
 
 COLUMNS = (
     ("priority", "Pri"),
