@@ -214,7 +214,8 @@ def test_snapshot_reads_the_ingested_floor(db: FloorDatabase) -> None:
 
 
 def test_revision_constants_match_the_migration_scripts() -> None:
-    from floorlead.store.db import HEAD_REVISION, KNOWN_REVISIONS, script_revisions
+    from floorlead.store.db import script_revisions
+    from floorlead.store.sqlite import HEAD_REVISION, KNOWN_REVISIONS
 
     head, known = script_revisions()
     assert head == HEAD_REVISION

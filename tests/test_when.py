@@ -69,3 +69,90 @@ def test_a_day_starting_at_six_on_the_spring_forward_morning() -> None:
     assert when.floor_date(now, "Europe/London", "06:00") == date(2024, 3, 31)
     start, end = when.today_bounds(now, "Europe/London", "06:00")
     assert start == now and end == datetime(2024, 4, 1, 5, 0, tzinfo=UTC)
+
+
+# -- the standard library's zones give what pendulum gives ------------------------------------
+# Day and interval bounds are computed with zoneinfo (pendulum costs a tenth of a second to
+# import, too much for `snapshot --json`); pendulum, the project's time library, is the
+# reference. Zones with DST at midnight (Santiago, Havana, Beirut) and half-hour DST (Lord Howe)
+# are where the two could part.
+PENDULUM_ZONES = st.sampled_from(
+    [
+        "America/New_York",
+        "Europe/London",
+        "Australia/Lord_Howe",
+        "America/Santiago",
+        "America/Havana",
+        "Asia/Beirut",
+        "Asia/Kolkata",
+    ]
+)
+ALL_DAY_STARTS = st.sampled_from(["00:00", "01:00", "01:30", "02:00", "02:30", "06:00", "23:30"])
+
+
+def _pendulum_day_bounds(day: date, tz: str, day_start: str) -> tuple[datetime, datetime]:
+    import pendulum
+
+    hh, mm = (int(p) for p in day_start.split(":"))
+    zone = pendulum.timezone(tz)
+    nxt = day + timedelta(days=1)
+    start = pendulum.datetime(day.year, day.month, day.day, hh, mm, tz=zone)
+    end = pendulum.datetime(nxt.year, nxt.month, nxt.day, hh, mm, tz=zone)
+    return (
+        datetime.fromtimestamp(start.timestamp(), tz=UTC),
+        datetime.fromtimestamp(end.timestamp(), tz=UTC),
+    )
+
+
+def _pendulum_floor_date(at: datetime, tz: str, day_start: str) -> date:
+    import pendulum
+
+    hh, mm = (int(p) for p in day_start.split(":"))
+    loc = pendulum.instance(at).in_timezone(pendulum.timezone(tz))
+    day = date(loc.year, loc.month, loc.day)
+    return day - timedelta(days=1) if (loc.hour, loc.minute) < (hh, mm) else day
+
+
+def _pendulum_interval(now: datetime, tz: str, minutes: int) -> tuple[datetime, datetime]:
+    import pendulum
+
+    loc = pendulum.instance(now).in_timezone(pendulum.timezone(tz))
+    start = loc.replace(minute=(loc.minute // minutes) * minutes, second=0, microsecond=0)
+    utc = datetime.fromtimestamp(start.timestamp(), tz=UTC)
+    return utc, utc + timedelta(minutes=minutes)
+
+
+@given(INSTANTS, PENDULUM_ZONES, ALL_DAY_STARTS)
+def test_floor_days_match_pendulum(now: datetime, tz: str, day_start: str) -> None:
+    day = when.floor_date(now, tz, day_start)
+    assert day == _pendulum_floor_date(now, tz, day_start)
+    assert when.day_bounds(day, tz, day_start) == _pendulum_day_bounds(day, tz, day_start)
+
+
+@given(INSTANTS, PENDULUM_ZONES, st.sampled_from([15, 30, 60]))
+def test_intervals_match_pendulum(now: datetime, tz: str, minutes: int) -> None:
+    assert when.interval_bounds(now, tz, minutes) == _pendulum_interval(now, tz, minutes)
+
+
+def test_wall_times_a_dst_change_skips_or_repeats_resolve_as_pendulum_does() -> None:
+    tz = "America/New_York"
+    skipped = when.wall_to_utc(date(2026, 3, 8), 2, 30, tz)  # 02:30 never happens
+    repeated = when.wall_to_utc(date(2026, 11, 1), 1, 30, tz)  # 01:30 happens twice
+    assert skipped == datetime(2026, 3, 8, 7, 30, tzinfo=UTC)  # = 03:30 EDT
+    assert repeated == datetime(2026, 11, 1, 6, 30, tzinfo=UTC)  # the second, EST
+    assert (skipped, repeated) == (
+        _pendulum_day_bounds(date(2026, 3, 8), tz, "02:30")[0],
+        _pendulum_day_bounds(date(2026, 11, 1), tz, "01:30")[0],
+    )
+
+
+def test_every_day_of_2026_matches_pendulum_in_zones_with_odd_dst() -> None:
+    """Exhaustive where sampling would rarely land: every day, every day start."""
+    day_starts = ["00:00", "01:00", "01:30", "02:00", "02:30", "23:30"]
+    for tz in ["America/New_York", "Australia/Lord_Howe", "America/Santiago", "America/Havana"]:
+        for offset in range(365):
+            day = date(2026, 1, 1) + timedelta(days=offset)
+            for day_start in day_starts:
+                assert when.day_bounds(day, tz, day_start) == _pendulum_day_bounds(
+                    day, tz, day_start
+                ), (tz, day, day_start)

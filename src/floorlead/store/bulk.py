@@ -28,7 +28,7 @@ from floorlead.store.ingest import (
     ApplyResult,
     EventApplier,
 )
-from floorlead.store.types import sqlite_text
+from floorlead.store.sqlite import sqlite_text
 
 
 def _existing(conn: Connection, column: Any, keys: Iterable[str]) -> set[str]:

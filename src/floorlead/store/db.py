@@ -15,20 +15,21 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import platformdirs
 from sqlalchemy import Engine, create_engine, event, inspect, text
 from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.exc import ArgumentError, NoSuchModuleError, OperationalError, SQLAlchemyError
 from sqlalchemy.pool import ConnectionPoolEntry
 
 from floorlead.errors import DatabaseError
+from floorlead.store.sqlite import (
+    BUSY_TIMEOUT_MS,
+    HEAD_REVISION,
+    KNOWN_REVISIONS,
+    database_value,
+    file_of,
+)
 
-BUSY_TIMEOUT_MS = 5000
 MIGRATIONS = "floorlead.store:migrations"
-
-
-def default_database_path() -> Path:
-    return Path(platformdirs.user_data_dir("floorlead")) / "floor.db"
 
 
 @dataclass(frozen=True)
@@ -50,12 +51,9 @@ class DatabaseTarget:
 
 def resolve_target(db: str | None, configured: str = "") -> DatabaseTarget:
     """``--db`` wins, then ``FLOORLEAD_DB``, then the settings file, then the default file."""
-    value = db or os.environ.get("FLOORLEAD_DB") or configured
-    if not value:
-        path = default_database_path()
-        return DatabaseTarget(f"sqlite:///{path}", path)
-    if "://" not in value:
-        path = Path(value).expanduser().absolute()
+    value = database_value(db, configured)
+    path = file_of(value)
+    if path is not None:
         return DatabaseTarget(f"sqlite:///{path}", path)
     try:
         url = make_url(value)
@@ -130,13 +128,6 @@ def _alembic_config(connection: Connection | None = None) -> Any:
     cfg.set_main_option("script_location", MIGRATIONS)
     cfg.attributes["connection"] = connection
     return cfg
-
-
-#: The newest migration and every one before it. Kept here so that opening a current database
-#: does not import Alembic (a third of a second); tests/test_store.py checks both against the
-#: migration scripts, so they cannot drift.
-HEAD_REVISION = "0006"
-KNOWN_REVISIONS = frozenset({"0001", "0002", "0003", "0004", "0005", "0006"})
 
 
 def head_revision() -> str:

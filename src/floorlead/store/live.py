@@ -47,7 +47,7 @@ from floorlead.store.read import (
     escalation_records,
     recent_notes,
 )
-from floorlead.store.types import sqlite_text
+from floorlead.store.sqlite import sqlite_text
 from floorlead.store.views import EscalationRow, FloorSnapshot, NoteRow, schedule_window
 
 #: Read everything again this often, for the rare changes the deltas cannot see.

@@ -9,22 +9,7 @@ from sqlalchemy import DateTime, String
 from sqlalchemy.engine import Dialect
 from sqlalchemy.types import TypeDecorator, TypeEngine
 
-#: How SQLAlchemy's SQLite dialect writes DATETIME values; kept identical so values written
-#: either way compare and sort the same in SQL.
-SQLITE_FORMAT = "%Y-%m-%d %H:%M:%S.%f"
-
-
-def sqlite_text(value: datetime) -> str:
-    """An aware instant as the UTC text SQLite stores (``SQLITE_FORMAT``, always microseconds).
-
-    ``isoformat`` gives the same text as ``strftime(SQLITE_FORMAT)`` several times faster,
-    which matters when a feed writes fifty thousand instants a second.
-    """
-    if value.tzinfo is not UTC:
-        if value.tzinfo is None:
-            raise ValueError("naive datetime given for a UTC column")
-        value = value.astimezone(UTC)
-    return value.isoformat(" ", "microseconds")[:26]  # drop the "+00:00"
+from floorlead.store.sqlite import sqlite_text
 
 
 class UTCDateTime(TypeDecorator[datetime]):

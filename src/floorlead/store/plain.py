@@ -1,0 +1,199 @@
+"""The board read through the sqlite3 driver alone: ``floorlead snapshot --json`` and the live
+floor's readers.
+
+A process that prints one snapshot would spend most of its life importing SQLAlchemy and
+converting rows through it. These readers ask SQLite the same questions as ``store.read``'s
+(the same SQL, hence the same rows in the same order) and convert instants with
+``datetime.fromisoformat``; ``store.figures`` computes the same board from them, and a test
+holds :func:`board_snapshot` equal to ``floor_snapshot``. SQLite only, and only on a database
+at the newest schema revision: for anything else :class:`NotPlain` sends the caller the full
+way, which has the migrations and the error messages.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections import defaultdict
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any, NamedTuple
+from urllib.parse import quote
+
+from floorlead.config import Settings
+from floorlead.domain import metrics as mx
+from floorlead.store.figures import Definitions, FloorDay, floor_figures
+from floorlead.store.sqlite import BUSY_TIMEOUT_MS, HEAD_REVISION, instant, sqlite_text
+from floorlead.store.views import FloorRows, FloorSnapshot, schedule_window
+
+
+class NotPlain(Exception):
+    """The quick path does not apply here (no such file, an older schema, a driver error)."""
+
+
+def connect(path: Path) -> sqlite3.Connection:
+    """The floor's file opened read-only, inside one read transaction (a consistent day)."""
+    if not path.is_file():
+        raise NotPlain(f"{path} is not a file")
+    try:
+        conn = sqlite3.connect(
+            f"file:{quote(str(path))}?mode=ro",
+            uri=True,
+            timeout=BUSY_TIMEOUT_MS / 1000,
+            isolation_level=None,
+        )
+        conn.execute("BEGIN")
+        row = conn.execute("SELECT version_num FROM alembic_version").fetchone()
+    except sqlite3.Error as exc:
+        raise NotPlain(str(exc)) from None
+    if row is None or row[0] != HEAD_REVISION:
+        conn.close()
+        raise NotPlain("the schema is not at the newest revision")
+    return conn
+
+
+class AgentDef(NamedTuple):
+    id: str
+    name: str
+    team: str
+
+
+class QueueDef(NamedTuple):
+    id: str
+    name: str
+    channel: str
+    sl_percent: int
+    sl_seconds: int
+
+
+#: The same rows in the same order as ``floor.definitions`` reads them.
+DEFINITIONS_SQL = (
+    "SELECT id, name, team FROM agent WHERE active = 1 ORDER BY name",
+    "SELECT agent_id, queue_id FROM agent_queue",
+    "SELECT id, name, channel, sl_percent, sl_seconds FROM queue ORDER BY name",
+)
+
+
+def definitions(conn: sqlite3.Connection) -> Definitions:
+    """Active agents (by name), the queues each can take, the queues (by name); plain tuples,
+    because a refresh reads their attributes thousands of times."""
+    agents, memberships, queues = (conn.execute(sql).fetchall() for sql in DEFINITIONS_SQL)
+    skills: dict[str, list[str]] = defaultdict(list)
+    for agent_id, queue_id in memberships:
+        skills[agent_id].append(queue_id)
+    return Definitions([AgentDef(*r) for r in agents], skills, [QueueDef(*r) for r in queues])
+
+
+#: A contact's columns as the metrics read them, led by the rowid.
+CONTACT_COLUMNS = (
+    "rowid",
+    "id",
+    "queue_id",
+    "agent_id",
+    "queued_at",
+    "answered_at",
+    "abandoned_at",
+    "ended_at",
+    "wrapped_at",
+    "hold_s",
+)
+CONTACT_SQL = f"SELECT {', '.join(CONTACT_COLUMNS)} FROM contact"
+
+
+def contact_times(raw: tuple[Any, ...]) -> mx.ContactTimes:
+    """A row of ``CONTACT_COLUMNS`` as ``read.contact_times`` gives it."""
+    _rowid, cid, queue_id, agent_id, queued, answered, abandoned, ended, wrapped, hold = raw
+    return mx.ContactTimes(
+        queue_id=queue_id,
+        queued_at=datetime.fromisoformat(queued).replace(tzinfo=UTC),
+        answered_at=instant(answered),
+        abandoned_at=instant(abandoned),
+        ended_at=instant(ended),
+        wrapped_at=instant(wrapped),
+        agent_id=agent_id,
+        hold_s=hold,
+        contact_id=cid,
+    )
+
+
+def contacts(conn: sqlite3.Connection, day_start: datetime, now: datetime) -> list[mx.ContactTimes]:
+    """As ``read._contacts``: queued today up to ``now``, or yesterday and not finished."""
+    carried = sqlite_text(day_start - timedelta(days=1))
+    rows = conn.execute(
+        f"{CONTACT_SQL} WHERE queued_at <= ? AND (queued_at >= ? OR queued_at >= ? AND "
+        "answered_at IS NULL AND abandoned_at IS NULL OR queued_at >= ? AND wrapped_at IS NULL)",
+        (sqlite_text(now), sqlite_text(day_start), carried, carried),
+    )
+    return [contact_times(r) for r in rows]
+
+
+def state_changes(
+    conn: sqlite3.Connection, day_start: datetime, now: datetime
+) -> dict[str, list[mx.StateChange]]:
+    """As ``read._state_changes``: each agent's changes since the day began, led by the
+    state they carried in (one index seek per agent)."""
+    start = sqlite_text(day_start)
+    out: dict[str, list[mx.StateChange]] = defaultdict(list)
+    change = mx.StateChange
+    carried = conn.execute(
+        "SELECT agent_state.agent_id, agent_state.at, agent_state.state, agent_state.reason "
+        "FROM agent JOIN agent_state ON agent_state.id = (SELECT s.id FROM agent_state AS s "
+        "WHERE s.agent_id = agent.id AND s.at < ? ORDER BY s.at DESC, s.id DESC LIMIT 1)",
+        (start,),
+    )
+    rows = conn.execute(
+        "SELECT agent_id, at, state, reason FROM agent_state WHERE at >= ? AND at <= ? "
+        "ORDER BY at, id",
+        (start, sqlite_text(now)),
+    )
+    for table in (carried, rows):
+        for agent_id, at, state, reason in table:
+            out[agent_id].append(
+                change(datetime.fromisoformat(at).replace(tzinfo=UTC), state, reason)
+            )
+    return out
+
+
+def schedules(
+    conn: sqlite3.Connection, start: datetime, end: datetime
+) -> dict[str, list[mx.ScheduleBlock]]:
+    """As ``read._schedules``: the blocks that overlap ``[start, end)``, by start."""
+    out: dict[str, list[mx.ScheduleBlock]] = defaultdict(list)
+    rows = conn.execute(
+        'SELECT agent_id, start, "end", activity FROM schedule WHERE "end" > ? AND start < ? '
+        "ORDER BY start",
+        (sqlite_text(start), sqlite_text(end)),
+    )
+    for agent_id, begin, finish, activity in rows:
+        out[agent_id].append(
+            mx.ScheduleBlock(
+                datetime.fromisoformat(begin).replace(tzinfo=UTC),
+                datetime.fromisoformat(finish).replace(tzinfo=UTC),
+                activity,
+            )
+        )
+    return out
+
+
+def board_snapshot(conn: sqlite3.Connection, settings: Settings, now: datetime) -> FloorSnapshot:
+    """The queue board and the agents at ``now``, as ``floor_snapshot`` gives them: what
+    ``snapshot --json`` prints. Escalations and notes are not read (the document has none)."""
+    d = FloorDay.at(settings, now)
+    defs = definitions(conn)
+    rows = FloorRows(
+        contacts(conn, d.day_start, now),
+        state_changes(conn, d.day_start, now),
+        schedules(conn, *schedule_window(d.day_start, d.day_end)),
+    )
+    queues, agents = floor_figures(d, defs, rows, now)
+    return FloorSnapshot(
+        taken_at=now,
+        timezone=d.timezone,
+        day=d.day,
+        day_start=d.day_start,
+        interval_start=d.interval_start,
+        interval_end=d.interval_end,
+        short_abandon_s=d.short_abandon_s,
+        queues=tuple(queues),
+        agents=tuple(agents),
+        agent_names=defs.names,
+    )
