@@ -159,3 +159,62 @@ def test_live_floor_sees_definitions_edited_in_place(db: object) -> None:
     assert (edited.channel, edited.sl_target) == ("chat", "90/30")
     assert difference(after, full) is None
     assert live.rebuilds == 1  # seen by the tick, not by a periodic re-read
+
+
+@settings(
+    max_examples=8, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    seed=st.integers(1, 10_000),
+    hours=st.floats(0.1, 30),
+    back=st.integers(0, 36 * 60),
+    day_start=st.sampled_from(["00:00", "06:00"]),
+)
+def test_the_quick_snapshot_path_equals_floor_snapshot(
+    tmp_path_factory: object, seed: int, hours: float, back: int, day_start: str
+) -> None:
+    """``snapshot --json`` on SQLite reads through the sqlite3 driver alone (``store.plain``);
+    its queues and agents are those of the full read, at any instant of a simulated floor."""
+    from floorlead.config import FloorSettings
+    from floorlead.store import plain
+
+    path = tmp_path_factory.mktemp("plain") / "floor.db"  # type: ignore[attr-defined]
+    db = open_database(resolve_target(str(path)))
+    try:
+        sim = make_simulator(seed=seed % 7 + 1, agents=8, history=2)
+        end = FROZEN - timedelta(hours=36) + timedelta(hours=hours)
+        store_events(db, sim.setup_events() + sim.advance(end))
+        floor_settings = dataclasses.replace(
+            Settings(), floor=FloorSettings(timezone="America/New_York", day_start=day_start)
+        )
+        at = end - timedelta(minutes=back)
+        with db.connect() as conn:
+            full = floor_snapshot(conn, floor_settings, at)
+        conn = plain.connect(path)
+        try:
+            quick = plain.board_snapshot(conn, floor_settings, at)
+        finally:
+            conn.close()
+        assert full.queues and full.agents
+        assert difference(quick.queues, full.queues) is None
+        assert difference(quick.agents, full.agents) is None
+        assert (quick.day_start, quick.interval_start) == (full.day_start, full.interval_start)
+    finally:
+        db.dispose()
+
+
+def test_the_quick_path_declines_an_older_schema(tmp_path: Any) -> None:
+    import sqlite3
+
+    import pytest
+
+    from floorlead.store import plain
+
+    path = tmp_path / "floor.db"
+    open_database(resolve_target(str(path))).dispose()
+    with sqlite3.connect(path) as conn:
+        conn.execute("UPDATE alembic_version SET version_num = '0006'")
+    with pytest.raises(plain.NotPlain):
+        plain.connect(path)
+    with pytest.raises(plain.NotPlain):
+        plain.connect(tmp_path / "missing.db")

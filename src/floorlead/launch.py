@@ -2,13 +2,17 @@
 
 Opening the floor (no command, perhaps ``--db``/``--config``) is what a supervisor does every
 shift, so it starts the TUI without loading the command-line parser: Typer and Click take a
-third of a second to import on a slow machine, before the first paint. Every other use goes
+third of a second to import on a slow machine, before the first paint. ``snapshot --json`` is
+what scripts run every few seconds, so on a SQLite floor it is answered here too, through the
+sqlite3 driver alone (``store.plain``). Every other use, and anything the quick paths are not
+sure of (an unknown option, ``--at`` without an offset, a database URL, an older schema), goes
 to ``floorlead.cli``. Both share :func:`guarded`, so errors read the same either way.
 """
 
 from __future__ import annotations
 
 import logging
+import sqlite3
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -20,15 +24,21 @@ log = logging.getLogger("floorlead.cli")
 _FLOOR_OPTIONS = ("--db", "--config")
 
 
-def floor_options(args: list[str]) -> dict[str, str] | None:
-    """``--db``/``--config`` and their values when they are all there is, else None (a
-    command, help, a misspelt option: the full parser answers those)."""
+def floor_options(
+    args: list[str], options: tuple[str, ...] = _FLOOR_OPTIONS, flags: tuple[str, ...] = ()
+) -> dict[str, str] | None:
+    """``options`` (by default ``--db``/``--config``) and their values, and ``flags``, when
+    they are all there is, else None (a command, help, a misspelt option: the full parser
+    answers those)."""
     found: dict[str, str] = {}
     rest = list(args)
     while rest:
         word = rest.pop(0)
+        if word in flags and word not in found:
+            found[word] = ""
+            continue
         name, has_value, value = word.partition("=")
-        if name not in _FLOOR_OPTIONS or name in found:
+        if name not in options or name in found:
             return None
         if not has_value:
             if not rest or rest[0].startswith("-"):
@@ -88,8 +98,70 @@ def open_floor(db: str | None, config: Path | None) -> None:
     run_tui(database, settings)
 
 
+def snapshot_options(args: list[str]) -> dict[str, str] | None:
+    """The options of ``[--db F] [--config F] snapshot [--json] [--at T] [--db F]``, when
+    that is all there is (``--db`` once), else None."""
+    if args.count("snapshot") != 1:
+        return None
+    split = args.index("snapshot")
+    before = floor_options(args[:split])
+    after = floor_options(args[split + 1 :], ("--db", "--at"), ("--json",))
+    if before is None or after is None or ("--db" in before and "--db" in after):
+        return None
+    return before | after
+
+
+def quick_snapshot(options: dict[str, str]) -> bool:
+    """Print ``snapshot --json`` through ``store.plain``; False (nothing printed) when the
+    full path must answer instead."""
+    import json
+    from datetime import UTC, datetime
+
+    from floorlead.config import load_settings
+    from floorlead.reports.snapshot import snapshot_document
+    from floorlead.store import plain
+    from floorlead.store.sqlite import database_value, file_of
+
+    now = datetime.now(UTC)
+    if "--at" in options:
+        try:
+            now = datetime.fromisoformat(options["--at"])
+        except ValueError:
+            return False
+        if now.tzinfo is None:  # the floor's clock: pendulum's reading, on the full path
+            return False
+        now = now.astimezone(UTC)
+    config = options.get("--config")
+    settings = load_settings(Path(config) if config else None)
+    path = file_of(database_value(options.get("--db"), settings.database_url))
+    if path is None:
+        return False
+    try:
+        conn = plain.connect(path)
+        try:
+            snap = plain.board_snapshot(conn, settings, now)
+        finally:
+            conn.close()
+    except (plain.NotPlain, sqlite3.Error):
+        return False  # the full path opens it again and says what is wrong
+    print(json.dumps(snapshot_document(snap), indent=2, ensure_ascii=False))
+    return True
+
+
 def main() -> None:
-    options = floor_options(sys.argv[1:])
+    args = sys.argv[1:]
+    quick = snapshot_options(args)
+    if quick is not None:
+        done = False
+
+        def attempt() -> None:
+            nonlocal done
+            done = quick_snapshot(quick)
+
+        guarded(attempt)
+        if done:
+            return
+    options = floor_options(args)
     if options is None:
         from floorlead.cli import main as command_line
 

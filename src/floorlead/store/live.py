@@ -18,9 +18,8 @@ from __future__ import annotations
 
 import bisect
 import time
-from collections import defaultdict
-from datetime import UTC, datetime, timedelta
-from typing import Any, NamedTuple
+from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.engine import Connection
@@ -28,7 +27,7 @@ from sqlalchemy.engine import Connection
 from floorlead.config import Settings
 from floorlead.domain import metrics as mx
 from floorlead.domain.tally import FloorTally
-from floorlead.store.bulk import RECORD_COLUMNS
+from floorlead.store import plain
 from floorlead.store.figures import (
     NO_STAFF,
     Definitions,
@@ -41,7 +40,6 @@ from floorlead.store.figures import (
 from floorlead.store.floor import finish_snapshot, floor_snapshot
 from floorlead.store.ingest import AGENT, AGENT_QUEUE, AGENT_STATE, AUDIT, CHUNK, QUEUE, SCHEDULE
 from floorlead.store.read import (
-    _schedules,
     _state_changes,
     escalation_list,
     escalation_records,
@@ -52,8 +50,6 @@ from floorlead.store.views import EscalationRow, FloorSnapshot, NoteRow, schedul
 
 #: Read everything again this often, for the rare changes the deltas cannot see.
 REBUILD_S = 60.0
-#: A contact's columns as a vendor record writes them, less its update time, led by the rowid.
-_CONTACT_COLS = ("rowid", *RECORD_COLUMNS[:-1])
 
 
 def _finished(c: mx.ContactTimes) -> bool:
@@ -205,7 +201,7 @@ class LiveFloor:
     def _select_contacts(self, conn: Connection, where: str, params: tuple[Any, ...]) -> Any:
         """Contact rows as the driver gives them (text instants): most are compared with
         what is already kept and dropped unconverted."""
-        return conn.exec_driver_sql(f"SELECT {_COLS_SQL} FROM contact WHERE {where}", params)
+        return conn.exec_driver_sql(f"{plain.CONTACT_SQL} WHERE {where}", params)
 
     def _keep(self, r: Any, day_start: datetime) -> None:
         """Cache the contact if a full read would return it (``read._contacts``, ``now``
@@ -214,7 +210,7 @@ class LiveFloor:
         raw = tuple(r)
         if self._raw.get(cid) == raw:  # an open contact read again unchanged: no work
             return
-        times = _contact_times(raw)
+        times = plain.contact_times(raw)
         carried = day_start - timedelta(days=1)
         wanted = times.queued_at >= day_start or (
             times.queued_at >= carried
@@ -246,17 +242,7 @@ class LiveFloor:
         that text moved (an upsert edits rows in place, so neither counts nor rowids tell).
         """
         if self._defs is None or self._defs[0] != signature:
-            agents, memberships, queues = (
-                conn.exec_driver_sql(sql).fetchall() for sql in _DEFINITIONS_SQL
-            )
-            skills: dict[str, list[str]] = defaultdict(list)
-            for agent_id, queue_id in memberships:
-                skills[agent_id].append(queue_id)
-            # plain tuples: a refresh reads these attributes thousands of times
-            defs = Definitions(
-                [_AgentDef(*r) for r in agents], skills, [_QueueDef(*r) for r in queues]
-            )
-            self._defs = (signature, defs)
+            self._defs = (signature, plain.definitions(_driver(conn)))
         return self._defs[1]
 
     def _rebuild(
@@ -312,7 +298,7 @@ class LiveFloor:
     ) -> None:
         """``mark``: the newest block's id, from the tick's marks."""
         self._schedule_mark = mark
-        self._schedules = _schedules(conn, *schedule_window(day_start, day_end))
+        self._schedules = plain.schedules(_driver(conn), *schedule_window(day_start, day_end))
         self._sched = {
             agent: mx.scheduled_segments(blocks, day_start, day_end)
             for agent, blocks in self._schedules.items()
@@ -357,27 +343,10 @@ class LiveFloor:
             self._load_schedules(conn, day_start, day_end, schedule_mark)
 
 
-_COLS_SQL = ", ".join(_CONTACT_COLS)
-#: The same rows in the same order as ``floor.definitions`` reads them.
-_DEFINITIONS_SQL = (
-    "SELECT id, name, team FROM agent WHERE active ORDER BY name",
-    "SELECT agent_id, queue_id FROM agent_queue",
-    "SELECT id, name, channel, sl_percent, sl_seconds FROM queue ORDER BY name",
-)
-
-
-class _AgentDef(NamedTuple):
-    id: str
-    name: str
-    team: str
-
-
-class _QueueDef(NamedTuple):
-    id: str
-    name: str
-    channel: str
-    sl_percent: int
-    sl_seconds: int
+def _driver(conn: Connection) -> Any:
+    """The sqlite3 connection under ``conn``, in the same transaction (``store.plain``'s
+    readers take it: no SQLAlchemy row objects on a refresh)."""
+    return conn.connection.driver_connection
 
 
 def _folded(table: Any) -> str:
@@ -398,27 +367,6 @@ _MARKS_SQL = "SELECT " + ", ".join(
     ]
 )
 _NO_SEGMENTS: list[mx.Segment] = []
-
-
-def _instant(text: str | None) -> datetime | None:
-    """A stored instant (UTC text, ``types.sqlite_text``) as an aware datetime."""
-    return None if text is None else datetime.fromisoformat(text).replace(tzinfo=UTC)
-
-
-def _contact_times(raw: tuple[Any, ...]) -> mx.ContactTimes:
-    """A raw row of ``_CONTACT_COLS`` as ``read.contact_times`` gives it."""
-    _rowid, cid, queue_id, agent_id, queued, answered, abandoned, ended, wrapped, hold = raw
-    return mx.ContactTimes(
-        queue_id=queue_id,
-        queued_at=datetime.fromisoformat(queued).replace(tzinfo=UTC),
-        answered_at=_instant(answered),
-        abandoned_at=_instant(abandoned),
-        ended_at=_instant(ended),
-        wrapped_at=_instant(wrapped),
-        agent_id=agent_id,
-        hold_s=hold,
-        contact_id=cid,
-    )
 
 
 _NO_CHANGES: list[tuple[datetime, int, mx.StateChange]] = []

@@ -71,6 +71,8 @@ class Contact(SQLModel, table=True):
 class Schedule(SQLModel, table=True):
     __table_args__ = (
         Index("ix_schedule_agent_start", "agent_id", "start"),
+        # the blocks of a day are found by their end (a start bound would scan all history)
+        Index("ix_schedule_end", "end"),
         UniqueConstraint("agent_id", "start", "activity", name="uq_schedule_block"),
     )
     id: int | None = Field(default=None, primary_key=True)

@@ -112,7 +112,7 @@ def _schedules(
     rows = conn.execute(
         select(SCHEDULE)
         .where(SCHEDULE.c.end > start, SCHEDULE.c.start < end)
-        .order_by(SCHEDULE.c.start)
+        .order_by(SCHEDULE.c.start, SCHEDULE.c.id)
     )
     out: dict[str, list[mx.ScheduleBlock]] = defaultdict(list)
     for r in rows:
