@@ -1,0 +1,242 @@
+"""The record commands, for scripts and payroll: ``escalations list``, ``timesheets export``
+and ``timesheets show``, ``coaching export``."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from floorlead.cli import DbOption, _parse_day, app, settings_of, target_of
+from floorlead.errors import FloorleadError
+
+esc_app = typer.Typer(help="Escalations, for scripts.", pretty_exceptions_enable=False)
+app.add_typer(esc_app, name="escalations")
+ts_app = typer.Typer(help="Timesheets, for payroll and scripts.", pretty_exceptions_enable=False)
+app.add_typer(ts_app, name="timesheets")
+coaching_app = typer.Typer(help="Coaching records.", pretty_exceptions_enable=False)
+app.add_typer(coaching_app, name="coaching")
+
+
+@esc_app.command("list")
+def escalations_list(
+    ctx: typer.Context,
+    db: DbOption = None,
+    status: Annotated[
+        list[str] | None,
+        typer.Option(
+            help="Only these statuses (open, assigned, snoozed, handed_up, "
+            "awaiting_second, resolved, approved, declined); repeat for several. "
+            "Default: every open one."
+        ),
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = True,
+) -> None:
+    """List escalations as JSON: open ones by default, most urgent first."""
+    import json
+
+    from sqlalchemy import text
+
+    from floorlead.domain.escalations import CLOSED_STATUSES, OPEN_STATUSES
+    from floorlead.store.db import open_database
+    from floorlead.store.read import open_escalations
+
+    known = set(OPEN_STATUSES) | set(CLOSED_STATUSES)
+    wanted = set(status or OPEN_STATUSES)
+    if wanted - known:
+        raise FloorleadError(
+            f"Unknown status {sorted(wanted - known)[0]!r}; use one of {', '.join(sorted(known))}."
+        )
+    database = open_database(target_of(ctx, db), create=False)
+    now = datetime.now(UTC)
+    try:
+        with database.connect() as conn:
+            names = {r[0]: r[1] for r in conn.execute(text("SELECT id, name FROM agent"))}
+            rows = open_escalations(conn, names, now, closed_since=datetime(1970, 1, 1, tzinfo=UTC))
+    finally:
+        database.dispose()
+
+    from floorlead.domain.when import iso_utc as iso
+
+    del as_json
+    typer.echo(
+        json.dumps(
+            [
+                {
+                    "id": e.id,
+                    "priority": e.priority,
+                    "status": e.status,
+                    "kind": e.kind,
+                    "customer": e.customer,
+                    "queue": e.queue_id,
+                    "agent": e.agent_id,
+                    "amount": None if e.amount_cents is None else e.amount_cents / 100,
+                    "reason": e.reason,
+                    "assignee": e.assignee,
+                    "raised_at": iso(e.raised_at),
+                    "responded_at": iso(e.responded_at),
+                    "snoozed_until": iso(e.snoozed_until),
+                    "resolved_at": iso(e.resolved_at),
+                    "resolution_code": e.resolution_code,
+                    "first_approver": e.first_approver,
+                    "handed_up_to": e.handed_up_to,
+                    "version": e.version,
+                }
+                for e in rows
+                if e.status in wanted
+            ],
+            indent=2,
+            ensure_ascii=False,
+        )
+    )
+
+
+def _sheets(ctx: typer.Context, db: str | None, first: Any, last: Any) -> list[Any]:
+
+    from sqlalchemy import text
+
+    from floorlead.store.db import open_database
+    from floorlead.store.sheets import range_timesheets
+
+    if last < first:
+        raise FloorleadError("--to is before --from.")
+    if (last - first).days > 366:
+        raise FloorleadError("Export at most a year at a time.")
+    settings = settings_of(ctx)
+    database = open_database(target_of(ctx, db), create=False)
+    now = datetime.now(UTC)
+    out: list[Any] = []
+    try:
+        with database.connect() as conn:
+            names = {r[0]: r[1] for r in conn.execute(text("SELECT id, name FROM agent"))}
+            out = sorted(
+                range_timesheets(conn, settings, first, last, now, names),
+                key=lambda t: (t.shift_date, t.name),
+            )
+    finally:
+        database.dispose()
+    return out
+
+
+@ts_app.command("export")
+def timesheets_export(
+    ctx: typer.Context,
+    from_: Annotated[str, typer.Option("--from", help="First shift date, YYYY-MM-DD.")],
+    to: Annotated[str, typer.Option("--to", help="Last shift date, YYYY-MM-DD.")],
+    status: Annotated[
+        str | None, typer.Option(help="Only timesheets with this status (e.g. approved).")
+    ] = None,
+    output: Annotated[
+        Path | None, typer.Option("-o", "--output", help="CSV file (default: standard output).")
+    ] = None,
+    db: DbOption = None,
+) -> None:
+    """Payroll CSV: one row per agent per day with regular, overtime and double-time hours."""
+    from floorlead.reports.payroll import csv_text, write_csv
+
+    sheets = _sheets(ctx, db, _parse_day(from_, "--from"), _parse_day(to, "--to"))
+    if status:
+        sheets = [t for t in sheets if t.status == status]
+    tz = settings_of(ctx).floor.timezone
+    if output is None:
+        typer.echo(csv_text(sheets, tz), nl=False)
+        return
+    try:
+        count = write_csv(output, sheets, tz)
+    except OSError as exc:
+        raise FloorleadError(f"Cannot write {output}: {exc.strerror}.") from None
+    typer.echo(f"Wrote {count} rows to {output}.", err=True)
+
+
+@ts_app.command("show")
+def timesheets_show(
+    ctx: typer.Context,
+    day: Annotated[str, typer.Option("--date", help="Shift date, YYYY-MM-DD.")],
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = True,
+    db: DbOption = None,
+) -> None:
+    """What the Timesheets screen shows for a date, as JSON."""
+    import json
+
+    when_day = _parse_day(day, "--date")
+    sheets = _sheets(ctx, db, when_day, when_day)
+
+    from floorlead.domain.when import iso_utc as iso
+
+    del as_json
+    typer.echo(
+        json.dumps(
+            [
+                {
+                    "agent": t.agent_id,
+                    "employee_id": t.employee_id,
+                    "name": t.name,
+                    "date": t.shift_date.isoformat(),
+                    "scheduled_start": iso(t.scheduled_start),
+                    "scheduled_end": iso(t.scheduled_end),
+                    "first_in": iso(t.first_in),
+                    "last_out": iso(t.last_out),
+                    "worked_h": round(t.worked_s / 3600, 4),
+                    "regular_h": round(t.regular_h, 4),
+                    "overtime_h": round(t.overtime_h, 4),
+                    "double_h": round(t.double_h, 4),
+                    "break_h": round(t.break_s / 3600, 4),
+                    "meal_h": round(t.meal_s / 3600, 4),
+                    "exceptions": list(t.exceptions),
+                    "status": t.status,
+                    "decided_by": t.decided_by,
+                    "decided_at": iso(t.decided_at),
+                    "reason": t.reason,
+                }
+                for t in sheets
+            ],
+            indent=2,
+            ensure_ascii=False,
+        )
+    )
+
+
+@coaching_app.command("export")
+def coaching_export(
+    ctx: typer.Context,
+    agent: Annotated[str, typer.Option("--agent", help="The agent's id.")],
+    output: Annotated[
+        Path | None,
+        typer.Option("-o", "--output", help="Markdown file (default: standard output)."),
+    ] = None,
+    db: DbOption = None,
+) -> None:
+    """One agent's coaching notes and commitments as Markdown (personnel record)."""
+    from sqlalchemy import select
+
+    from floorlead.domain.when import floor_date
+    from floorlead.reports.coaching import markdown
+    from floorlead.store.db import open_database
+    from floorlead.store.ingest import AGENT
+    from floorlead.store.read import agent_notes
+
+    settings = settings_of(ctx)
+    database = open_database(target_of(ctx, db), create=False)
+    try:
+        with database.connect() as conn:
+            row = conn.execute(select(AGENT).where(AGENT.c.id == agent)).first()
+            if row is None:
+                raise FloorleadError(f"There is no agent {agent!r} on this floor.")
+            notes = agent_notes(conn, agent, row.name)
+    finally:
+        database.dispose()
+    tz = settings.floor.timezone
+    text = markdown(
+        row.name, agent, notes, tz, floor_date(datetime.now(UTC), tz, settings.floor.day_start)
+    )
+    if output is None:
+        typer.echo(text, nl=False)
+        return
+    try:
+        output.write_text(text, encoding="utf-8")
+        output.chmod(0o600)
+    except OSError as exc:
+        raise FloorleadError(f"Cannot write {output}: {exc.strerror}.") from None
+    typer.echo(f"Wrote {len(notes)} notes to {output}.", err=True)
