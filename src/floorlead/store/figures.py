@@ -17,7 +17,7 @@ from typing import Any
 from floorlead.config import Settings
 from floorlead.domain import erlang, when
 from floorlead.domain import metrics as mx
-from floorlead.store.views import AgentRow, FloorRows, QueueRow
+from floorlead.store.views import AgentRow, FloorRows, FloorSnapshot, QueueRow
 
 
 @dataclass(frozen=True)
@@ -48,6 +48,24 @@ class FloorDay:
             i_end,
             settings.metrics.short_abandon_s,
             settings.thresholds.adherence_grace_min * 60,
+        )
+
+    def snapshot(
+        self, now: datetime, queues: list[QueueRow], agents: list[AgentRow], **more: Any
+    ) -> FloorSnapshot:
+        """The snapshot at ``now`` of this day: its windows, the rows, and ``more`` fields
+        (escalations, notes, names) where the caller has them."""
+        return FloorSnapshot(
+            taken_at=now,
+            timezone=self.timezone,
+            day=self.day,
+            day_start=self.day_start,
+            interval_start=self.interval_start,
+            interval_end=self.interval_end,
+            short_abandon_s=self.short_abandon_s,
+            queues=tuple(queues),
+            agents=tuple(agents),
+            **more,
         )
 
 

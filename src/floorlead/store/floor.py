@@ -85,16 +85,10 @@ def finish_snapshot(
     ``recent_notes`` when already read (progress on commitments is worked out here)."""
     if notes is None:
         notes = recent_notes(conn, names, scores_since=d.day_start - timedelta(days=31))
-    return FloorSnapshot(
-        taken_at=now,
-        timezone=d.timezone,
-        day=d.day,
-        day_start=d.day_start,
-        interval_start=d.interval_start,
-        interval_end=d.interval_end,
-        short_abandon_s=d.short_abandon_s,
-        queues=tuple(queues),
-        agents=tuple(agents),
+    return d.snapshot(
+        now,
+        queues,
+        agents,
         escalations=tuple(escalations),
         open_escalation_count=open_count,
         notes=tuple(with_progress(conn, notes, agents)),

@@ -190,15 +190,4 @@ def board_snapshot(conn: sqlite3.Connection, settings: Settings, now: datetime) 
         schedules(conn, *schedule_window(d.day_start, d.day_end)),
     )
     queues, agents = floor_figures(d, defs, rows, now)
-    return FloorSnapshot(
-        taken_at=now,
-        timezone=d.timezone,
-        day=d.day,
-        day_start=d.day_start,
-        interval_start=d.interval_start,
-        interval_end=d.interval_end,
-        short_abandon_s=d.short_abandon_s,
-        queues=tuple(queues),
-        agents=tuple(agents),
-        agent_names=defs.names,
-    )
+    return d.snapshot(now, queues, agents, agent_names=defs.names)
