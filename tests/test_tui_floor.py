@@ -3,9 +3,11 @@ agent's day and the quick coaching note."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import pytest
 from sqlalchemy import text
-from textual.widgets import Input
+from textual.widgets import Input, Static
 
 from floorlead.store.db import FloorDatabase
 from floorlead.tui.screens.agent_day import AgentDayScreen
@@ -411,3 +413,64 @@ async def test_grade_an_observation_by_keys(floor_db: FloorDatabase) -> None:
         score, marks = conn.execute(text("SELECT score_pct, marks FROM coaching_note")).one()
     assert score == pytest.approx(80 / 90 * 100)
     assert '"closing": "fail"' in marks
+
+
+async def test_the_board_shows_before_the_database_has_opened(floor_db: FloorDatabase) -> None:
+    """On a SQLite floor the board's figures are read through the sqlite3 driver while the
+    database layer loads; screens that need more wait, and a note cannot be started yet."""
+    import threading
+
+    from floorlead.config import Settings
+    from floorlead.store import plain
+    from floorlead.tui.app import FloorleadApp
+    from floorlead.tui.screens.escalations import EscalationsScreen
+    from tests.conftest import FROZEN
+
+    path = floor_db.target.path
+    assert path is not None
+    opened = threading.Event()
+
+    def slow_open() -> FloorDatabase:
+        opened.wait(30)  # as if SQLAlchemy were still importing
+        return floor_db
+
+    app = FloorleadApp(
+        slow_open,
+        Settings(),
+        clock=lambda: FROZEN,
+        poll_interval=0.05,
+        preview=lambda now: plain.board_at(path, Settings(), now),
+    )
+
+    async def paused_until(condition: Callable[[], object]) -> bool:
+        for _ in range(300):  # not wait_until: it waits for workers, and one is held
+            await pilot.pause(0.01)
+            if condition():
+                return True
+        return False
+
+    async with app.run_test(size=SIZE) as pilot:
+        try:
+            assert await paused_until(lambda: app.snapshot is not None)
+            snap = app.snapshot
+            assert snap is not None and not snap.complete and app.db is None
+            board = app.screen.query_one(FloorTable)
+            assert board.row_count == len(snap.queues) > 0
+            await pilot.press("c")  # no agent on the board: switch to the agents first
+            await pilot.press("2")
+            assert await paused_until(lambda: app.screen.query_one(FloorTable).row_count)
+            await pilot.press("c")
+            assert not isinstance(app.screen, NoteModal)  # refused: nothing to lose yet
+            await pilot.press("3")
+            await paused_until(lambda: isinstance(app.screen, EscalationsScreen))
+            assert isinstance(app.screen, EscalationsScreen)
+            summary = app.screen.query_one("#escalations-summary", Static)
+            assert str(summary.content) == ""  # no "0 open": it waits for the full read
+        finally:
+            opened.set()
+        assert await wait_until(pilot, lambda: app.snapshot is not None and app.snapshot.complete)
+        await settle_tables(pilot)
+        complete = app.snapshot
+        assert complete is not None
+        open_count = len([e for e in complete.escalations if not e.closed])
+        assert app.screen.query_one(FloorTable).row_count == open_count > 0

@@ -12,9 +12,9 @@ to ``floorlead.cli``. Both share :func:`guarded`, so errors read the same either
 from __future__ import annotations
 
 import logging
-import sqlite3
 import sys
 from collections.abc import Callable
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -85,7 +85,8 @@ def run_tui(database: Any, settings: Any, **kwargs: Any) -> None:
 
 
 def open_floor(db: str | None, config: Path | None) -> None:
-    """The TUI on the floor's database; the database opens in a worker after the first paint."""
+    """The TUI on the floor's database; the database opens in a worker after the first paint,
+    and on a SQLite floor the board's figures are shown before that (``store.plain``)."""
     from floorlead.config import load_settings
 
     settings = load_settings(config)
@@ -95,7 +96,15 @@ def open_floor(db: str | None, config: Path | None) -> None:
 
         return open_database(resolve_target(db, settings.database_url))
 
-    run_tui(database, settings)
+    def board(now: datetime) -> Any:
+        """The board through the sqlite3 driver alone, shown while SQLAlchemy loads."""
+        from floorlead.store import plain
+        from floorlead.store.sqlite import database_value, file_of
+
+        path = file_of(database_value(db, settings.database_url))
+        return None if path is None else plain.board_at(path, settings, now)
+
+    run_tui(database, settings, preview=board)
 
 
 def snapshot_options(args: list[str]) -> dict[str, str] | None:
@@ -115,7 +124,6 @@ def quick_snapshot(options: dict[str, str]) -> bool:
     """Print ``snapshot --json`` through ``store.plain``; False (nothing printed) when the
     full path must answer instead."""
     import json
-    from datetime import UTC, datetime
 
     from floorlead.config import load_settings
     from floorlead.reports.snapshot import snapshot_document
@@ -134,16 +142,9 @@ def quick_snapshot(options: dict[str, str]) -> bool:
     config = options.get("--config")
     settings = load_settings(Path(config) if config else None)
     path = file_of(database_value(options.get("--db"), settings.database_url))
-    if path is None:
+    snap = None if path is None else plain.board_at(path, settings, now)
+    if snap is None:
         return False
-    try:
-        conn = plain.connect(path)
-        try:
-            snap = plain.board_snapshot(conn, settings, now)
-        finally:
-            conn.close()
-    except (plain.NotPlain, sqlite3.Error):
-        return False  # the full path opens it again and says what is wrong
     print(json.dumps(snapshot_document(snap), indent=2, ensure_ascii=False))
     return True
 

@@ -181,7 +181,8 @@ def schedules(
 
 def board_snapshot(conn: sqlite3.Connection, settings: Settings, now: datetime) -> FloorSnapshot:
     """The queue board and the agents at ``now``, as ``floor_snapshot`` gives them: what
-    ``snapshot --json`` prints. Escalations and notes are not read (the document has none)."""
+    ``snapshot --json`` prints and the TUI shows before its database has opened. Escalations
+    and notes are not read (``complete`` is False)."""
     d = FloorDay.at(settings, now)
     defs = definitions(conn)
     rows = FloorRows(
@@ -190,4 +191,17 @@ def board_snapshot(conn: sqlite3.Connection, settings: Settings, now: datetime) 
         schedules(conn, *schedule_window(d.day_start, d.day_end)),
     )
     queues, agents = floor_figures(d, defs, rows, now)
-    return d.snapshot(now, queues, agents, agent_names=defs.names)
+    return d.snapshot(now, queues, agents, agent_names=defs.names, complete=False)
+
+
+def board_at(path: Path, settings: Settings, now: datetime) -> FloorSnapshot | None:
+    """:func:`board_snapshot` of the file at ``path``, or None where the quick path does not
+    apply (the full path then opens the database and says what, if anything, is wrong)."""
+    try:
+        conn = connect(path)
+        try:
+            return board_snapshot(conn, settings, now)
+        finally:
+            conn.close()
+    except (NotPlain, sqlite3.Error):
+        return None

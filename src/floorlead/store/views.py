@@ -123,6 +123,9 @@ class FloorSnapshot:
     notes: tuple[NoteRow, ...] = ()
     agent_names: dict[str, str] = field(default_factory=dict)
     open_escalation_count: int = 0
+    #: False for the board alone (queues and agents, ``store.plain``): escalations, notes
+    #: and the rest are not read yet, so screens that show them wait for a complete one
+    complete: bool = True
 
 
 @dataclass(frozen=True)

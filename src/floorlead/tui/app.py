@@ -24,6 +24,7 @@ from floorlead.config import Settings
 from floorlead.errors import FloorleadError
 from floorlead.tui.commands import FloorCommands
 from floorlead.tui.messages import (
+    BoardPreview,
     DatabaseFailed,
     DatabaseReady,
     LoadFailed,
@@ -140,9 +141,12 @@ class FloorleadApp(App[None]):
         clock: Callable[[], datetime] = _utc_now,
         demo: bool = False,
         poll_interval: float = 0.5,
+        preview: Callable[[datetime], FloorSnapshot | None] | None = None,
     ) -> None:
         super().__init__()
         self._opener = db if callable(db) else None
+        #: the board without the database layer, read while that loads (SQLite floors)
+        self._preview = preview
         self.db: FloorDatabase = None if callable(db) else db  # type: ignore[assignment]
         #: set when the database could not be opened; the command line reports it and exits 1
         self.fatal_error: str | None = None
@@ -175,6 +179,14 @@ class FloorleadApp(App[None]):
     @work(thread=True, exit_on_error=False, group="open")
     def _open_database(self) -> None:
         assert self._opener is not None
+        if self._preview is not None:
+            try:
+                board = self._preview(self.clock())
+            except Exception:  # only a head start: the full read follows and reports
+                log.exception("the board preview failed")
+                board = None
+            if board is not None:
+                self.post_message(BoardPreview(board))
         try:
             self.post_message(DatabaseReady(self._opener()))
         except FloorleadError as exc:
@@ -182,6 +194,12 @@ class FloorleadApp(App[None]):
         except Exception as exc:
             log.exception("opening the database failed")
             self.post_message(DatabaseFailed(f"The database could not be opened: {exc}."))
+
+    @on(BoardPreview)
+    def _board_preview(self, message: BoardPreview) -> None:
+        if self.snapshot is None:  # never over a complete snapshot
+            self.snapshot = message.snapshot
+            self.render_screen(self._shown())
 
     @on(DatabaseReady)
     def _database_ready(self, message: DatabaseReady) -> None:
@@ -314,6 +332,9 @@ class FloorleadApp(App[None]):
         escalation in context linked)."""
         from floorlead.tui.widgets.note_modal import NoteModal
 
+        if self.db is None:  # the board can show before the database has opened
+            self.notify("The floor is still opening; try again in a moment.", severity="warning")
+            return
         names = self.snapshot.agent_names if self.snapshot else {}
         self.push_screen(
             NoteModal(

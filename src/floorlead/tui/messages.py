@@ -21,6 +21,15 @@ class SnapshotLoaded(Message):
         return isinstance(message, SnapshotLoaded)
 
 
+class BoardPreview(Message):
+    """The board's figures read before the database opened (``FloorSnapshot.complete`` is
+    False): shown until the first complete snapshot arrives."""
+
+    def __init__(self, snapshot: FloorSnapshot) -> None:
+        super().__init__()
+        self.snapshot = snapshot
+
+
 class NothingChanged(Message):
     """The database has not changed since the last snapshot."""
 

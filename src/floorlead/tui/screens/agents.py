@@ -86,6 +86,7 @@ def _sort_key(column: str, now: datetime) -> Callable[[AgentRow], Any]:
 
 class AgentsScreen(FloorScreen):
     SCREEN_TITLE = "Agents"
+    BOARD_ONLY = True
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding(
             "enter",

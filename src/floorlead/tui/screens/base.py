@@ -30,6 +30,9 @@ class FloorScreen(Screen[None]):
     AUTO_FOCUS = "FloorTable"
     #: Palette entries that only make sense on this screen: (title, help, action name).
     SCREEN_COMMANDS: ClassVar[tuple[tuple[str, str, str], ...]] = ()
+    #: True where the screen shows only queues and agents, so the board read before the
+    #: database opened (an incomplete snapshot) is enough to show it
+    BOARD_ONLY: ClassVar[bool] = False
 
     @property
     def floor_app(self) -> FloorleadApp:
@@ -61,7 +64,7 @@ class FloorScreen(Screen[None]):
             return
         tz = self.floor_app.settings.floor.timezone
         headers.first().set_clock(clock_text(now, tz))
-        if snapshot is not None:
+        if snapshot is not None and (snapshot.complete or self.BOARD_ONLY):
             self.show(snapshot, now)
 
     def show(self, snapshot: FloorSnapshot, now: datetime) -> None:

@@ -31,6 +31,7 @@ AGENTS = (
 
 class QueueDetailScreen(FloorScreen):
     SCREEN_TITLE = "Queue detail"
+    BOARD_ONLY = True
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding(
             "c",

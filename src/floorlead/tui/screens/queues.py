@@ -49,6 +49,7 @@ COLUMNS = (
 
 class QueuesScreen(FloorScreen):
     SCREEN_TITLE = "Queues"
+    BOARD_ONLY = True
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding(
             "enter",
