@@ -74,3 +74,26 @@ def test_the_tui_paints_before_loading_the_database_layer() -> None:
     """The first board paints while SQLAlchemy and SQLModel load in a worker."""
     loaded = loaded_after_import(["floorlead.tui.app"])
     assert "sqlalchemy" not in loaded and "sqlmodel" not in loaded
+
+
+def test_the_quick_snapshot_path_loads_no_database_layer_nor_parser(tmp_path: Path) -> None:
+    """`floorlead snapshot --json` on a SQLite floor runs without SQLAlchemy, Typer or pendulum
+    (each costs a tenth of a second or more): what the process loaded, after printing."""
+    from floorlead.store.db import open_database, resolve_target
+
+    path = tmp_path / "floor.db"
+    open_database(resolve_target(str(path))).dispose()
+    code = (
+        "import sys\n"
+        f"sys.argv = ['floorlead', '--db', {str(path)!r}, 'snapshot', '--json',"
+        " '--at', '2026-11-23T17:00:00Z']\n"
+        "from floorlead.launch import main\n"
+        "main()\n"
+        "print('\\n'.join(sorted(sys.modules)), file=sys.stderr)"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    assert '"format": 1' in result.stdout
+    loaded = set(result.stderr.split())
+    for heavy in ("sqlalchemy", "sqlmodel", "typer", "click", "pendulum", "alembic"):
+        assert heavy not in loaded, heavy
