@@ -142,11 +142,24 @@ def quick_snapshot(options: dict[str, str]) -> bool:
     config = options.get("--config")
     settings = load_settings(Path(config) if config else None)
     path = file_of(database_value(options.get("--db"), settings.database_url))
-    snap = None if path is None else plain.board_at(path, settings, now)
+    snap = None if path is None else _without_cycle_collection(plain.board_at, path, settings, now)
     if snap is None:
         return False
     print(json.dumps(snapshot_document(snap), indent=2, ensure_ascii=False))
     return True
+
+
+def _without_cycle_collection(call: Callable[..., Any], *args: Any) -> Any:
+    """``call(*args)`` with the cycle collector off. Reading a day makes a few hundred
+    thousand short-lived objects, none in a reference cycle: the collector would only rescan
+    them, a quarter of a quick snapshot's run. Reference counting still frees everything."""
+    import gc
+
+    gc.disable()
+    try:
+        return call(*args)
+    finally:
+        gc.enable()
 
 
 def main() -> None:
