@@ -381,12 +381,20 @@ class AgentTally:
         totals = mx.time_in_states(closed)
         self.busy_s = sum(totals.get(state, 0.0) for state in mx.BUSY_STATES)
         self.idle_s = totals.get("available", 0.0)
-        self.adherent_s = sum(
-            mx.overlap_s(block, seg)
-            for block in schedule
-            for seg in closed
-            if seg.label in _WANTED.get(block.label, _NOTHING)
-        )
+        # both lists are in time order and without overlaps (as ``metrics.adherence`` walks
+        # them): each block looks only at the segments it meets, not at the whole day
+        adherent, first, count = 0.0, 0, len(closed)
+        for block in schedule:
+            wanted = _WANTED.get(block.label, _NOTHING)
+            while first < count and closed[first].end <= block.start:
+                first += 1
+            i = first
+            while i < count and closed[i].start < block.end:
+                seg = closed[i]
+                if seg.label in wanted:
+                    adherent += mx.overlap_s(block, seg)
+                i += 1
+        self.adherent_s = adherent
 
 
 def _newest_first(running: mx.Segment, closed: list[mx.Segment]) -> Iterator[mx.Segment]:
