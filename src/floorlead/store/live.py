@@ -21,7 +21,6 @@ import time
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.engine import Connection
 
 from floorlead.config import Settings
@@ -40,7 +39,6 @@ from floorlead.store.figures import (
 from floorlead.store.floor import finish_snapshot, floor_snapshot
 from floorlead.store.ingest import AGENT, AGENT_QUEUE, AGENT_STATE, AUDIT, CHUNK, QUEUE, SCHEDULE
 from floorlead.store.read import (
-    _state_changes,
     escalation_list,
     escalation_records,
     recent_notes,
@@ -273,21 +271,21 @@ class LiveFloor:
             self._keep(r, day_start)
         self._last_state_id = int(marks[1])
         # an "until" before the day began leaves only each agent's carried-in state
-        carried_in = _state_changes(conn, day_start, day_start - timedelta(microseconds=1))
+        driver = _driver(conn)
+        carried_in = plain.state_changes(driver, day_start, day_start - timedelta(microseconds=1))
         self._carried = {agent: changes[0] for agent, changes in carried_in.items() if changes}
         self._changes = {}
-        for r in conn.execute(
-            select(AGENT_STATE.c.id, AGENT_STATE.c.agent_id, AGENT_STATE.c.at,
-                   AGENT_STATE.c.state, AGENT_STATE.c.reason)
-            .where(AGENT_STATE.c.at >= day_start)  # an id bound here would make SQLite scan
-        ):  # fmt: skip
-            if r.id <= self._last_state_id:  # newer ones come with the next update
-                self._add_change(r)
+        # no id bound in SQL (SQLite would scan by id instead of seeking the ``at`` index)
+        for r in driver.execute(f"{_STATE_SQL} WHERE at >= ?", (sqlite_text(day_start),)):
+            if r[0] <= self._last_state_id:  # newer ones come with the next update
+                self._add_change(*r)
         self._load_schedules(conn, day_start, day_end, int(marks[2]))
 
-    def _add_change(self, r: Any) -> None:
-        item = (r.at, r.id, mx.StateChange(r.at, r.state, r.reason))
-        changes = self._changes.setdefault(r.agent_id, [])
+    def _add_change(self, ident: int, agent: str, text: str, state: str, reason: str) -> None:
+        """A row of ``_STATE_SQL`` into the agent's changes, kept in (time, id) order."""
+        at = datetime.fromisoformat(text)
+        item = (at, ident, mx.StateChange(at, state, reason))
+        changes = self._changes.setdefault(agent, [])
         if not changes or (item[0], item[1]) >= (changes[-1][0], changes[-1][1]):
             changes.append(item)
         else:
@@ -328,19 +326,22 @@ class LiveFloor:
             for r in self._select_contacts(conn, f"id IN ({marks_sql})", chunk):
                 self._keep(r, day_start)
         if newest_state > self._last_state_id:
-            for r in conn.execute(
-                select(AGENT_STATE.c.id, AGENT_STATE.c.agent_id, AGENT_STATE.c.at,
-                       AGENT_STATE.c.state, AGENT_STATE.c.reason)
-                .where(AGENT_STATE.c.id > self._last_state_id)
-                .order_by(AGENT_STATE.c.id)
-            ):  # fmt: skip
-                self._last_state_id = r.id
-                if r.at < day_start:
+            start = sqlite_text(day_start)
+            rows = _driver(conn).execute(
+                f"{_STATE_SQL} WHERE id > ? ORDER BY id", (self._last_state_id,)
+            )
+            for r in rows:
+                self._last_state_id = r[0]
+                if r[2] < start:  # same text form: compares as instants do
                     self._stale = True  # it may change an agent's carried-in state
                 else:
-                    self._add_change(r)
+                    self._add_change(*r)
         if schedule_mark != self._schedule_mark:  # a new block (one edited in place: REBUILD_S)
             self._load_schedules(conn, day_start, day_end, schedule_mark)
+
+
+#: A state change as the live floor keeps it: id, agent, instant (with its offset), state, reason.
+_STATE_SQL = f"SELECT id, agent_id, {plain.utc('at')}, state, reason FROM agent_state"
 
 
 def _driver(conn: Connection) -> Any:
