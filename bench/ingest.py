@@ -5,8 +5,9 @@
 Cases, each on a fresh SQLite file, timed from the first line read to the last commit
 (Python start-up and creating the database are left out):
   - native JSON Lines (every event with an id, as vendor feeds have);
-  - the same while another process reads the floor snapshot in a loop, as a TUI's refresh
-    worker does (its refreshes per second are printed too);
+  - the same while a TUI's refresh worker polls the database (the live floor's snapshot on
+    every commit it notices, half a second apart), and while another process reads the whole
+    floor in a tight loop, a far heavier reader (refreshes per second printed for both);
   - an Asterisk AMI capture and Amazon Connect contact records made from the same floor.
 """
 
@@ -165,26 +166,42 @@ def timed(
     return seconds, counts.applied, counts.quarantined
 
 
-def _reader(path: str, stop: Any, refreshes: Any) -> None:
+def _reader(path: str, stop: Any, refreshes: Any, tui: bool) -> None:
+    """``tui``: as the TUI's refresh worker does (a commit noticed, the live floor's snapshot,
+    the next poll half a second after the last refresh); else a full read of the floor in a
+    tight loop, a far heavier reader than any screen."""
+    from floorlead.store.db import ChangeWatcher
     from floorlead.store.floor import floor_snapshot
+    from floorlead.store.live import LiveFloor
 
     db = open_database(resolve_target(path), create=False)
     settings = Settings()
+    watcher, live, seen = ChangeWatcher(db), LiveFloor(settings), None
     while not stop.is_set():
+        if tui:
+            token = watcher.token()
+            if token != seen:
+                with db.connect() as conn:
+                    live.snapshot(conn, NOW)
+                seen = token
+                refreshes.value += 1
+            stop.wait(0.5)
+            continue
         with db.connect() as conn:
             floor_snapshot(conn, settings, NOW)
         refreshes.value += 1
+    watcher.close()
     db.dispose()
 
 
-def timed_with_reader(setup: list[str], lines: list[str]) -> tuple[float, float]:
+def timed_with_reader(setup: list[str], lines: list[str], tui: bool) -> tuple[float, float]:
     with tempfile.TemporaryDirectory() as tmp:
         path = str(Path(tmp) / "f.db")
         db = open_database(resolve_target(path))
         jsonl.ingest_lines(db, setup)
         ctx = multiprocessing.get_context("spawn")
         stop, refreshes = ctx.Event(), ctx.Value("i", 0)
-        reader = ctx.Process(target=_reader, args=(path, stop, refreshes))
+        reader = ctx.Process(target=_reader, args=(path, stop, refreshes, tui))
         reader.start()
         time.sleep(2.0)  # let the reader import and start refreshing
         start_count = refreshes.value
@@ -229,13 +246,17 @@ def main() -> None:
     report(
         "native JSON Lines", [timed([], native, jsonl.records) for _ in range(args.runs)], "events"
     )
-    with_reader = [timed_with_reader(setup, native) for _ in range(args.runs)]
-    seconds = statistics.median(r[0] for r in with_reader)
-    print(
-        f"native JSON Lines while a reader refreshes the floor: {len(native) / seconds:,.0f} "
-        f"lines/s; reader {statistics.median(r[1] for r in with_reader):.1f} snapshots/s "
-        f"(median of {args.runs})"
-    )
+    for tui, label in (
+        (True, "while a TUI refreshes the floor (live floor, polled every 0.5 s)"),
+        (False, "while another process reads the whole floor in a loop"),
+    ):
+        with_reader = [timed_with_reader(setup, native, tui) for _ in range(args.runs)]
+        seconds = statistics.median(r[0] for r in with_reader)
+        print(
+            f"native JSON Lines {label}: {len(native) / seconds:,.0f} lines/s; reader "
+            f"{statistics.median(r[1] for r in with_reader):.1f} snapshots/s "
+            f"(median of {args.runs})"
+        )
     report(
         "Asterisk AMI capture",
         [timed(setup, ami, lambda ls: AmiTranslator(states).records(ls)) for _ in range(args.runs)],
