@@ -41,13 +41,16 @@ def connect(path: Path) -> sqlite3.Connection:
             timeout=BUSY_TIMEOUT_MS / 1000,
             isolation_level=None,
         )
-        conn.execute("BEGIN")
-        row = conn.execute("SELECT version_num FROM alembic_version").fetchone()
     except sqlite3.Error as exc:
         raise NotPlain(str(exc)) from None
-    if row is None or row[0] != HEAD_REVISION:
+    try:
+        conn.execute("BEGIN")
+        row = conn.execute("SELECT version_num FROM alembic_version").fetchone()
+        if row is None or row[0] != HEAD_REVISION:
+            raise NotPlain("the schema is not at the newest revision")
+    except (sqlite3.Error, NotPlain) as exc:
         conn.close()
-        raise NotPlain("the schema is not at the newest revision")
+        raise NotPlain(str(exc)) from None
     return conn
 
 
@@ -138,7 +141,7 @@ def state_changes(
     out: dict[str, list[mx.StateChange]] = defaultdict(list)
     change = mx.StateChange
     carried = conn.execute(
-        "SELECT agent_state.agent_id, agent_state.at || '+00:00', agent_state.state, "
+        f"SELECT agent_state.agent_id, {utc('agent_state.at')}, agent_state.state, "
         "agent_state.reason "
         "FROM agent JOIN agent_state ON agent_state.id = (SELECT s.id FROM agent_state AS s "
         "WHERE s.agent_id = agent.id AND s.at < ? ORDER BY s.at DESC, s.id DESC LIMIT 1)",

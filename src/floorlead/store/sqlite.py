@@ -51,8 +51,3 @@ def sqlite_text(value: datetime) -> str:
             raise ValueError("naive datetime given for a UTC column")
         value = value.astimezone(UTC)
     return value.isoformat(" ", "microseconds")[:26]  # drop the "+00:00"
-
-
-def instant(text: str | None) -> datetime | None:
-    """A stored instant (``sqlite_text``) as an aware UTC datetime."""
-    return None if text is None else datetime.fromisoformat(text).replace(tzinfo=UTC)
