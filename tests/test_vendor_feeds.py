@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import json
 import socket
+import subprocess
+import sys
 import threading
 import time
 import urllib.request
 from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -478,6 +481,82 @@ def test_taskrouter_webhook_takes_real_http_posts(db: FloorDatabase) -> None:
     ]
     assert rows(db, "SELECT state FROM agent_state") == [("available",)]
     assert rows(db, "SELECT id, name FROM agent") == [("WK01", "Dana Reyes")]
+
+
+def test_twilio_signature_matches_twilios_published_example() -> None:
+    """The worked example of Twilio's "Secure your webhooks" page (twilio.com/docs/usage/
+    webhooks/webhooks-security): this URL, these parameters and auth token 12345."""
+    from floorlead.feeds.taskrouter import twilio_signature
+
+    params = {  # in the page's order, not sorted: the signature sorts them
+        "CallSid": "CA1234567890ABCDE",
+        "From": "+12349013030",
+        "To": "+18005551212",
+        "Caller": "+12349013030",
+        "Digits": "1234",
+    }
+    url = "https://mycompany.com/myapp.php?foo=1&bar=2"
+    assert twilio_signature("12345", url, params.items()) == "0/KCTR6DLpKmkAf8muzZqo1nDgQ="
+    assert twilio_signature("12346", url, params.items()) != "0/KCTR6DLpKmkAf8muzZqo1nDgQ="
+
+
+def test_taskrouter_webhook_refuses_callbacks_twilio_did_not_sign(db: FloorDatabase) -> None:
+    """With the auth token, only POSTs carrying Twilio's signature for the configured
+    callback URL reach the floor; the rest get 403 and change nothing."""
+    from urllib.error import HTTPError
+    from urllib.parse import urlencode
+
+    from floorlead.feeds.taskrouter import WebhookAuth, twilio_signature
+
+    public = "https://floor.example.com/twilio/events"
+    auth = WebhookAuth("s3cret-token", public)
+    run = FeedRun(db, "taskrouter", window_s=0, quarantine=Quarantine(None, "taskrouter"))
+    server = make_server("127.0.0.1", 0, TaskRouterTranslator(STATES), run.add, auth)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    local = f"http://127.0.0.1:{server.server_port}/events"
+
+    def post(fields: dict[str, str], signature: str | None) -> int:
+        headers = {"Content-Type": "application/x-www-form-urlencoded"}
+        if signature is not None:
+            headers["X-Twilio-Signature"] = signature
+        request = urllib.request.Request(local, data=urlencode(fields).encode(), headers=headers)
+        try:
+            with urllib.request.urlopen(request, timeout=5) as response:
+                return int(response.status)
+        except HTTPError as exc:
+            return exc.code
+
+    first, second = CALLBACKS[0], CALLBACKS[2]
+    try:
+        statuses = [
+            post(first, twilio_signature("s3cret-token", public, first.items())),
+            post(second, None),  # no signature at all
+            post(second, twilio_signature("wrong-token", public, second.items())),
+            post(second, twilio_signature("s3cret-token", local, second.items())),  # wrong URL
+            post({**second, "TaskSid": "WT99"}, twilio_signature("s3cret-token", public,
+                                                                  second.items())),  # altered
+        ]  # fmt: skip
+    finally:
+        server.shutdown()
+        server.server_close()
+    run.finish()
+    assert statuses == [204, 403, 403, 403, 403]
+    assert run.counts.read == 1 and run.quarantine.items == []
+    assert rows(db, "SELECT state FROM agent_state") == [("available",)]
+    assert rows(db, "SELECT count(*) FROM contact") == [(0,)]
+
+
+def test_taskrouter_signature_needs_the_public_url(tmp_path: Path) -> None:
+    token = tmp_path / "token"
+    token.write_text("s3cret-token\n")
+    result = subprocess.run(
+        [sys.executable, "-m", "floorlead", "--db", str(tmp_path / "f.db"), "feed", "taskrouter",
+         "--auth-token-file", str(token), "--duration", "0.1"],
+        capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    assert "--public-url" in result.stderr
 
 
 def test_taskrouter_file_of_json_callbacks_replays_once(db: FloorDatabase) -> None:

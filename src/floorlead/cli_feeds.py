@@ -224,12 +224,38 @@ def feed_taskrouter(
     host: Annotated[
         str, typer.Option(help="The address to listen on; keep 127.0.0.1 behind a proxy.")
     ] = "127.0.0.1",
+    auth_token_file: Annotated[
+        Path | None,
+        typer.Option(
+            "--auth-token-file",
+            help="A file holding the Twilio account's auth token: callbacks without its valid "
+            "X-Twilio-Signature are refused (403). Needs --public-url.",
+        ),
+    ] = None,
+    public_url: Annotated[
+        str | None,
+        typer.Option(
+            "--public-url",
+            help="The Workspace's EventCallbackUrl exactly as configured in Twilio (what the "
+            "signature covers; behind a proxy it is not this endpoint's own address).",
+        ),
+    ] = None,
     duration: DurationOption = None,
     db: DbOption = None,
 ) -> None:
     """Receive TaskRouter event callbacks on a local HTTP endpoint until ctrl+c."""
-    from floorlead.feeds.taskrouter import TaskRouterTranslator, make_server
+    from floorlead.feeds.taskrouter import TaskRouterTranslator, WebhookAuth, make_server
 
+    auth = None
+    if (auth_token_file is None) != (public_url is None):
+        raise FloorleadError(
+            "--auth-token-file and --public-url go together: the signature covers the URL "
+            "Twilio calls."
+        )
+    if auth_token_file is not None and public_url is not None:
+        if not public_url.startswith(("https://", "http://")):
+            raise FloorleadError(f"--public-url {public_url!r} is not an http(s) URL.")
+        auth = WebhookAuth(_read_secret(auth_token_file), public_url)
     settings, database, run = _open_run(ctx, db, "taskrouter")
     lock = threading.Lock()
 
@@ -238,14 +264,18 @@ def feed_taskrouter(
             run.add(record)
 
     try:
-        server = make_server(host, port, TaskRouterTranslator(settings.feeds.states), deliver)
+        server = make_server(host, port, TaskRouterTranslator(settings.feeds.states), deliver, auth)
     except OSError as exc:
         database.dispose()
         raise FloorleadError(f"Cannot listen on {host}:{port}: {exc.strerror}.") from None
     thread = threading.Thread(target=server.serve_forever, name="taskrouter", daemon=True)
     thread.start()
     address = f"http://{host}:{server.server_port}/"
-    typer.echo(f"listening on {address} for TaskRouter event callbacks; ctrl+c stops", err=True)
+    checked = "signed by Twilio only" if auth else "unsigned accepted: keep it on 127.0.0.1"
+    typer.echo(
+        f"listening on {address} for TaskRouter event callbacks ({checked}); ctrl+c stops",
+        err=True,
+    )
     stop = threading.Event()
     if duration:
         timer = threading.Timer(duration, stop.set)

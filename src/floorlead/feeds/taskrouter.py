@@ -15,10 +15,14 @@ worker's state through the activity name ([feeds.states] in the settings).
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import hmac
 import json
 import logging
 import threading
 from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -186,17 +190,46 @@ class TaskRouterTranslator:
 # ------------------------------------------------------------------------- the webhook
 
 
+def twilio_signature(token: str, url: str, params: Iterable[tuple[str, str]]) -> str:
+    """The ``X-Twilio-Signature`` Twilio sends with a form-encoded webhook (its "Secure your
+    webhooks" page): HMAC-SHA1, keyed with the account's auth token, of the full URL Twilio
+    called followed by every POST parameter's name and value, sorted by name (then value),
+    base64-encoded."""
+    signed = url + "".join(name + value for name, value in sorted(set(params)))
+    digest = hmac.new(token.encode(), signed.encode(), hashlib.sha1).digest()
+    return base64.b64encode(digest).decode()
+
+
+@dataclass(frozen=True)
+class WebhookAuth:
+    """Check Twilio's signature on every callback: the auth token, and the callback URL as it
+    is configured in the Workspace (behind a proxy, not the address floorlead listens on)."""
+
+    token: str
+    url: str
+
+    def accepts(self, body: str, signature: str | None) -> bool:
+        if not signature:
+            return False
+        params = parse_qsl(body, keep_blank_values=True)
+        expected = twilio_signature(self.token, self.url, params)
+        return hmac.compare_digest(expected.encode(), signature.encode())
+
+
 def make_server(
     host: str,
     port: int,
     translator: TaskRouterTranslator,
     deliver: Callable[[Record], None],
+    auth: WebhookAuth | None = None,
 ) -> ThreadingHTTPServer:
     """A small HTTP endpoint for the Workspace's EventCallbackUrl.
 
     Every POST is one callback, numbered in arrival order and handed to ``deliver`` under a
     lock (the feed is one writer). It answers 204 even for a callback it quarantines: Twilio
-    would only send the same unreadable body again.
+    would only send the same unreadable body again. With ``auth``, a POST without Twilio's
+    valid signature is answered 403 and never reaches the floor (it is logged, not
+    quarantined: it is not Twilio's data).
     """
     lock = threading.Lock()
     counter = [0]
@@ -213,6 +246,11 @@ def make_server(
                 self.send_error(411 if length < 0 else 413)
                 return
             body = self.rfile.read(length).decode("utf-8", errors="replace")
+            if auth is not None and not auth.accepts(body, self.headers.get("X-Twilio-Signature")):
+                log.warning("refused a callback from %s: no valid X-Twilio-Signature",
+                            self.address_string())  # fmt: skip
+                self.send_error(403, "Invalid X-Twilio-Signature")
+                return
             with lock:
                 counter[0] += 1
                 deliver(translator.record(counter[0], body))
