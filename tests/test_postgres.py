@@ -21,7 +21,6 @@ import uuid
 from collections.abc import Callable, Iterator
 from datetime import timedelta
 from pathlib import Path
-from typing import Any
 
 import pytest
 from sqlalchemy import create_engine, text
@@ -148,18 +147,54 @@ def test_the_floor_on_postgres_equals_the_floor_on_sqlite(
 
 # ---------------------------------------------------------------- the SQLite suite, reused
 
-STORE_TESTS: list[Callable[[FloorDatabase], None]] = [
-    test_store.test_audit_log_is_append_only,
-    test_store.test_ingest_applies_good_lines_and_reports_bad_ones,
-    test_store.test_replaying_a_file_changes_nothing,
-    test_store.test_a_failed_event_leaves_nothing_half_written,
-    test_store.test_snapshot_reads_the_ingested_floor,
+
+def _empty(db: FloorDatabase) -> None:
+    del db
+
+
+def _escalations(db: FloorDatabase) -> None:
+    assert not ingest_lines(db, test_escalations.FEED).errors
+
+
+def _floor(db: FloorDatabase) -> None:
+    backfill(db, make_simulator(), FROZEN)
+
+
+#: (what the SQLite fixture held first, the SQLite suite's test) — run on PostgreSQL
+REUSED: list[tuple[Callable[[FloorDatabase], None], Callable[[FloorDatabase], None]]] = [
+    (_empty, test_store.test_audit_log_is_append_only),
+    (_empty, test_store.test_ingest_applies_good_lines_and_reports_bad_ones),
+    (_empty, test_store.test_replaying_a_file_changes_nothing),
+    (_empty, test_store.test_a_failed_event_leaves_nothing_half_written),
+    (_empty, test_store.test_snapshot_reads_the_ingested_floor),
+    (_escalations, test_escalations.test_actions_are_guarded_by_version_and_audited),
+    (_escalations, test_escalations.test_the_same_supervisor_cannot_give_both_approvals),
+    (_escalations, test_escalations.test_reasons_are_required_where_they_matter),
+    (
+        _floor,
+        test_timesheets.test_decisions_need_reasons_follow_the_rules_and_are_audited,
+    ),
+    (_floor, test_timesheets.test_bulk_approval_skips_rows_changed_meanwhile),
+    (_floor, test_timesheets.test_corrections_keep_the_original_and_change_the_hours),
+    (_floor, test_timesheets.test_payroll_csv_columns),
 ]
 
 
-@pytest.mark.parametrize("check", STORE_TESTS, ids=lambda f: f.__name__)
-def test_store_behaviour_on_postgres(check: Callable[[FloorDatabase], None], pg_db: Any) -> None:
+@pytest.mark.parametrize(("setup", "check"), REUSED, ids=[c.__name__ for _s, c in REUSED])
+def test_the_sqlite_suite_on_postgres(
+    setup: Callable[[FloorDatabase], None],
+    check: Callable[[FloorDatabase], None],
+    pg_db: FloorDatabase,
+) -> None:
+    setup(pg_db)
     check(pg_db)
+
+
+async def test_a_second_supervisor_is_told_who_acted_first_on_postgres(
+    pg_db: FloorDatabase,
+) -> None:
+    _escalations(pg_db)
+    await test_escalations.test_a_second_supervisor_is_told_who_acted_first(pg_db)
 
 
 def test_the_audit_log_cannot_be_truncated_on_postgres(pg_db: FloorDatabase) -> None:
@@ -167,44 +202,6 @@ def test_the_audit_log_cannot_be_truncated_on_postgres(pg_db: FloorDatabase) -> 
 
     with pytest.raises(IntegrityError, match="append-only"), pg_db.begin() as conn:
         conn.execute(text("TRUNCATE audit_log"))
-
-
-ESCALATION_TESTS: list[Callable[[FloorDatabase], None]] = [
-    test_escalations.test_actions_are_guarded_by_version_and_audited,
-    test_escalations.test_the_same_supervisor_cannot_give_both_approvals,
-    test_escalations.test_reasons_are_required_where_they_matter,
-]
-
-
-@pytest.mark.parametrize("check", ESCALATION_TESTS, ids=lambda f: f.__name__)
-def test_escalation_actions_on_postgres(
-    check: Callable[[FloorDatabase], None], pg_db: FloorDatabase
-) -> None:
-    assert not ingest_lines(pg_db, test_escalations.FEED).errors
-    check(pg_db)
-
-
-async def test_a_second_supervisor_is_told_who_acted_first_on_postgres(
-    pg_db: FloorDatabase,
-) -> None:
-    assert not ingest_lines(pg_db, test_escalations.FEED).errors
-    await test_escalations.test_a_second_supervisor_is_told_who_acted_first(pg_db)
-
-
-TIMESHEET_TESTS: list[Callable[[FloorDatabase], None]] = [
-    test_timesheets.test_decisions_need_reasons_follow_the_rules_and_are_audited,
-    test_timesheets.test_bulk_approval_skips_rows_changed_meanwhile,
-    test_timesheets.test_corrections_keep_the_original_and_change_the_hours,
-    test_timesheets.test_payroll_csv_columns,
-]
-
-
-@pytest.mark.parametrize("check", TIMESHEET_TESTS, ids=lambda f: f.__name__)
-def test_timesheets_on_postgres(
-    check: Callable[[FloorDatabase], None], pg_db: FloorDatabase
-) -> None:
-    backfill(pg_db, make_simulator(), FROZEN)
-    check(pg_db)
 
 
 def test_a_feed_replayed_on_postgres_changes_nothing(pg_db: FloorDatabase) -> None:
