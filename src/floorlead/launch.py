@@ -99,10 +99,8 @@ def open_floor(db: str | None, config: Path | None) -> None:
     def board(now: datetime) -> Any:
         """The board through the sqlite3 driver alone, shown while SQLAlchemy loads."""
         from floorlead.store import plain
-        from floorlead.store.sqlite import database_value, file_of
 
-        path = file_of(database_value(db, settings.database_url))
-        return None if path is None else plain.board_at(path, settings, now)
+        return plain.board_of(db, settings, now)
 
     run_tui(database, settings, preview=board)
 
@@ -128,7 +126,6 @@ def quick_snapshot(options: dict[str, str]) -> bool:
     from floorlead.config import load_settings
     from floorlead.reports.snapshot import snapshot_document
     from floorlead.store import plain
-    from floorlead.store.sqlite import database_value, file_of
 
     now = datetime.now(UTC)
     if "--at" in options:
@@ -141,8 +138,7 @@ def quick_snapshot(options: dict[str, str]) -> bool:
         now = now.astimezone(UTC)
     config = options.get("--config")
     settings = load_settings(Path(config) if config else None)
-    path = file_of(database_value(options.get("--db"), settings.database_url))
-    snap = None if path is None else _without_cycle_collection(plain.board_at, path, settings, now)
+    snap = _without_cycle_collection(plain.board_of, options.get("--db"), settings, now)
     if snap is None:
         return False
     print(json.dumps(snapshot_document(snap), indent=2, ensure_ascii=False))

@@ -199,7 +199,7 @@ class LiveFloor:
     def _select_contacts(self, conn: Connection, where: str, params: tuple[Any, ...]) -> Any:
         """Contact rows as the driver gives them (text instants): most are compared with
         what is already kept and dropped unconverted."""
-        return conn.exec_driver_sql(f"{plain.CONTACT_SQL} WHERE {where}", params)
+        return _driver(conn).execute(f"{plain.CONTACT_SQL} WHERE {where}", params)
 
     def _keep(self, r: Any, day_start: datetime) -> None:
         """Cache the contact if a full read would return it (``read._contacts``, ``now``
@@ -272,17 +272,16 @@ class LiveFloor:
         self._last_state_id = int(marks[1])
         # an "until" before the day began leaves only each agent's carried-in state
         driver = _driver(conn)
-        carried_in = plain.state_changes(driver, day_start, day_start - timedelta(microseconds=1))
-        self._carried = {agent: changes[0] for agent, changes in carried_in.items() if changes}
+        self._carried = plain.carried_states(driver, day_start)
         self._changes = {}
         # no id bound in SQL (SQLite would scan by id instead of seeking the ``at`` index)
-        for r in driver.execute(f"{_STATE_SQL} WHERE at >= ?", (sqlite_text(day_start),)):
+        for r in driver.execute(f"{plain.STATE_SQL} WHERE at >= ?", (sqlite_text(day_start),)):
             if r[0] <= self._last_state_id:  # newer ones come with the next update
                 self._add_change(*r)
         self._load_schedules(conn, day_start, day_end, int(marks[2]))
 
     def _add_change(self, ident: int, agent: str, text: str, state: str, reason: str) -> None:
-        """A row of ``_STATE_SQL`` into the agent's changes, kept in (time, id) order."""
+        """A row of ``plain.STATE_SQL`` into the agent's changes, kept in (time, id) order."""
         at = datetime.fromisoformat(text)
         item = (at, ident, mx.StateChange(at, state, reason))
         changes = self._changes.setdefault(agent, [])
@@ -328,7 +327,7 @@ class LiveFloor:
         if newest_state > self._last_state_id:
             start = sqlite_text(day_start)
             rows = _driver(conn).execute(
-                f"{_STATE_SQL} WHERE id > ? ORDER BY id", (self._last_state_id,)
+                f"{plain.STATE_SQL} WHERE id > ? ORDER BY id", (self._last_state_id,)
             )
             for r in rows:
                 self._last_state_id = r[0]
@@ -338,10 +337,6 @@ class LiveFloor:
                     self._add_change(*r)
         if schedule_mark != self._schedule_mark:  # a new block (one edited in place: REBUILD_S)
             self._load_schedules(conn, day_start, day_end, schedule_mark)
-
-
-#: A state change as the live floor keeps it: id, agent, instant (with its offset), state, reason.
-_STATE_SQL = f"SELECT id, agent_id, {plain.utc('at')}, state, reason FROM agent_state"
 
 
 def _driver(conn: Connection) -> Any:

@@ -22,7 +22,13 @@ from urllib.parse import quote
 from floorlead.config import Settings
 from floorlead.domain import metrics as mx
 from floorlead.store.figures import Definitions, FloorDay, floor_figures
-from floorlead.store.sqlite import BUSY_TIMEOUT_MS, HEAD_REVISION, sqlite_text
+from floorlead.store.sqlite import (
+    BUSY_TIMEOUT_MS,
+    HEAD_REVISION,
+    database_value,
+    file_of,
+    sqlite_text,
+)
 from floorlead.store.views import FloorRows, FloorSnapshot, schedule_window
 
 
@@ -132,30 +138,39 @@ def contacts(conn: sqlite3.Connection, day_start: datetime, now: datetime) -> li
     return [contact_times(r) for r in rows]
 
 
+#: A state change with its id; the instant with its offset (see :func:`utc`).
+STATE_SQL = f"SELECT id, agent_id, {utc('at')}, state, reason FROM agent_state"
+
+
+def carried_states(conn: sqlite3.Connection, day_start: datetime) -> dict[str, mx.StateChange]:
+    """Each agent's last state change before the day began (one index seek per agent)."""
+    rows = conn.execute(
+        f"{STATE_SQL} WHERE id IN (SELECT (SELECT s.id FROM agent_state AS s "
+        "WHERE s.agent_id = agent.id AND s.at < ? ORDER BY s.at DESC, s.id DESC LIMIT 1) "
+        "FROM agent)",
+        (sqlite_text(day_start),),
+    )
+    parse = datetime.fromisoformat
+    return {
+        agent: mx.StateChange(parse(at), state, reason) for _i, agent, at, state, reason in rows
+    }
+
+
 def state_changes(
     conn: sqlite3.Connection, day_start: datetime, now: datetime
 ) -> dict[str, list[mx.StateChange]]:
     """As ``read._state_changes``: each agent's changes since the day began, led by the
-    state they carried in (one index seek per agent)."""
-    start = sqlite_text(day_start)
+    state they carried in."""
     out: dict[str, list[mx.StateChange]] = defaultdict(list)
-    change = mx.StateChange
-    carried = conn.execute(
-        f"SELECT agent_state.agent_id, {utc('agent_state.at')}, agent_state.state, "
-        "agent_state.reason "
-        "FROM agent JOIN agent_state ON agent_state.id = (SELECT s.id FROM agent_state AS s "
-        "WHERE s.agent_id = agent.id AND s.at < ? ORDER BY s.at DESC, s.id DESC LIMIT 1)",
-        (start,),
-    )
+    for agent, carried in carried_states(conn, day_start).items():
+        out[agent].append(carried)
     rows = conn.execute(
-        f"SELECT agent_id, {utc('at')}, state, reason FROM agent_state WHERE at >= ? AND at <= ? "
-        "ORDER BY at, id",
-        (start, sqlite_text(now)),
+        f"{STATE_SQL} WHERE at >= ? AND at <= ? ORDER BY at, id",
+        (sqlite_text(day_start), sqlite_text(now)),
     )
-    parse = datetime.fromisoformat
-    for table in (carried, rows):
-        for agent_id, at, state, reason in table:
-            out[agent_id].append(change(parse(at), state, reason))
+    parse, change = datetime.fromisoformat, mx.StateChange
+    for _i, agent_id, at, state, reason in rows:
+        out[agent_id].append(change(parse(at), state, reason))
     return out
 
 
@@ -195,6 +210,13 @@ def board_snapshot(conn: sqlite3.Connection, settings: Settings, now: datetime) 
     )
     queues, agents = floor_figures(d, defs, rows, now)
     return d.snapshot(now, queues, agents, agent_names=defs.names, complete=False)
+
+
+def board_of(db: str | None, settings: Settings, now: datetime) -> FloorSnapshot | None:
+    """:func:`board_at` of the floor ``--db``, ``FLOORLEAD_DB`` or the settings name, or None
+    for a server URL."""
+    path = file_of(database_value(db, settings.database_url))
+    return None if path is None else board_at(path, settings, now)
 
 
 def board_at(path: Path, settings: Settings, now: datetime) -> FloorSnapshot | None:
