@@ -7,7 +7,6 @@ file, so the user sees one sentence instead of a traceback.
 from __future__ import annotations
 
 import os
-import tomllib
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
@@ -217,7 +216,7 @@ def _validate(path: Path, s: Settings) -> None:
         raise _fail(path, "floor.day_start", "must be a time like 06:00") from None
     if not 0 <= m.short_abandon_s <= 60:
         raise _fail(path, "metrics.short_abandon_s", "must be between 0 and 60 seconds")
-    from floorlead.domain.events import EventError, SlTarget
+    from floorlead.domain.vocabulary import EventError, SlTarget
 
     try:
         SlTarget.parse(m.default_sl_target)
@@ -274,7 +273,7 @@ def _scorecard(path: Path, value: Any) -> ScorecardSettings:
 
 def _feeds(path: Path, value: Any) -> FeedSettings:
     """``[feeds]``: reorder_window_s, ``[feeds.states]``, ``[feeds.csv.<kind>]``."""
-    from floorlead.domain.events import AGENT_STATES
+    from floorlead.domain.vocabulary import AGENT_STATES
 
     if not isinstance(value, dict):
         raise _fail(path, "feeds", "must be a table")
@@ -317,6 +316,8 @@ def load_settings(path: Path | None = None) -> Settings:
     path = path or default_config_path()
     raw: dict[str, Any] = {}
     if path.exists():
+        import tomllib  # only with a file: a missing one (the defaults) need not load it
+
         try:
             raw = tomllib.loads(path.read_text(encoding="utf-8"))
         except tomllib.TOMLDecodeError as exc:

@@ -11,16 +11,16 @@ to ``floorlead.cli``. Both share :func:`guarded`, so errors read the same either
 
 from __future__ import annotations
 
-import logging
 import sys
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from floorlead.errors import FloorleadError
 
-log = logging.getLogger("floorlead.cli")
+if TYPE_CHECKING:
+    import logging
 _FLOOR_OPTIONS = ("--db", "--config")
 
 
@@ -50,15 +50,17 @@ def floor_options(
     return found
 
 
-def guarded(run: Callable[[], Any]) -> None:
-    """Run ``run``; errors the user can fix are one sentence on stderr, never a traceback."""
-    from floorlead.logs import setup_logging
-
-    setup_logging()
+def guarded(run: Callable[[], Any], *, log_first: bool = True) -> None:
+    """Run ``run``; errors the user can fix are one sentence on stderr, never a traceback.
+    ``log_first=False`` sets the log file up only when there is something to write to it
+    (the quick ``snapshot --json`` writes nothing when all goes well, and need not even load
+    ``logging``)."""
+    if log_first:
+        _log()
     try:
         run()
     except FloorleadError as exc:
-        log.warning("%s", exc)
+        _log(ready=log_first).warning("%s", exc)
         print(f"floorlead: {exc}", file=sys.stderr)
         sys.exit(1)
     except KeyboardInterrupt:
@@ -66,9 +68,20 @@ def guarded(run: Callable[[], Any]) -> None:
     except Exception as exc:  # the last net: a sentence on screen, the traceback in the log
         from floorlead.logs import log_path
 
-        log.exception("unexpected error")
+        _log(ready=log_first).exception("unexpected error")
         print(f"floorlead: unexpected error: {exc} (details in {log_path()}).", file=sys.stderr)
         sys.exit(70)
+
+
+def _log(ready: bool = False) -> logging.Logger:
+    """The command line's logger, its log file set up first unless ``ready`` (set up already)."""
+    import logging
+
+    from floorlead.logs import setup_logging
+
+    if not ready:
+        setup_logging()
+    return logging.getLogger("floorlead.cli")
 
 
 def run_tui(database: Any, settings: Any, **kwargs: Any) -> None:
@@ -168,7 +181,7 @@ def main() -> None:
             nonlocal done
             done = quick_snapshot(quick)
 
-        guarded(attempt)
+        guarded(attempt, log_first=False)
         if done:
             return
     options = floor_options(args)

@@ -13,49 +13,31 @@ from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from floorlead.domain.when import iso_utc
-
-AGENT_STATES = (
-    "offline",
-    "available",
-    "on_contact",
-    "acw",
-    "break",
-    "lunch",
-    "meeting",
-    "training",
-    "coaching",
+from floorlead.domain.vocabulary import (
+    ACTIVITIES as ACTIVITIES,
 )
-ACTIVITIES = ("work", "break", "lunch", "meeting", "training", "coaching")
-CHANNELS = ("voice", "chat", "email")
-PRIORITIES = ("P1", "P2", "P3", "P4")
-ESCALATION_KINDS = ("complaint", "refund", "approval", "technical", "other")
-PUNCH_KINDS = ("in", "out", "break_start", "break_end", "meal_start", "meal_end")
-
-
-class EventError(ValueError):
-    """An event that cannot be applied; the message says why in one sentence."""
-
-
-@dataclass(frozen=True)
-class SlTarget:
-    """A service-level target such as 80/20: ``percent`` answered within ``seconds``."""
-
-    percent: int
-    seconds: int
-
-    @classmethod
-    def parse(cls, text: str) -> SlTarget:
-        try:
-            pct, secs = (int(part) for part in text.strip().split("/"))
-        except ValueError:
-            raise EventError(f"service-level target {text!r} is not like 80/20") from None
-        if not 0 < pct <= 100 or secs < 0:
-            raise EventError(f"service-level target {text!r} is out of range")
-        return cls(pct, secs)
-
-    def __str__(self) -> str:
-        return f"{self.percent}/{self.seconds}"
+from floorlead.domain.vocabulary import (
+    AGENT_STATES as AGENT_STATES,
+)
+from floorlead.domain.vocabulary import (
+    CHANNELS as CHANNELS,
+)
+from floorlead.domain.vocabulary import (
+    ESCALATION_KINDS as ESCALATION_KINDS,
+)
+from floorlead.domain.vocabulary import (
+    PRIORITIES as PRIORITIES,
+)
+from floorlead.domain.vocabulary import (
+    PUNCH_KINDS as PUNCH_KINDS,
+)
+from floorlead.domain.vocabulary import (
+    EventError as EventError,
+)
+from floorlead.domain.vocabulary import (
+    SlTarget as SlTarget,
+)
+from floorlead.domain.when import iso_utc
 
 
 @dataclass(frozen=True)
