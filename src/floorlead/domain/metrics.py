@@ -348,6 +348,15 @@ class Trend:
     service_level: tuple[float | None, ...]
 
 
+def trend_start(
+    now: datetime, origin: datetime, minutes: int = 60, step_min: int = TREND_STEP_MIN
+) -> datetime:
+    """Where the first step of :func:`trend`'s hour begins."""
+    step = timedelta(minutes=step_min)
+    current = origin + step * ((now - origin) // step)
+    return current - step * (minutes // step_min - 1)
+
+
 def trend(
     contacts: Sequence[ContactTimes],
     *,
@@ -369,8 +378,7 @@ def trend(
     levels: list[float | None] = []
     step = timedelta(minutes=step_min)
     buckets = minutes // step_min
-    current = origin + step * ((now - origin) // step)
-    first_start = current - step * (buckets - 1)
+    first_start = trend_start(now, origin, minutes, step_min)
     first_end = min(first_start + step, now)
     # Only contacts that can count: queued within the hour, or still waiting when the first
     # step ended. A day's contacts shrink to the last hour's before the 2 × 12 passes below.

@@ -1,0 +1,250 @@
+"""A floor day's figures up to an instant (``through``), so that a later snapshot of the same
+day reads and walks only what came after it.
+
+``floorlead snapshot --json`` is a new process each time: without this it reads the whole day
+(tens of thousands of state changes and contacts) to print one board. A checkpoint holds, for
+the day so far, exactly the sums the definitions add up — each agent's busy, idle and adherent
+seconds and contacts handled, each queue's counts and sums — so the figures at ``now`` are the
+checkpoint plus the same definitions applied to ``[through, now)``. Nothing is computed with
+less than the definitions say: every figure is a sum over time or over contacts, and a sum
+splits at any instant.
+
+What must hold for the split to be exact:
+- every contact that queued before ``through`` had finished (all its instants known) before
+  the earliest window a snapshot looks at alone (the interval, the last hour's trend, the
+  Erlang C window): :func:`earliest_window` at the reader's ``now`` is at or after
+  ``settled_at``;
+- nothing written since changes the day before ``through``: the store deletes a checkpoint
+  when a contact queued in it, a state change before it or a schedule block over it is
+  written (database triggers, so every writer does it);
+- the same day bounds, short-abandon threshold, queues' SL thresholds and agents.
+
+Pure: no database, no clock; :mod:`floorlead.store.checkpoints` keeps them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from floorlead.domain import metrics as mx
+
+#: A label no scheduled activity wants: the run of wrong states carried in from before
+#: ``through`` is walked as one segment with it.
+_OUT = "offline"
+
+
+@dataclass(frozen=True, slots=True)
+class AgentCheckpoint:
+    """One agent's day before ``through``."""
+
+    last: mx.StateChange | None  # the last state change before ``through``
+    busy_s: float
+    idle_s: float
+    adherent_s: float
+    handled: int
+    #: per scheduled activity, since when the agent had been out of it at ``through``
+    #: (no entry: in it at ``through``)
+    out_since: Mapping[str, datetime]
+
+
+@dataclass(frozen=True, slots=True)
+class Checkpoint:
+    day_start: datetime
+    day_end: datetime
+    through: datetime
+    settled_at: datetime  # every contact queued in [day_start, through) had finished by then
+    short_abandon_s: int
+    agents: Mapping[str, AgentCheckpoint]
+    #: per queue: its SL threshold then, and the metrics of its contacts queued before
+    #: ``through``
+    queues: Mapping[str, tuple[int, mx.QueueMetrics]]
+
+    def serves(
+        self,
+        day_start: datetime,
+        day_end: datetime,
+        short_abandon_s: int,
+        earliest: datetime,
+        agents: Sequence[str],
+        sl_seconds: Mapping[str, int],
+    ) -> bool:
+        """Whether a snapshot of this day whose windows begin at ``earliest`` can start here."""
+        return (
+            self.day_start == day_start
+            and self.day_end == day_end
+            and self.short_abandon_s == short_abandon_s
+            and self.through <= earliest
+            and self.settled_at <= earliest
+            and all(a in self.agents for a in agents)
+            and all(self.queues.get(q, (None,))[0] == sl for q, sl in sl_seconds.items())
+        )
+
+    def history(self, agent: str, since: Sequence[mx.StateChange]) -> list[mx.StateChange]:
+        """The agent's state changes from ``through`` on, led by the one carried in."""
+        last = self.agents[agent].last
+        return [last, *since] if last is not None else list(since)
+
+
+def earliest_window(
+    now: datetime, day_start: datetime, interval_start: datetime, interval: timedelta
+) -> datetime:
+    """Where the earliest window a snapshot at ``now`` counts on its own begins: the
+    interval, the Erlang C window (the last interval's length) or the trend's hour."""
+    return min(interval_start, now - interval, mx.trend_start(now, day_start))
+
+
+def _newest_first(
+    segments: Sequence[mx.Segment], out_since: datetime | None, through: datetime
+) -> Iterator[mx.Segment]:
+    """The segments since ``through`` newest first, then the run of wrong states carried in."""
+    yield from reversed(segments)
+    if out_since is not None:
+        yield mx.Segment(out_since, through, _OUT)
+
+
+def agent_figures(
+    mark: AgentCheckpoint,
+    history: Sequence[mx.StateChange],
+    schedule: Sequence[mx.Segment],
+    through: datetime,
+    now: datetime,
+    grace_s: float,
+) -> tuple[mx.Adherence, float | None]:
+    """Adherence and occupancy at ``now``, as ``metrics.adherence``/``metrics.occupancy``
+    give them over the whole day, from the checkpoint and the ``history`` since ``through``
+    (:meth:`Checkpoint.history`). ``schedule``: the agent's effective schedule of the day."""
+    segments = mx.state_segments(history, through, now)
+    totals = mx.time_in_states(segments)
+    busy = mark.busy_s + sum(totals.get(s, 0.0) for s in mx.BUSY_STATES)
+    idle = mark.idle_s + totals.get("available", 0.0)
+    occupancy = busy / (busy + idle) if busy + idle > 0 else None
+    since = mx.adherence(segments, schedule, now, grace_s)  # the whole schedule, states since
+    adherent = mark.adherent_s + since.adherent_s
+    current = next((b for b in schedule if b.start <= now < b.end), None)
+    if current is None:
+        return mx.Adherence(since.scheduled_s, adherent, None, 0.0), occupancy
+    start = mx.wrong_since(
+        _newest_first(segments, mark.out_since.get(current.label), through), current, now
+    )
+    wrong = (now - start).total_seconds() if start else 0.0
+    return mx.Adherence(since.scheduled_s, adherent, wrong <= grace_s, wrong), occupancy
+
+
+def _settled(c: mx.ContactTimes, before: datetime) -> datetime | None:
+    """The contact's last instant if it had finished before ``before``, else None."""
+    if c.wrapped_at is None and c.abandoned_at is None:
+        return None
+    last = max(
+        t for t in (c.queued_at, c.answered_at, c.abandoned_at, c.ended_at, c.wrapped_at) if t
+    )
+    return last if last < before else None
+
+
+def advance(
+    mark: Checkpoint,
+    contacts: Sequence[mx.ContactTimes],
+    changes: Mapping[str, Sequence[mx.StateChange]],
+    schedules: Mapping[str, Sequence[mx.Segment]],
+    now: datetime,
+    earliest: datetime,
+) -> Checkpoint:
+    """``mark`` moved on as far as the day allows at ``now``: to ``earliest`` (see
+    :func:`earliest_window`), or to the first contact since ``mark.through`` not yet finished
+    before it. ``contacts``: at least every contact queued since ``mark.through``;
+    ``changes``: each agent's state changes since then (without the one carried in);
+    ``schedules``: the agents' effective schedules of the day."""
+    through = mark.through
+    cut = earliest
+    settled: list[tuple[mx.ContactTimes, datetime]] = []
+    for c in contacts:
+        if c.queued_at < through or c.queued_at < mark.day_start:
+            continue
+        last = _settled(c, earliest)
+        if last is None:
+            cut = min(cut, c.queued_at)
+        else:
+            settled.append((c, last))
+    if cut <= through:
+        return mark
+    moved = [c for c, _last in settled if c.queued_at < cut]
+    settled_at = max([mark.settled_at, *(last for c, last in settled if c.queued_at < cut)])
+    handled: dict[str, int] = {}
+    by_queue: dict[str, list[mx.ContactTimes]] = {}
+    for c in moved:
+        by_queue.setdefault(c.queue_id, []).append(c)
+        if c.agent_id is not None and c.answered_at is not None and c.wrapped_at is not None:
+            handled[c.agent_id] = handled.get(c.agent_id, 0) + 1
+    queues = {
+        q: (
+            sl,
+            mx.combine(
+                [
+                    before,
+                    mx.queue_metrics(
+                        by_queue.get(q, []),
+                        start=through,
+                        end=cut,
+                        now=now,
+                        sl_seconds=sl,
+                        short_abandon_s=mark.short_abandon_s,
+                    ),
+                ]
+            ),
+        )
+        for q, (sl, before) in mark.queues.items()
+    }
+    agents = {}
+    for agent, a in mark.agents.items():
+        history = mark.history(agent, changes.get(agent, ()))
+        schedule = schedules.get(agent, ())
+        segments = mx.state_segments(history, through, cut)
+        totals = mx.time_in_states(segments)
+        out_since = {}
+        for label in mx.ADHERENT_STATES:
+            start = mx.wrong_since(
+                _newest_first(segments, a.out_since.get(label), through),
+                mx.Segment(mark.day_start, cut, label),
+                cut,
+            )
+            if start is not None:
+                out_since[label] = start
+        agents[agent] = AgentCheckpoint(
+            last=next((h for h in reversed(history) if h.at < cut), None),
+            busy_s=a.busy_s + sum(totals.get(s, 0.0) for s in mx.BUSY_STATES),
+            idle_s=a.idle_s + totals.get("available", 0.0),
+            adherent_s=a.adherent_s + mx.adherence(segments, schedule, cut, 0.0).adherent_s,
+            handled=a.handled + handled.get(agent, 0),
+            out_since=out_since,
+        )
+    return Checkpoint(
+        mark.day_start,
+        mark.day_end,
+        cut,
+        settled_at,
+        mark.short_abandon_s,
+        agents,
+        queues,
+    )
+
+
+def start_of_day(
+    day_start: datetime,
+    day_end: datetime,
+    short_abandon_s: int,
+    carried: Mapping[str, mx.StateChange | None],
+    sl_seconds: Mapping[str, int],
+) -> Checkpoint:
+    """The empty checkpoint at the day's start: ``carried``, each agent's state carried in
+    (their last change before the day, or None), ``sl_seconds`` each queue's SL threshold."""
+    agents = {agent: AgentCheckpoint(last, 0.0, 0.0, 0.0, 0, {}) for agent, last in carried.items()}
+    return Checkpoint(
+        day_start,
+        day_end,
+        day_start,
+        day_start,
+        short_abandon_s,
+        agents,
+        {q: (sl, mx.QueueMetrics()) for q, sl in sl_seconds.items()},
+    )
