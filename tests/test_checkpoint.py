@@ -44,12 +44,14 @@ def close(a: float | None, b: float | None) -> bool:
     st.lists(contact_specs, max_size=30),
     st.lists(minutes(5, 120).map(lambda m: timedelta(minutes=m)), min_size=1, max_size=4),
     st.integers(0, 59).map(lambda s: timedelta(seconds=s)),
+    st.integers(0, 600).map(lambda s: timedelta(seconds=s)),
 )
 def test_a_checkpoint_moved_on_through_the_day_gives_the_whole_days_figures(
     raw_changes: list[tuple[str, int, str]],
     specs: list[tuple[int, str, int, int | None]],
     steps: list[timedelta],
     jitter: timedelta,
+    lag: timedelta,
 ) -> None:
     changes = histories(raw_changes)
     contacts = [make("q", spec, n) for n, spec in enumerate(specs)]
@@ -60,18 +62,15 @@ def test_a_checkpoint_moved_on_through_the_day_gives_the_whole_days_figures(
         now += step
         interval_start = DAY + INTERVAL * ((now - DAY) // INTERVAL)
         earliest = ck.earliest_window(now, DAY, interval_start, INTERVAL)
-        assert mark.serves(DAY, DAY_END, 5, earliest, AGENTS, {"q": 20})
-        since = {a: [c for c in h if mark.through <= c.at <= now] for a, h in changes.items()}
+        assert mark.serves(DAY, DAY_END, 5, now, earliest, AGENTS, {"q": 20})
+        since = {
+            a: [c for c in h if mark.states_through <= c.at <= now] for a, h in changes.items()
+        }
         for agent in AGENTS:
             whole = mx.state_segments([c for c in changes[agent] if c.at <= now], DAY, now)
             want = mx.adherence(whole, SCHEDULE, now, 180)
-            got, occupancy = ck.agent_figures(
-                mark.agents[agent],
-                mark.history(agent, since[agent]),
-                SCHEDULE,
-                mark.through,
-                now,
-                180,
+            got, occupancy = mark.figures(
+                agent, mark.history(agent, since[agent]), SCHEDULE, now, 180
             )
             assert close(got.scheduled_s, want.scheduled_s)
             assert close(got.adherent_s, want.adherent_s)
@@ -115,8 +114,10 @@ def test_a_checkpoint_moved_on_through_the_day_gives_the_whole_days_figures(
             {a: SCHEDULE for a in AGENTS},
             now,
             earliest,
+            now - lag,
         )
         assert mark.through <= earliest
+        assert mark.states_through <= now
 
 
 def test_a_checkpoint_waits_for_the_oldest_contact_still_open() -> None:
@@ -131,15 +132,16 @@ def test_a_checkpoint_waits_for_the_oldest_contact_still_open() -> None:
     )
     mark = ck.start_of_day(DAY, DAY_END, 5, dict.fromkeys(AGENTS), {"q": 20})
     now = DAY + timedelta(hours=3)
-    moved = ck.advance(mark, [waiting, done], {}, {}, now, now - timedelta(hours=1))
+    moved = ck.advance(mark, [waiting, done], {}, {}, now, now - timedelta(hours=1), now)
     assert moved.through == waiting.queued_at
     assert moved.settled_at == done.wrapped_at
     assert moved.queues["q"][1].handled == 1
     assert moved.agents["a0"].handled == 1
     # the agents and queues of another day, or other thresholds, are not served
     earliest = now - timedelta(hours=1)
-    assert not moved.serves(DAY, DAY_END, 4, earliest, AGENTS, {"q": 20})
-    assert not moved.serves(DAY, DAY_END, 5, earliest, AGENTS, {"q": 30})
-    assert not moved.serves(DAY, DAY_END, 5, earliest, (*AGENTS, "a9"), {"q": 20})
-    assert not moved.serves(DAY, DAY_END, 5, DAY + timedelta(minutes=9), AGENTS, {"q": 20})
-    assert moved.serves(DAY, DAY_END, 5, earliest, AGENTS, {"q": 20})
+    assert not moved.serves(DAY, DAY_END, 4, now, earliest, AGENTS, {"q": 20})
+    assert not moved.serves(DAY, DAY_END, 5, now, earliest, AGENTS, {"q": 30})
+    assert not moved.serves(DAY, DAY_END, 5, now, earliest, (*AGENTS, "a9"), {"q": 20})
+    assert not moved.serves(DAY, DAY_END, 5, now, DAY + timedelta(minutes=9), AGENTS, {"q": 20})
+    assert not moved.serves(DAY, DAY_END, 5, now - timedelta(seconds=1), earliest, AGENTS, {})
+    assert moved.serves(DAY, DAY_END, 5, now, earliest, AGENTS, {"q": 20})

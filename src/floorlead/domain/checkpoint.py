@@ -5,19 +5,20 @@ day reads and walks only what came after it.
 (tens of thousands of state changes and contacts) to print one board. A checkpoint holds, for
 the day so far, exactly the sums the definitions add up — each agent's busy, idle and adherent
 seconds and contacts handled, each queue's counts and sums — so the figures at ``now`` are the
-checkpoint plus the same definitions applied to ``[through, now)``. Nothing is computed with
+checkpoint plus the same definitions applied to what came after. Nothing is computed with
 less than the definitions say: every figure is a sum over time or over contacts, and a sum
-splits at any instant.
+splits at any instant. Two instants split the day:
+- ``through`` for contacts (queue figures, contacts handled): every contact that queued
+  before it had finished (all its instants known) before the earliest window a snapshot
+  counts on its own (the interval, the last hour's trend, the Erlang C window): the reader's
+  :func:`earliest_window` is at or after ``settled_at``;
+- ``states_through`` for agents' states (busy, idle, adherent seconds): no window limits it,
+  so it runs close behind the clock and a snapshot walks minutes of state changes, not hours.
 
-What must hold for the split to be exact:
-- every contact that queued before ``through`` had finished (all its instants known) before
-  the earliest window a snapshot looks at alone (the interval, the last hour's trend, the
-  Erlang C window): :func:`earliest_window` at the reader's ``now`` is at or after
-  ``settled_at``;
-- nothing written since changes the day before ``through``: the store deletes a checkpoint
-  when a contact queued in it, a state change before it or a schedule block over it is
-  written (database triggers, so every writer does it);
-- the same day bounds, short-abandon threshold, queues' SL thresholds and agents.
+Nothing written since may change the day before them: the store deletes a checkpoint when a
+contact queued before ``through``, a state change before ``states_through`` or a schedule
+block over it is written (database triggers, so every writer does it). And the day bounds,
+short-abandon threshold, queues' SL thresholds and agents must be the same.
 
 Pure: no database, no clock; :mod:`floorlead.store.checkpoints` keeps them.
 """
@@ -37,15 +38,15 @@ _OUT = "offline"
 
 @dataclass(frozen=True, slots=True)
 class AgentCheckpoint:
-    """One agent's day before ``through``."""
+    """One agent's day before the checkpoint."""
 
-    last: mx.StateChange | None  # the last state change before ``through``
-    busy_s: float
+    last: mx.StateChange | None  # the last state change before ``states_through``
+    busy_s: float  # these three: before ``states_through``
     idle_s: float
     adherent_s: float
-    handled: int
-    #: per scheduled activity, since when the agent had been out of it at ``through``
-    #: (no entry: in it at ``through``)
+    handled: int  # contacts queued before ``through``
+    #: per scheduled activity, since when the agent had been out of it at ``states_through``
+    #: (no entry: in it then)
     out_since: Mapping[str, datetime]
 
 
@@ -55,6 +56,7 @@ class Checkpoint:
     day_end: datetime
     through: datetime
     settled_at: datetime  # every contact queued in [day_start, through) had finished by then
+    states_through: datetime
     short_abandon_s: int
     agents: Mapping[str, AgentCheckpoint]
     #: per queue: its SL threshold then, and the metrics of its contacts queued before
@@ -66,23 +68,40 @@ class Checkpoint:
         day_start: datetime,
         day_end: datetime,
         short_abandon_s: int,
+        now: datetime,
         earliest: datetime,
         agents: Sequence[str],
         sl_seconds: Mapping[str, int],
     ) -> bool:
-        """Whether a snapshot of this day whose windows begin at ``earliest`` can start here."""
+        """Whether a snapshot of this day at ``now``, whose windows begin at ``earliest``,
+        can start here."""
         return (
             self.day_start == day_start
             and self.day_end == day_end
             and self.short_abandon_s == short_abandon_s
             and self.through <= earliest
             and self.settled_at <= earliest
+            and self.states_through <= now
             and all(a in self.agents for a in agents)
             and all(self.queues.get(q, (None,))[0] == sl for q, sl in sl_seconds.items())
         )
 
+    def figures(
+        self,
+        agent: str,
+        history: Sequence[mx.StateChange],
+        schedule: Sequence[mx.Segment],
+        now: datetime,
+        grace_s: float,
+    ) -> tuple[mx.Adherence, float | None]:
+        """:func:`agent_figures` of ``agent`` from here (``history``: :meth:`history`)."""
+        return agent_figures(
+            self.agents[agent], history, schedule, self.states_through, now, grace_s
+        )
+
     def history(self, agent: str, since: Sequence[mx.StateChange]) -> list[mx.StateChange]:
-        """The agent's state changes from ``through`` on, led by the one carried in."""
+        """The agent's state changes from ``states_through`` on (``since``), led by the one
+        carried in."""
         last = self.agents[agent].last
         return [last, *since] if last is not None else list(since)
 
@@ -114,7 +133,8 @@ def agent_figures(
 ) -> tuple[mx.Adherence, float | None]:
     """Adherence and occupancy at ``now``, as ``metrics.adherence``/``metrics.occupancy``
     give them over the whole day, from the checkpoint and the ``history`` since ``through``
-    (:meth:`Checkpoint.history`). ``schedule``: the agent's effective schedule of the day."""
+    (the checkpoint's ``states_through``; :meth:`Checkpoint.history`). ``schedule``: the
+    agent's effective schedule of the day."""
     segments = mx.state_segments(history, through, now)
     totals = mx.time_in_states(segments)
     busy = mark.busy_s + sum(totals.get(s, 0.0) for s in mx.BUSY_STATES)
@@ -149,13 +169,15 @@ def advance(
     schedules: Mapping[str, Sequence[mx.Segment]],
     now: datetime,
     earliest: datetime,
+    states_until: datetime,
 ) -> Checkpoint:
-    """``mark`` moved on as far as the day allows at ``now``: to ``earliest`` (see
-    :func:`earliest_window`), or to the first contact since ``mark.through`` not yet finished
-    before it. ``contacts``: at least every contact queued since ``mark.through``;
-    ``changes``: each agent's state changes since then (without the one carried in);
+    """``mark`` moved on as far as the day allows at ``now``: for contacts to ``earliest``
+    (see :func:`earliest_window`) or to the first contact since ``mark.through`` not yet
+    finished before it; for states to ``states_until`` (at most ``now``).
+    ``contacts``: at least every contact queued since ``mark.through``; ``changes``: each
+    agent's state changes since ``mark.states_through`` (without the one carried in);
     ``schedules``: the agents' effective schedules of the day."""
-    through = mark.through
+    through, states_through = mark.through, mark.states_through
     cut = earliest
     settled: list[tuple[mx.ContactTimes, datetime]] = []
     for c in contacts:
@@ -166,8 +188,7 @@ def advance(
             cut = min(cut, c.queued_at)
         else:
             settled.append((c, last))
-    if cut <= through:
-        return mark
+    cut = max(cut, through)
     moved = [c for c, _last in settled if c.queued_at < cut]
     settled_at = max([mark.settled_at, *(last for c, last in settled if c.queued_at < cut)])
     handled: dict[str, int] = {}
@@ -195,26 +216,29 @@ def advance(
         )
         for q, (sl, before) in mark.queues.items()
     }
+    until = max(min(states_until, now), states_through)
     agents = {}
     for agent, a in mark.agents.items():
         history = mark.history(agent, changes.get(agent, ()))
-        schedule = schedules.get(agent, ())
-        segments = mx.state_segments(history, through, cut)
+        segments = (
+            mx.state_segments(history, states_through, until) if until > states_through else []
+        )
         totals = mx.time_in_states(segments)
         out_since = {}
         for label in mx.ADHERENT_STATES:
             start = mx.wrong_since(
-                _newest_first(segments, a.out_since.get(label), through),
-                mx.Segment(mark.day_start, cut, label),
-                cut,
+                _newest_first(segments, a.out_since.get(label), states_through),
+                mx.Segment(mark.day_start, until, label),
+                until,
             )
             if start is not None:
                 out_since[label] = start
+        adherent = mx.adherence(segments, schedules.get(agent, ()), until, 0.0).adherent_s
         agents[agent] = AgentCheckpoint(
-            last=next((h for h in reversed(history) if h.at < cut), None),
+            last=next((h for h in reversed(history) if h.at < until), None),
             busy_s=a.busy_s + sum(totals.get(s, 0.0) for s in mx.BUSY_STATES),
             idle_s=a.idle_s + totals.get("available", 0.0),
-            adherent_s=a.adherent_s + mx.adherence(segments, schedule, cut, 0.0).adherent_s,
+            adherent_s=a.adherent_s + adherent,
             handled=a.handled + handled.get(agent, 0),
             out_since=out_since,
         )
@@ -223,6 +247,7 @@ def advance(
         mark.day_end,
         cut,
         settled_at,
+        until,
         mark.short_abandon_s,
         agents,
         queues,
@@ -242,6 +267,7 @@ def start_of_day(
     return Checkpoint(
         day_start,
         day_end,
+        day_start,
         day_start,
         day_start,
         short_abandon_s,

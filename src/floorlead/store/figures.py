@@ -15,6 +15,7 @@ from functools import cached_property
 from typing import Any
 
 from floorlead.config import Settings
+from floorlead.domain import checkpoint as ck
 from floorlead.domain import erlang, when
 from floorlead.domain import metrics as mx
 from floorlead.store.views import AgentRow, FloorRows, FloorSnapshot, QueueRow
@@ -48,6 +49,12 @@ class FloorDay:
             i_end,
             settings.metrics.short_abandon_s,
             settings.thresholds.adherence_grace_min * 60,
+        )
+
+    def earliest(self, now: datetime) -> datetime:
+        """Where the earliest window a snapshot at ``now`` counts on its own begins."""
+        return ck.earliest_window(
+            now, self.day_start, self.interval_start, self.interval_end - self.interval_start
         )
 
     def snapshot(
@@ -127,9 +134,14 @@ class QueueFigures:
 
 
 def queue_figures(
-    contacts: list[mx.ContactTimes], q: Any, d: FloorDay, now: datetime
+    contacts: list[mx.ContactTimes],
+    q: Any,
+    d: FloorDay,
+    now: datetime,
+    before: mx.QueueMetrics | None = None,
 ) -> QueueFigures:
-    """A queue's figures from its contacts, straight from the definitions."""
+    """A queue's figures from its contacts, straight from the definitions; ``before``, the
+    day's figures of the contacts queued before the first of ``contacts`` (a checkpoint's)."""
 
     def window(start: datetime, end: datetime) -> mx.QueueMetrics:
         return mx.queue_metrics(
@@ -145,7 +157,9 @@ def queue_figures(
     return QueueFigures(
         waiting=mx.waiting_now(contacts, now),
         interval=window(d.interval_start, d.interval_end),
-        today=window(d.day_start, d.day_end),
+        today=window(d.day_start, d.day_end)
+        if before is None
+        else mx.combine([before, window(d.day_start, d.day_end)]),
         recent_offered=window(now - length, now + timedelta(seconds=1)).offered,
         trend=mx.trend(
             contacts,
@@ -210,10 +224,16 @@ def staffing(agents: Sequence[AgentRow]) -> dict[str, tuple[int, ...]]:
 
 
 def floor_figures(
-    d: FloorDay, defs: Definitions, rows: FloorRows, now: datetime
+    d: FloorDay,
+    defs: Definitions,
+    rows: FloorRows,
+    now: datetime,
+    mark: ck.Checkpoint | None = None,
 ) -> tuple[list[QueueRow], list[AgentRow]]:
     """Every queue's and every agent's row at ``now``: the plain reading of the definitions
-    over the day's rows (``store.live`` reaches the same figures from running tallies)."""
+    over the day's rows (``store.live`` reaches the same figures from running tallies).
+    With ``mark``, the rows are those since ``mark.through`` and the day before it is the
+    checkpoint's (``domain.checkpoint``)."""
     contacts, changes, schedules = rows.contacts, rows.changes, rows.schedules
     on_contact_of: dict[str, mx.ContactTimes] = {}
     handled: dict[str, int] = defaultdict(int)
@@ -227,23 +247,39 @@ def floor_figures(
 
     agents: list[AgentRow] = []
     for a in defs.agents:
-        history = changes.get(a.id, [])
-        segs = mx.state_segments(history, d.day_start, now)
         blocks = schedules.get(a.id, [])
         sched = mx.scheduled_segments(blocks, d.day_start, d.day_end)
-        figures = (mx.adherence(segs, sched, now, d.grace_s), mx.occupancy(segs))
+        if mark is None:
+            history = changes.get(a.id, [])
+            segs = mx.state_segments(history, d.day_start, now)
+            figures = (mx.adherence(segs, sched, now, d.grace_s), mx.occupancy(segs))
+            done = handled[a.id]
+        else:
+            before = mark.agents[a.id]
+            history = mark.history(a.id, changes.get(a.id, []))
+            figures = mark.figures(a.id, history, sched, now, d.grace_s)
+            done = before.handled + handled[a.id]
         scheduled_now = mx.scheduled_activity_at(blocks, now)
         current = on_contact_of.get(a.id)
-        agents.append(
-            agent_row(a, defs.skills, history, figures, scheduled_now, current, handled[a.id])
-        )
+        agents.append(agent_row(a, defs.skills, history, figures, scheduled_now, current, done))
 
     by_queue: dict[str, list[mx.ContactTimes]] = defaultdict(list)
     for c in contacts:
         by_queue[c.queue_id].append(c)
     staff = staffing(agents)
     queues = [
-        queue_row(q, queue_figures(by_queue.get(q.id, []), q, d, now), staff.get(q.id, NO_STAFF), d)
+        queue_row(
+            q,
+            queue_figures(
+                by_queue.get(q.id, []),
+                q,
+                d,
+                now,
+                None if mark is None else mark.queues[q.id][1],
+            ),
+            staff.get(q.id, NO_STAFF),
+            d,
+        )
         for q in defs.queues
     ]
     return queues, agents

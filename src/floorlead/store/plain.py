@@ -20,7 +20,9 @@ from typing import Any, NamedTuple
 from urllib.parse import quote
 
 from floorlead.config import Settings
+from floorlead.domain import checkpoint as ck
 from floorlead.domain import metrics as mx
+from floorlead.store import checkpoints
 from floorlead.store.figures import Definitions, FloorDay, floor_figures
 from floorlead.store.sqlite import (
     BUSY_TIMEOUT_MS,
@@ -36,13 +38,14 @@ class NotPlain(Exception):
     """The quick path does not apply here (no such file, an older schema, a driver error)."""
 
 
-def connect(path: Path) -> sqlite3.Connection:
-    """The floor's file opened read-only, inside one read transaction (a consistent day)."""
+def connect(path: Path, write: bool = False) -> sqlite3.Connection:
+    """The floor's file opened read-only (or read-write, to keep a checkpoint after the
+    reading: ``write``), inside one read transaction (a consistent day)."""
     if not path.is_file():
         raise NotPlain(f"{path} is not a file")
     try:
         conn = sqlite3.connect(
-            f"file:{quote(str(path))}?mode=ro",
+            f"file:{quote(str(path))}?mode={'rw' if write else 'ro'}",
             uri=True,
             timeout=BUSY_TIMEOUT_MS / 1000,
             isolation_level=None,
@@ -127,14 +130,26 @@ def contact_times(raw: tuple[Any, ...]) -> mx.ContactTimes:
     )
 
 
-def contacts(conn: sqlite3.Connection, day_start: datetime, now: datetime) -> list[mx.ContactTimes]:
-    """As ``read._contacts``: queued today up to ``now``, or yesterday and not finished."""
+def contacts(
+    conn: sqlite3.Connection, day_start: datetime, now: datetime, since: datetime | None = None
+) -> list[mx.ContactTimes]:
+    """As ``read._contacts``: queued today up to ``now``, or yesterday and not finished.
+    With ``since`` (a checkpoint's), today's from then on only."""
     carried = sqlite_text(day_start - timedelta(days=1))
-    rows = conn.execute(
-        f"{CONTACT_SQL} WHERE queued_at <= ? AND (queued_at >= ? OR queued_at >= ? AND "
-        "answered_at IS NULL AND abandoned_at IS NULL OR queued_at >= ? AND wrapped_at IS NULL)",
-        (sqlite_text(now), sqlite_text(day_start), carried, carried),
-    )
+    if since is None:
+        rows = conn.execute(
+            f"{CONTACT_SQL} WHERE queued_at <= ? AND (queued_at >= ? OR queued_at >= ? AND "
+            "answered_at IS NULL AND abandoned_at IS NULL OR queued_at >= ? AND "
+            "wrapped_at IS NULL)",
+            (sqlite_text(now), sqlite_text(day_start), carried, carried),
+        )
+    else:
+        rows = conn.execute(
+            f"{CONTACT_SQL} WHERE queued_at <= ? AND (queued_at >= ? OR queued_at >= ? AND "
+            "queued_at < ? AND (answered_at IS NULL AND abandoned_at IS NULL OR "
+            "wrapped_at IS NULL))",
+            (sqlite_text(now), sqlite_text(since), carried, sqlite_text(day_start)),
+        )
     return [contact_times(r) for r in rows]
 
 
@@ -157,13 +172,14 @@ def carried_states(conn: sqlite3.Connection, day_start: datetime) -> dict[str, m
 
 
 def state_changes(
-    conn: sqlite3.Connection, day_start: datetime, now: datetime
+    conn: sqlite3.Connection, day_start: datetime, now: datetime, carried: bool = True
 ) -> dict[str, list[mx.StateChange]]:
     """As ``read._state_changes``: each agent's changes since the day began, led by the
-    state they carried in."""
+    state they carried in (unless not ``carried``: a checkpoint holds it)."""
     out: dict[str, list[mx.StateChange]] = defaultdict(list)
-    for agent, carried in carried_states(conn, day_start).items():
-        out[agent].append(carried)
+    if carried:
+        for agent, first in carried_states(conn, day_start).items():
+            out[agent].append(first)
     rows = conn.execute(
         f"{STATE_SQL} WHERE at >= ? AND at <= ? ORDER BY at, id",
         (sqlite_text(day_start), sqlite_text(now)),
@@ -197,19 +213,100 @@ def schedules(
     return out
 
 
-def board_snapshot(conn: sqlite3.Connection, settings: Settings, now: datetime) -> FloorSnapshot:
+def board_snapshot(
+    conn: sqlite3.Connection, settings: Settings, now: datetime, keep: bool = False
+) -> FloorSnapshot:
     """The queue board and the agents at ``now``, as ``floor_snapshot`` gives them: what
     ``snapshot --json`` prints and the TUI shows before its database has opened. Escalations
-    and notes are not read (``complete`` is False)."""
+    and notes are not read (``complete`` is False).
+
+    The day before the floor's checkpoint (``store.checkpoints``) is taken from it when it
+    serves; only what came after is read. With ``keep``, the checkpoint is then moved on (or
+    made) and saved, if that can be done at once: ``conn`` must be a read-write connection
+    whose read transaction is still open."""
     d = FloorDay.at(settings, now)
     defs = definitions(conn)
-    rows = FloorRows(
-        contacts(conn, d.day_start, now),
-        state_changes(conn, d.day_start, now),
-        schedules(conn, *schedule_window(d.day_start, d.day_end)),
-    )
-    queues, agents = floor_figures(d, defs, rows, now)
+    earliest = d.earliest(now)
+    kept = mark = checkpoints.load(conn, d.day_start, d.day_end)
+    if mark is not None and not mark.serves(
+        d.day_start,
+        d.day_end,
+        d.short_abandon_s,
+        now,
+        earliest,
+        [a.id for a in defs.agents],
+        {q.id: q.sl_seconds for q in defs.queues},
+    ):
+        mark = None
+    blocks = schedules(conn, *schedule_window(d.day_start, d.day_end))
+    if mark is None:
+        rows = FloorRows(
+            contacts(conn, d.day_start, now), state_changes(conn, d.day_start, now), blocks
+        )
+    else:
+        rows = FloorRows(
+            contacts(conn, d.day_start, now, since=mark.through),
+            state_changes(conn, mark.states_through, now, carried=False),
+            blocks,
+        )
+    queues, agents = floor_figures(d, defs, rows, now, mark)
+    if keep and _due(kept, mark, d, now):
+        _keep(conn, d, defs, rows, mark, now, earliest)
     return d.snapshot(now, queues, agents, agent_names=defs.names, complete=False)
+
+
+#: How far the clock must have moved past a checkpoint's states before it is moved on and
+#: saved again (each save is a write to the floor's file).
+KEEP_STEP = timedelta(minutes=5)
+#: How far behind the clock a saved checkpoint's states stop: a state change a feed delivers
+#: late (before it) would drop the checkpoint.
+STATES_LAG = timedelta(minutes=2)
+
+
+def _due(
+    kept: ck.Checkpoint | None, used: ck.Checkpoint | None, d: FloorDay, now: datetime
+) -> bool:
+    """Whether to save a checkpoint after this snapshot: not for a snapshot behind the one
+    kept (``--at`` earlier in the day), nor within ``KEEP_STEP`` of the one used."""
+    if kept is not None and used is None and kept.states_through > now - STATES_LAG:
+        return False
+    start = d.day_start if used is None else used.states_through
+    return now - STATES_LAG > start + KEEP_STEP
+
+
+def _keep(
+    conn: sqlite3.Connection,
+    d: FloorDay,
+    defs: Definitions,
+    rows: FloorRows,
+    mark: ck.Checkpoint | None,
+    now: datetime,
+    earliest: datetime,
+) -> None:
+    """Move the checkpoint on to what ``rows`` allow at ``now`` and save it (best effort)."""
+    changes = rows.changes
+    if mark is None:  # the day's rows lead with the state each agent carried in
+        carried = {}
+        for a in defs.agents:
+            history = changes.get(a.id, [])
+            carried[a.id] = history[0] if history and history[0].at < d.day_start else None
+        changes = {
+            agent: history[1:] if carried.get(agent) is not None else history
+            for agent, history in changes.items()
+        }
+        mark = ck.start_of_day(
+            d.day_start,
+            d.day_end,
+            d.short_abandon_s,
+            carried,
+            {q.id: q.sl_seconds for q in defs.queues},
+        )
+    schedule = {
+        agent: mx.scheduled_segments(blocks, d.day_start, d.day_end)
+        for agent, blocks in rows.schedules.items()
+    }
+    moved = ck.advance(mark, rows.contacts, changes, schedule, now, earliest, now - STATES_LAG)
+    checkpoints.save(conn, moved)
 
 
 def board_of(db: str | None, settings: Settings, now: datetime) -> FloorSnapshot | None:
@@ -223,9 +320,9 @@ def board_at(path: Path, settings: Settings, now: datetime) -> FloorSnapshot | N
     """:func:`board_snapshot` of the file at ``path``, or None where the quick path does not
     apply (the full path then opens the database and says what, if anything, is wrong)."""
     try:
-        conn = connect(path)
+        conn = connect(path, write=True)
         try:
-            return board_snapshot(conn, settings, now)
+            return board_snapshot(conn, settings, now, keep=True)
         finally:
             conn.close()
     except (NotPlain, sqlite3.Error):

@@ -17,8 +17,10 @@ BUSY_TIMEOUT_MS = 5000
 #: The newest migration and every one before it. Kept here so that opening a current database
 #: does not import Alembic (a third of a second); tests/test_store.py checks both against the
 #: migration scripts, so they cannot drift.
-HEAD_REVISION = "0008"
-KNOWN_REVISIONS = frozenset({"0001", "0002", "0003", "0004", "0005", "0006", "0007", "0008"})
+HEAD_REVISION = "0009"
+KNOWN_REVISIONS = frozenset(
+    {"0001", "0002", "0003", "0004", "0005", "0006", "0007", "0008", "0009"}
+)
 
 
 def default_database_path() -> Path:

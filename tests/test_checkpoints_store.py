@@ -1,0 +1,152 @@
+"""Floor checkpoints in the SQLite file: the quick snapshot that uses one equals the full
+read, and any write into the day they sum drops them (migration 0009's triggers)."""
+
+from __future__ import annotations
+
+import dataclasses
+import sqlite3
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from floorlead.config import FloorSettings, Settings
+from floorlead.domain import events as ev
+from floorlead.feeds.live import store_events
+from floorlead.store import plain
+from floorlead.store.db import open_database, resolve_target
+from floorlead.store.floor import floor_snapshot
+from tests.conftest import FROZEN, make_simulator
+from tests.test_live import difference
+
+
+def kept(path: Path) -> list[tuple[str, str, str]]:
+    with sqlite3.connect(path) as conn:
+        return conn.execute(
+            "SELECT day_start, through, states_through FROM floor_checkpoint"
+        ).fetchall()
+
+
+@settings(
+    max_examples=6, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    seed=st.integers(1, 10_000),
+    start=st.floats(2, 20),
+    steps=st.lists(st.sampled_from([30, 200, 420, 900, 2400]), min_size=6, max_size=14),
+    day_start=st.sampled_from(["00:00", "06:00"]),
+)
+def test_snapshots_through_a_kept_checkpoint_equal_the_full_read(
+    tmp_path_factory: Any, seed: int, start: float, steps: list[int], day_start: str
+) -> None:
+    """The floor moves on between snapshots (as a feed writes it); each ``snapshot --json``
+    keeps a checkpoint that the next one starts from."""
+    path = tmp_path_factory.mktemp("kept") / "floor.db"
+    db = open_database(resolve_target(str(path)))
+    try:
+        sim = make_simulator(seed=seed % 7 + 1, agents=8, history=2)
+        now = FROZEN - timedelta(hours=36) + timedelta(hours=start)
+        store_events(db, sim.setup_events() + sim.advance(now))
+        floor_settings = dataclasses.replace(
+            Settings(), floor=FloorSettings(timezone="America/New_York", day_start=day_start)
+        )
+        used = 0
+        for step in steps:
+            now += timedelta(seconds=step)
+            store_events(db, sim.advance(now))
+            before = kept(path)
+            quick = plain.board_at(path, floor_settings, now)
+            with db.connect() as conn:
+                full = floor_snapshot(conn, floor_settings, now)
+            assert quick is not None
+            assert difference(quick.queues, full.queues) is None
+            assert difference(quick.agents, full.agents) is None
+            used += bool(before)
+        assert kept(path), "no checkpoint was ever kept"
+        assert used >= len(steps) // 2
+    finally:
+        db.dispose()
+
+
+def test_writing_into_the_day_a_checkpoint_sums_drops_it(tmp_path: Path) -> None:
+    path = tmp_path / "floor.db"
+    db = open_database(resolve_target(str(path)))
+    try:
+        sim = make_simulator(seed=2, agents=6)
+        store_events(db, sim.setup_events() + sim.advance(FROZEN))
+        settings_ = Settings()
+        agent = next(e.agent for e in sim.setup_events() if isinstance(e, ev.AgentUpsert))
+        queue = next(e.queue for e in sim.setup_events() if isinstance(e, ev.QueueUpsert))
+
+        def keep() -> None:
+            assert plain.board_at(path, settings_, FROZEN) is not None
+            assert kept(path), "the snapshot kept no checkpoint"
+
+        early = FROZEN - timedelta(hours=3)
+        # what comes after the checkpoint leaves it alone
+        keep()
+        store_events(
+            db,
+            [
+                ev.ContactQueued(at=FROZEN, contact="late-1", queue=queue),
+                ev.AgentStateChanged(at=FROZEN, agent=agent, state="break"),
+            ],
+        )
+        assert kept(path)
+        # a contact queued before it, a state change before it, a schedule block over it
+        for event in (
+            ev.ContactQueued(at=early, contact="late-2", queue=queue),
+            ev.AgentStateChanged(at=early, agent=agent, state="lunch"),
+            ev.ScheduleBlock(
+                agent=agent,
+                start=early,
+                end=early + timedelta(minutes=15),
+                activity="meeting",
+            ),
+        ):
+            keep()
+            store_events(db, [event])
+            assert not kept(path), f"{type(event).__name__} left the checkpoint in place"
+        # and the answer is still the full read's
+        quick = plain.board_at(path, settings_, FROZEN)
+        with db.connect() as conn:
+            full = floor_snapshot(conn, settings_, FROZEN)
+        assert quick is not None
+        assert difference(quick.agents, full.agents) is None
+        assert difference(quick.queues, full.queues) is None
+    finally:
+        db.dispose()
+
+
+def test_a_snapshot_earlier_in_the_day_leaves_the_newer_checkpoint(tmp_path: Path) -> None:
+    path = tmp_path / "floor.db"
+    db = open_database(resolve_target(str(path)))
+    try:
+        sim = make_simulator(seed=4, agents=6)
+        store_events(db, sim.setup_events() + sim.advance(FROZEN))
+        plain.board_at(path, Settings(), FROZEN)
+        newest = kept(path)
+        assert newest
+        plain.board_at(path, Settings(), FROZEN - timedelta(hours=2))
+        assert kept(path) == newest
+    finally:
+        db.dispose()
+
+
+def test_a_read_only_floor_is_still_read(tmp_path: Path) -> None:
+    """Keeping a checkpoint is best effort: a file that cannot be written is read as before."""
+    path = tmp_path / "floor.db"
+    db = open_database(resolve_target(str(path)))
+    try:
+        sim = make_simulator(seed=5, agents=6)
+        store_events(db, sim.setup_events() + sim.advance(FROZEN))
+        with sqlite3.connect(path) as conn:  # a feed holds the write lock
+            conn.execute("BEGIN IMMEDIATE")
+            snap = plain.board_at(path, Settings(), FROZEN)
+            conn.rollback()
+        assert snap is not None and snap.agents
+        assert not kept(path)
+    finally:
+        db.dispose()
