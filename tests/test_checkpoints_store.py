@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import sqlite3
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -95,20 +95,54 @@ def test_writing_into_the_day_a_checkpoint_sums_drops_it(tmp_path: Path) -> None
             ],
         )
         assert kept(path)
-        # a contact queued before it, a state change before it, a schedule block over it
-        for event in (
-            ev.ContactQueued(at=early, contact="late-2", queue=queue),
-            ev.AgentStateChanged(at=early, agent=agent, state="lunch"),
-            ev.ScheduleBlock(
-                agent=agent,
-                start=early,
-                end=early + timedelta(minutes=15),
-                activity="meeting",
-            ),
+        # a contact queued before it (new, answered late, rewritten by a vendor record), a
+        # state change before it, a schedule block over it: from the feed, in one batch
+        with sqlite3.connect(path) as conn:
+            (old, old_queue, queued), (done, _queue, wrapped) = conn.execute(
+                "SELECT id, queue_id, wrapped_at || '+00:00' FROM contact "
+                "WHERE wrapped_at IS NOT NULL AND queued_at < ? ORDER BY queued_at DESC LIMIT 2",
+                (early.strftime("%Y-%m-%d %H:%M:%S"),),
+            ).fetchall()
+        queued_at = datetime.fromisoformat(queued) - timedelta(minutes=10)
+        for events in (
+            [ev.ContactQueued(at=early, contact="late-2", queue=queue)],
+            [  # a late wrap-up of a contact long finished
+                ev.ContactWrapped(
+                    at=datetime.fromisoformat(wrapped) + timedelta(seconds=1), contact=done
+                )
+            ],
+            [
+                ev.ContactRecord(
+                    updated=FROZEN,
+                    contact=old,
+                    queue=old_queue,
+                    queued_at=queued_at,
+                    abandoned_at=queued_at + timedelta(seconds=30),
+                )
+            ],
+            [ev.AgentStateChanged(at=early, agent=agent, state="lunch")],
+            [
+                ev.ScheduleBlock(
+                    agent=agent,
+                    start=early,
+                    end=early + timedelta(minutes=15),
+                    activity="meeting",
+                )
+            ],
         ):
             keep()
-            store_events(db, [event])
-            assert not kept(path), f"{type(event).__name__} left the checkpoint in place"
+            store_events(db, events)
+            assert not kept(path), f"{events} left the checkpoint in place"
+        # ... and by any other writer, for the rarer writes
+        for sql in (
+            "UPDATE agent_state SET state = 'break' WHERE at < ?",
+            "DELETE FROM contact WHERE queued_at < ? AND id = (SELECT min(id) FROM contact)",
+        ):
+            keep()
+            with sqlite3.connect(path) as conn:
+                conn.execute("PRAGMA foreign_keys = OFF")
+                conn.execute(sql, (early.strftime("%Y-%m-%d %H:%M:%S"),))
+            assert not kept(path), f"{sql} left the checkpoint in place"
         # and the answer is still the full read's
         quick = plain.board_at(path, settings_, FROZEN)
         with db.connect() as conn:

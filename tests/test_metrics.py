@@ -107,8 +107,9 @@ def test_schedule_breaks_override_work() -> None:
     blocks = [mx.ScheduleBlock(T0, at(3600), "work"), mx.ScheduleBlock(at(600), at(1500), "break")]
     segs = mx.scheduled_segments(blocks, T0, at(3600))
     assert [(s.label, s.seconds) for s in segs] == [("work", 600), ("break", 900), ("work", 2100)]
-    assert mx.scheduled_activity_at(blocks, at(700)) == "break"
-    assert mx.scheduled_activity_at(blocks, at(4000)) is None
+    assert mx.scheduled_activity_at(segs, at(700)) == "break"
+    assert mx.scheduled_activity_at(segs, at(1500)) == "work"
+    assert mx.scheduled_activity_at(segs, at(4000)) is None
 
 
 def test_adherence_and_grace() -> None:

@@ -248,9 +248,9 @@ def scheduled_segments(
     return out
 
 
-def scheduled_activity_at(blocks: Sequence[ScheduleBlock], at: datetime) -> str | None:
-    segs = scheduled_segments(blocks, at, at + timedelta(seconds=1))
-    return segs[0].label if segs else None
+def scheduled_activity_at(schedule: Sequence[Segment], at: datetime) -> str | None:
+    """The activity at ``at`` in an effective schedule (:func:`scheduled_segments`)."""
+    return next((s.label for s in schedule if s.start <= at < s.end), None)
 
 
 def overlap_s(a: Segment, b: Segment) -> float:

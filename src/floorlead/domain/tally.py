@@ -364,10 +364,7 @@ class AgentTally:
         line = self.line
         if line is not None and _holds(line.start, line.until, now):
             return line.activity
-        for seg in schedule:
-            if seg.start <= now < seg.end:
-                return seg.label
-        return None
+        return mx.scheduled_activity_at(schedule, now)
 
     def _close(
         self,

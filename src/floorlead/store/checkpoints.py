@@ -2,8 +2,9 @@
 sqlite3 driver alone (the quick ``snapshot --json`` path has no SQLAlchemy).
 
 One row per floor day (its bounds are the key, so other zone or day-start settings never
-meet it), the sums as JSON. Migration 0009's triggers delete a row whenever something it summed
-is written, so a row that is there is true; :func:`load` also checks that it serves the
+meet it), the sums as JSON. A row is deleted whenever something it summed is written (by the
+feed's batches themselves, :data:`FORGET_SQL`, and by migration 0009's triggers for every rarer
+write), so a row that is there is true; :func:`load` also checks that it serves the
 snapshot asked for (:meth:`Checkpoint.serves`). Saving is best effort and never waits: a
 read-only file, a lock held by a feed, or a commit by anyone since the day was read (the
 read transaction can no longer write) all mean "not this time".
@@ -13,7 +14,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -92,6 +93,24 @@ def _decode(
         agents,
         queues,
     )
+
+
+#: Drops the checkpoints a feed's batch wrote into: contacts queued from the first ? to the
+#: second ? (new, answered, wrapped up, rewritten by a vendor record), state changes from the
+#: third ? on. The batch says so itself: a trigger on those tables cost a fifth of the
+#: feed's throughput (migration 0009 has triggers for the rarer writes).
+FORGET_SQL = (
+    "DELETE FROM floor_checkpoint WHERE (through > ? AND day_start <= ?) OR states_through > ?"
+)
+_NEVER = "9999-12-31 23:59:59.999999"
+
+
+def forget_params(queued: Sequence[datetime], states_from: str | None) -> tuple[str, str, str]:
+    """:data:`FORGET_SQL`'s parameters for contacts queued at ``queued`` and state changes
+    from ``states_from`` (stored text) on; either may be empty."""
+    first = sqlite_text(min(queued)) if queued else _NEVER
+    last = sqlite_text(max(queued)) if queued else ""
+    return first, last, states_from or _NEVER
 
 
 def load(conn: sqlite3.Connection, day_start: datetime, day_end: datetime) -> ck.Checkpoint | None:

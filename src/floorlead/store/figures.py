@@ -259,7 +259,7 @@ def floor_figures(
             history = mark.history(a.id, changes.get(a.id, []))
             figures = mark.figures(a.id, history, sched, now, d.grace_s)
             done = before.handled + handled[a.id]
-        scheduled_now = mx.scheduled_activity_at(blocks, now)
+        scheduled_now = mx.scheduled_activity_at(sched, now)
         current = on_contact_of.get(a.id)
         agents.append(agent_row(a, defs.skills, history, figures, scheduled_now, current, done))
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Table, select, update
+from sqlalchemy import Table, select
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -168,9 +168,6 @@ class EventApplier:
         if row is None:
             raise ev.EventError(f"unknown contact {contact!r}")
         return row
-
-    def _set_contact(self, contact: str, **values: Any) -> None:
-        self.conn.execute(update(CONTACT).where(CONTACT.c.id == contact).values(**values))
 
     # -- applying --------------------------------------------------------------------------
 
