@@ -1,5 +1,5 @@
 """``python -m floorlead``."""
 
-from floorlead.launch import main
+from floorlead.launch import run
 
-main()
+run()

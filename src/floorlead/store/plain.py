@@ -134,7 +134,9 @@ def contacts(
     conn: sqlite3.Connection, day_start: datetime, now: datetime, since: datetime | None = None
 ) -> list[mx.ContactTimes]:
     """As ``read._contacts``: queued today up to ``now``, or yesterday and not finished.
-    With ``since`` (a checkpoint's), today's from then on only."""
+    With ``since`` (a checkpoint's ``through``, at or before every window the snapshot
+    counts), today's from then on only, and of yesterday's abandoned contacts only those
+    still waiting then (the others can count in no window nor wait after it)."""
     carried = sqlite_text(day_start - timedelta(days=1))
     if since is None:
         rows = conn.execute(
@@ -147,8 +149,14 @@ def contacts(
         rows = conn.execute(
             f"{CONTACT_SQL} WHERE queued_at <= ? AND (queued_at >= ? OR queued_at >= ? AND "
             "queued_at < ? AND (answered_at IS NULL AND abandoned_at IS NULL OR "
-            "wrapped_at IS NULL))",
-            (sqlite_text(now), sqlite_text(since), carried, sqlite_text(day_start)),
+            "wrapped_at IS NULL AND (abandoned_at IS NULL OR abandoned_at > ?)))",
+            (
+                sqlite_text(now),
+                sqlite_text(since),
+                carried,
+                sqlite_text(day_start),
+                sqlite_text(since),
+            ),
         )
     return [contact_times(r) for r in rows]
 
