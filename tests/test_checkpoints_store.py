@@ -169,8 +169,9 @@ def test_a_snapshot_earlier_in_the_day_leaves_the_newer_checkpoint(tmp_path: Pat
         db.dispose()
 
 
-def test_a_read_only_floor_is_still_read(tmp_path: Path) -> None:
-    """Keeping a checkpoint is best effort: a file that cannot be written is read as before."""
+def test_a_floor_a_feed_is_writing_is_still_read(tmp_path: Path) -> None:
+    """Keeping a checkpoint is best effort and never waits: with the write lock held by a
+    feed, the snapshot is read and nothing is kept."""
     path = tmp_path / "floor.db"
     db = open_database(resolve_target(str(path)))
     try:
@@ -184,3 +185,53 @@ def test_a_read_only_floor_is_still_read(tmp_path: Path) -> None:
         assert not kept(path)
     finally:
         db.dispose()
+
+
+def test_a_floor_in_a_folder_this_user_may_only_read_is_still_read(tmp_path: Path) -> None:
+    import os
+
+    import pytest
+
+    if os.geteuid() == 0:
+        pytest.skip("root can write read-only files")
+    path = tmp_path / "floor.db"
+    db = open_database(resolve_target(str(path)))
+    try:
+        sim = make_simulator(seed=6, agents=6)
+        store_events(db, sim.setup_events() + sim.advance(FROZEN))
+    finally:
+        db.dispose()
+    with sqlite3.connect(path) as conn:
+        conn.execute("PRAGMA journal_mode = DELETE")  # no -wal/-shm files left to need
+    path.chmod(0o444)
+    tmp_path.chmod(0o555)
+    try:
+        snap = plain.board_at(path, Settings(), FROZEN)
+        assert snap is not None and snap.agents
+    finally:
+        tmp_path.chmod(0o755)
+        path.chmod(0o644)
+
+
+def test_a_floor_that_cannot_be_opened_for_writing_is_read_without_keeping(
+    tmp_path: Path, monkeypatch: Any
+) -> None:
+    """As root (CI) file modes do not stop writes: the open refused for writing, simulated."""
+    path = tmp_path / "floor.db"
+    db = open_database(resolve_target(str(path)))
+    try:
+        sim = make_simulator(seed=7, agents=6)
+        store_events(db, sim.setup_events() + sim.advance(FROZEN))
+    finally:
+        db.dispose()
+    opened = plain.connect
+
+    def read_only(where: Path, write: bool = False) -> sqlite3.Connection:
+        if write:
+            raise plain.NotPlain("attempt to write a readonly database")
+        return opened(where)
+
+    monkeypatch.setattr(plain, "connect", read_only)
+    snap = plain.board_at(path, Settings(), FROZEN)
+    assert snap is not None and snap.agents
+    assert not kept(path)

@@ -325,12 +325,16 @@ def board_of(db: str | None, settings: Settings, now: datetime) -> FloorSnapshot
 
 
 def board_at(path: Path, settings: Settings, now: datetime) -> FloorSnapshot | None:
-    """:func:`board_snapshot` of the file at ``path``, or None where the quick path does not
-    apply (the full path then opens the database and says what, if anything, is wrong)."""
+    """:func:`board_snapshot` of the file at ``path`` (keeping the floor's checkpoint where
+    the file can be written), or None where the quick path does not apply (the full path then
+    opens the database and says what, if anything, is wrong)."""
     try:
-        conn = connect(path, write=True)
         try:
-            return board_snapshot(conn, settings, now, keep=True)
+            conn, keep = connect(path, write=True), True
+        except NotPlain:  # perhaps a file (or folder) this user may only read
+            conn, keep = connect(path), False
+        try:
+            return board_snapshot(conn, settings, now, keep=keep)
         finally:
             conn.close()
     except (NotPlain, sqlite3.Error):
