@@ -29,6 +29,16 @@ def kept(path: Path) -> list[tuple[str, str, str]]:
         ).fetchall()
 
 
+def assert_the_full_reads_board(db: Any, path: Path, floor_settings: Settings, now: Any) -> None:
+    """The quick path's board at ``now`` (keeping or using the checkpoint) is the full read's."""
+    quick = plain.board_at(path, floor_settings, now)
+    with db.connect() as conn:
+        full = floor_snapshot(conn, floor_settings, now)
+    assert quick is not None
+    assert difference(quick.queues, full.queues) is None
+    assert difference(quick.agents, full.agents) is None
+
+
 @settings(
     max_examples=6, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
@@ -57,12 +67,7 @@ def test_snapshots_through_a_kept_checkpoint_equal_the_full_read(
             now += timedelta(seconds=step)
             store_events(db, sim.advance(now))
             before = kept(path)
-            quick = plain.board_at(path, floor_settings, now)
-            with db.connect() as conn:
-                full = floor_snapshot(conn, floor_settings, now)
-            assert quick is not None
-            assert difference(quick.queues, full.queues) is None
-            assert difference(quick.agents, full.agents) is None
+            assert_the_full_reads_board(db, path, floor_settings, now)
             used += bool(before)
         assert kept(path), "no checkpoint was ever kept"
         assert used >= len(steps) // 2
@@ -144,12 +149,7 @@ def test_writing_into_the_day_a_checkpoint_sums_drops_it(tmp_path: Path) -> None
                 conn.execute(sql, (early.strftime("%Y-%m-%d %H:%M:%S"),))
             assert not kept(path), f"{sql} left the checkpoint in place"
         # and the answer is still the full read's
-        quick = plain.board_at(path, settings_, FROZEN)
-        with db.connect() as conn:
-            full = floor_snapshot(conn, settings_, FROZEN)
-        assert quick is not None
-        assert difference(quick.agents, full.agents) is None
-        assert difference(quick.queues, full.queues) is None
+        assert_the_full_reads_board(db, path, settings_, FROZEN)
     finally:
         db.dispose()
 

@@ -136,10 +136,8 @@ def agent_figures(
     (the checkpoint's ``states_through``; :meth:`Checkpoint.history`). ``schedule``: the
     agent's effective schedule of the day."""
     segments = mx.state_segments(history, through, now)
-    totals = mx.time_in_states(segments)
-    busy = mark.busy_s + sum(totals.get(s, 0.0) for s in mx.BUSY_STATES)
-    idle = mark.idle_s + totals.get("available", 0.0)
-    occupancy = busy / (busy + idle) if busy + idle > 0 else None
+    busy, idle = mx.busy_idle_s(segments)
+    occupancy = mx.occupancy_of(mark.busy_s + busy, mark.idle_s + idle)
     since = mx.adherence(segments, schedule, now, grace_s)  # the whole schedule, states since
     adherent = mark.adherent_s + since.adherent_s
     current = next((b for b in schedule if b.start <= now < b.end), None)
@@ -223,7 +221,7 @@ def advance(
         segments = (
             mx.state_segments(history, states_through, until) if until > states_through else []
         )
-        totals = mx.time_in_states(segments)
+        busy, idle = mx.busy_idle_s(segments)
         out_since = {}
         for label in mx.ADHERENT_STATES:
             start = mx.wrong_since(
@@ -236,8 +234,8 @@ def advance(
         adherent = mx.adherence(segments, schedules.get(agent, ()), until, 0.0).adherent_s
         agents[agent] = AgentCheckpoint(
             last=next((h for h in reversed(history) if h.at < until), None),
-            busy_s=a.busy_s + sum(totals.get(s, 0.0) for s in mx.BUSY_STATES),
-            idle_s=a.idle_s + totals.get("available", 0.0),
+            busy_s=a.busy_s + busy,
+            idle_s=a.idle_s + idle,
             adherent_s=a.adherent_s + adherent,
             handled=a.handled + handled.get(agent, 0),
             out_since=out_since,

@@ -266,12 +266,20 @@ def time_in_states(segments: Iterable[Segment]) -> dict[str, float]:
     return totals
 
 
+def busy_idle_s(segments: Iterable[Segment]) -> tuple[float, float]:
+    """Seconds on contacts and in ACW, and seconds available (idle): occupancy's two sums."""
+    totals = time_in_states(segments)
+    return sum(totals.get(s, 0.0) for s in BUSY_STATES), totals.get("available", 0.0)
+
+
+def occupancy_of(busy_s: float, idle_s: float) -> float | None:
+    """(time on contacts + ACW) ÷ (that + available idle time)."""
+    return busy_s / (busy_s + idle_s) if busy_s + idle_s > 0 else None
+
+
 def occupancy(segments: Iterable[Segment]) -> float | None:
     """(time on contacts + ACW) ÷ (that + available idle time)."""
-    totals = time_in_states(segments)
-    busy = sum(totals.get(s, 0.0) for s in BUSY_STATES)
-    idle = totals.get("available", 0.0)
-    return busy / (busy + idle) if busy + idle > 0 else None
+    return occupancy_of(*busy_idle_s(segments))
 
 
 @dataclass(frozen=True)

@@ -255,7 +255,7 @@ class _Line:
         dt = (now - self.start).total_seconds()
         busy = self.busy_s + dt if self.busy_grows else self.busy_s
         idle = self.idle_s + dt if self.idle_grows else self.idle_s
-        occupancy = busy / (busy + idle) if busy + idle > 0 else None
+        occupancy = mx.occupancy_of(busy, idle)
         if not self.in_block:
             return mx.Adherence(self.scheduled_s, self.adherent_s, None, 0.0), occupancy
         adherent = self.adherent_s + dt if self.adherent_grows else self.adherent_s
@@ -375,9 +375,7 @@ class AgentTally:
     ) -> None:
         closed = mx.state_segments(changes, day_start, cut) if cut > day_start else []
         self.closed = closed
-        totals = mx.time_in_states(closed)
-        self.busy_s = sum(totals.get(state, 0.0) for state in mx.BUSY_STATES)
-        self.idle_s = totals.get("available", 0.0)
+        self.busy_s, self.idle_s = mx.busy_idle_s(closed)
         # both lists are in time order and without overlaps (as ``metrics.adherence`` walks
         # them): each block looks only at the segments it meets, not at the whole day
         adherent, first, count = 0.0, 0, len(closed)
