@@ -85,7 +85,7 @@ def test_a_checkpoint_moved_on_through_the_day_gives_the_whole_days_figures(
                 and c.wrapped_at is not None
                 and c.wrapped_at <= now
             ]
-            later = [c for c in done if c.queued_at >= mark.through]
+            later = [c for c in done if not mark.summed(c)]
             assert mark.agents[agent].handled + len(later) == len(done)
         # the day's queue figures: the checkpoint's plus those of the contacts since
         sl, before = mark.queues["q"]
@@ -94,7 +94,7 @@ def test_a_checkpoint_moved_on_through_the_day_gives_the_whole_days_figures(
             seen, start=DAY, end=DAY_END, now=now, sl_seconds=sl, short_abandon_s=5
         )
         rest = mx.queue_metrics(
-            [c for c in seen if c.queued_at >= mark.through],
+            [c for c in seen if not mark.summed(c)],
             start=DAY,
             end=DAY_END,
             now=now,
@@ -102,11 +102,13 @@ def test_a_checkpoint_moved_on_through_the_day_gives_the_whole_days_figures(
             short_abandon_s=5,
         )
         assert same(mx.combine([before, rest]), today)
-        # ... and nothing before ``through`` changes a window a snapshot counts on its own
+        # ... and no contact summed changes a window a snapshot counts on its own
         for c in seen:
-            if DAY <= c.queued_at < mark.through:
+            if mark.summed(c):
                 assert c.wrapped_at is not None or c.abandoned_at is not None
                 assert max(t for t in c[1:6] if t is not None) <= mark.settled_at <= earliest
+            elif DAY <= c.queued_at < mark.through:
+                assert c.contact_id in mark.open
         mark = ck.advance(
             mark,
             seen,
@@ -120,8 +122,8 @@ def test_a_checkpoint_moved_on_through_the_day_gives_the_whole_days_figures(
         assert mark.states_through <= now
 
 
-def test_a_checkpoint_waits_for_the_oldest_contact_still_open() -> None:
-    waiting = mx.ContactTimes("q", DAY + timedelta(minutes=10))
+def test_a_checkpoint_leaves_a_contact_still_open_out_of_its_sums() -> None:
+    waiting = mx.ContactTimes("q", DAY + timedelta(minutes=10), contact_id="c-open")
     done = mx.ContactTimes(
         "q",
         DAY + timedelta(minutes=5),
@@ -133,7 +135,8 @@ def test_a_checkpoint_waits_for_the_oldest_contact_still_open() -> None:
     mark = ck.start_of_day(DAY, DAY_END, 5, dict.fromkeys(AGENTS), {"q": 20})
     now = DAY + timedelta(hours=3)
     moved = ck.advance(mark, [waiting, done], {}, {}, now, now - timedelta(hours=1), now)
-    assert moved.through == waiting.queued_at
+    assert moved.through == now - timedelta(hours=1)
+    assert moved.open == {waiting.contact_id}  # still waiting: read again, not summed
     assert moved.settled_at == done.wrapped_at
     assert moved.queues["q"][1].handled == 1
     assert moved.agents["a0"].handled == 1

@@ -138,6 +138,15 @@ def test_writing_into_the_day_a_checkpoint_sums_drops_it(tmp_path: Path) -> None
             keep()
             store_events(db, events)
             assert not kept(path), f"{events} left the checkpoint in place"
+        # a contact the checkpoint left open (queued before it, not finished) is read again
+        # by every snapshot: its ending leaves the checkpoint in place
+        keep()
+        with sqlite3.connect(path) as conn:
+            (open_ids,) = conn.execute("SELECT open_ids FROM floor_checkpoint").fetchone()
+        assert "late-2" in open_ids
+        store_events(db, [ev.ContactAbandoned(at=early + timedelta(minutes=9), contact="late-2")])
+        assert kept(path)
+        assert_the_full_reads_board(db, path, settings_, FROZEN)
         # ... and by any other writer, for the rarer writes
         for sql in (
             "UPDATE agent_state SET state = 'break' WHERE at < ?",

@@ -8,10 +8,12 @@ seconds and contacts handled, each queue's counts and sums — so the figures at
 checkpoint plus the same definitions applied to what came after. Nothing is computed with
 less than the definitions say: every figure is a sum over time or over contacts, and a sum
 splits at any instant. Two instants split the day:
-- ``through`` for contacts (queue figures, contacts handled): every contact that queued
-  before it had finished (all its instants known) before the earliest window a snapshot
-  counts on its own (the interval, the last hour's trend, the Erlang C window): the reader's
-  :func:`earliest_window` is at or after ``settled_at``;
+- ``through`` for contacts (queue figures, contacts handled): every contact summed had
+  queued before it and finished (all its instants known) before the earliest window a
+  snapshot counts on its own (the interval, the last hour's trend, the Erlang C window): the
+  reader's :func:`earliest_window` is at or after ``settled_at``. Contacts queued before it
+  but still open then (an email waiting for hours, a contact whose last event never came)
+  are left out of the sums and named in ``open``: a snapshot reads them again, by id;
 - ``states_through`` for agents' states (busy, idle, adherent seconds): no window limits it,
   so it runs close behind the clock and a snapshot walks minutes of state changes, not hours.
 
@@ -55,13 +57,19 @@ class Checkpoint:
     day_start: datetime
     day_end: datetime
     through: datetime
-    settled_at: datetime  # every contact queued in [day_start, through) had finished by then
+    settled_at: datetime  # every contact summed had finished by then
     states_through: datetime
     short_abandon_s: int
     agents: Mapping[str, AgentCheckpoint]
     #: per queue: its SL threshold then, and the metrics of its contacts queued before
-    #: ``through``
+    #: ``through`` (but those in ``open``)
     queues: Mapping[str, tuple[int, mx.QueueMetrics]]
+    #: the contacts queued in [day_start, through) not summed: still open at the time
+    open: frozenset[str] = frozenset()
+
+    def summed(self, c: mx.ContactTimes) -> bool:
+        """Whether ``c``'s figures are in the checkpoint (a snapshot must not count it)."""
+        return self.day_start <= c.queued_at < self.through and c.contact_id not in self.open
 
     def serves(
         self,
@@ -170,25 +178,26 @@ def advance(
     states_until: datetime,
 ) -> Checkpoint:
     """``mark`` moved on as far as the day allows at ``now``: for contacts to ``earliest``
-    (see :func:`earliest_window`) or to the first contact since ``mark.through`` not yet
-    finished before it; for states to ``states_until`` (at most ``now``).
-    ``contacts``: at least every contact queued since ``mark.through``; ``changes``: each
-    agent's state changes since ``mark.states_through`` (without the one carried in);
-    ``schedules``: the agents' effective schedules of the day."""
+    (see :func:`earliest_window`), each contact before it summed once finished before it and
+    left ``open`` until then; for states to ``states_until`` (at most ``now``).
+    ``contacts``: at least every contact queued since ``mark.through`` and those in
+    ``mark.open``; ``changes``: each agent's state changes since ``mark.states_through``
+    (without the one carried in); ``schedules``: the agents' effective schedules of the
+    day."""
     through, states_through = mark.through, mark.states_through
-    cut = earliest
-    settled: list[tuple[mx.ContactTimes, datetime]] = []
+    cut = max(earliest, through)
+    moved: list[mx.ContactTimes] = []
+    still_open: set[str] = set()
+    settled_at = mark.settled_at
     for c in contacts:
-        if c.queued_at < through or c.queued_at < mark.day_start:
+        if not mark.day_start <= c.queued_at < cut or mark.summed(c):
             continue
         last = _settled(c, earliest)
         if last is None:
-            cut = min(cut, c.queued_at)
+            still_open.add(c.contact_id)
         else:
-            settled.append((c, last))
-    cut = max(cut, through)
-    moved = [c for c, _last in settled if c.queued_at < cut]
-    settled_at = max([mark.settled_at, *(last for c, last in settled if c.queued_at < cut)])
+            moved.append(c)
+            settled_at = max(settled_at, last)
     handled: dict[str, int] = {}
     by_queue: dict[str, list[mx.ContactTimes]] = {}
     for c in moved:
@@ -203,7 +212,7 @@ def advance(
                     before,
                     mx.queue_metrics(
                         by_queue.get(q, []),
-                        start=through,
+                        start=mark.day_start,
                         end=cut,
                         now=now,
                         sl_seconds=sl,
@@ -249,6 +258,7 @@ def advance(
         mark.short_abandon_s,
         agents,
         queues,
+        frozenset(still_open),
     )
 
 

@@ -162,7 +162,7 @@ class _HotBatch:
         self.fresh: dict[str, list[Any]] = {}
         #: When the contacts the batch writes were queued (before and after a vendor record
         #: rewrote them): a floor checkpoint over those instants no longer holds.
-        self.reach: list[datetime] = []
+        self.reach: list[tuple[datetime, str]] = []
         self.take: dict[type[ev.Event], Any] = {
             ev.ContactRecord: self._record,
             ev.ScheduleBlock: self._schedule,
@@ -231,7 +231,7 @@ class _HotBatch:
             return f"contact {e.contact!r} was already queued"
         self.contacts[e.contact] = [e.at, None, None, None]
         self.touched.add(e.contact)
-        self.reach.append(e.at)
+        self.reach.append((e.at, e.contact))
         row = [e.contact, e.queue, self.when(e.at), 0, None, None, None, None, None]
         self.fresh[e.contact] = row
         self.rows[ev.ContactQueued].append(row)
@@ -300,10 +300,10 @@ class _HotBatch:
         if e.contact in self.touched:
             self.flush()  # its earlier rows first, as one event at a time would
         if row is not None and row[0] is not None:
-            self.reach.append(row[0])
+            self.reach.append((row[0], e.contact))
         self.contacts[e.contact] = [e.queued_at, e.answered_at, e.abandoned_at, e.updated]
         self.touched.add(e.contact)
-        self.reach.append(e.queued_at)
+        self.reach.append((e.queued_at, e.contact))
         w = self.when
         self.rows[ev.ContactRecord].append(
             (
@@ -322,7 +322,7 @@ class _HotBatch:
     def _touch(self, contact: str, row: list[datetime | None]) -> None:
         self.touched.add(contact)
         if row[0] is not None:
-            self.reach.append(row[0])
+            self.reach.append((row[0], contact))
 
     def _ended(self, e: ev.ContactEnded) -> str | None:
         return self._after_answer(e, "ended")

@@ -12,6 +12,7 @@ read transaction can no longer write) all mean "not this time".
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import sqlite3
 from collections.abc import Iterable, Mapping
@@ -96,31 +97,38 @@ def _decode(
 
 
 #: Drops the checkpoints a feed's batch wrote into: state changes from the first ? on,
-#: contacts queued at the instants of the second ? (a JSON array of stored texts: contacts
-#: new, answered, wrapped up or rewritten by a vendor record, where they were queued before
-#: and after). The batch says so itself: a trigger on those tables cost a fifth of the
-#: feed's throughput (migration 0009 has triggers for the rarer writes).
+#: contacts of the second ? (a JSON array of [queued, id], queued as stored: contacts new,
+#: answered, wrapped up or rewritten by a vendor record, where they were queued before and
+#: after) that a checkpoint summed. The batch says so itself: a trigger on those tables cost
+#: a fifth of the feed's throughput (migration 0009 has triggers for the rarer writes).
 FORGET_SQL = (
     "DELETE FROM floor_checkpoint WHERE states_through > ? OR EXISTS "
-    "(SELECT 1 FROM json_each(?) WHERE value >= day_start AND value < through)"
+    "(SELECT 1 FROM json_each(?) AS w WHERE w.value ->> 0 >= day_start "
+    "AND w.value ->> 0 < through "
+    "AND w.value ->> 1 NOT IN (SELECT value FROM json_each(open_ids)))"
 )
 _NEVER = "9999-12-31 23:59:59.999999"
 
 
-def forget_params(queued: Iterable[datetime], states_from: str | None) -> tuple[str, str]:
-    """:data:`FORGET_SQL`'s parameters for contacts queued at ``queued`` and state changes
+def forget_params(
+    contacts: Iterable[tuple[datetime, str]], states_from: str | None
+) -> tuple[str, str]:
+    """:data:`FORGET_SQL`'s parameters for ``contacts`` (when queued, id) and state changes
     from ``states_from`` (stored text) on; either may be empty."""
-    return states_from or _NEVER, json.dumps([sqlite_text(t) for t in set(queued)])
+    return states_from or _NEVER, json.dumps([(sqlite_text(t), i) for t, i in set(contacts)])
 
 
 def load(conn: sqlite3.Connection, day_start: datetime, day_end: datetime) -> ck.Checkpoint | None:
     """The checkpoint of the day ``[day_start, day_end)``, if one is kept."""
     row = conn.execute(
-        "SELECT through || '+00:00', settled_at || '+00:00', states_through || '+00:00', data "
-        "FROM floor_checkpoint WHERE day_start = ? AND day_end = ?",
+        "SELECT through || '+00:00', settled_at || '+00:00', states_through || '+00:00', "
+        "open_ids, data FROM floor_checkpoint WHERE day_start = ? AND day_end = ?",
         (sqlite_text(day_start), sqlite_text(day_end)),
     ).fetchone()
-    return None if row is None else _decode(day_start, day_end, list(row[:3]), row[3])
+    if row is None:
+        return None
+    mark = _decode(day_start, day_end, list(row[:3]), row[4])
+    return dataclasses.replace(mark, open=frozenset(json.loads(row[3])))
 
 
 def save(conn: sqlite3.Connection, mark: ck.Checkpoint) -> bool:
@@ -130,14 +138,15 @@ def save(conn: sqlite3.Connection, mark: ck.Checkpoint) -> bool:
         conn.execute("PRAGMA busy_timeout = 0")  # never keep a script waiting for a feed
         conn.execute(
             "INSERT OR REPLACE INTO floor_checkpoint "
-            "(day_start, day_end, through, settled_at, states_through, data) "
-            "VALUES (?, ?, ?, ?, ?, ?)",
+            "(day_start, day_end, through, settled_at, states_through, open_ids, data) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?)",
             (
                 sqlite_text(mark.day_start),
                 sqlite_text(mark.day_end),
                 sqlite_text(mark.through),
                 sqlite_text(mark.settled_at),
                 sqlite_text(mark.states_through),
+                json.dumps(sorted(mark.open)),
                 _encode(mark),
             ),
         )

@@ -12,6 +12,7 @@ way, which has the migrations and the error messages.
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from collections import defaultdict
 from datetime import datetime, timedelta
@@ -131,12 +132,17 @@ def contact_times(raw: tuple[Any, ...]) -> mx.ContactTimes:
 
 
 def contacts(
-    conn: sqlite3.Connection, day_start: datetime, now: datetime, since: datetime | None = None
+    conn: sqlite3.Connection,
+    day_start: datetime,
+    now: datetime,
+    since: datetime | None = None,
+    also: frozenset[str] = frozenset(),
 ) -> list[mx.ContactTimes]:
     """As ``read._contacts``: queued today up to ``now``, or yesterday and not finished.
     With ``since`` (a checkpoint's ``through``, at or before every window the snapshot
-    counts), today's from then on only, and of yesterday's abandoned contacts only those
-    still waiting then (the others can count in no window nor wait after it)."""
+    counts), today's from then on only and those named in ``also`` (the checkpoint's open
+    ones), and of yesterday's abandoned contacts only those still waiting then (the others
+    can count in no window nor wait after it)."""
     carried = sqlite_text(day_start - timedelta(days=1))
     if since is None:
         rows = conn.execute(
@@ -149,13 +155,15 @@ def contacts(
         rows = conn.execute(
             f"{CONTACT_SQL} WHERE queued_at <= ? AND (queued_at >= ? OR queued_at >= ? AND "
             "queued_at < ? AND (answered_at IS NULL AND abandoned_at IS NULL OR "
-            "wrapped_at IS NULL AND (abandoned_at IS NULL OR abandoned_at > ?)))",
+            "wrapped_at IS NULL AND (abandoned_at IS NULL OR abandoned_at > ?)) OR "
+            "id IN (SELECT value FROM json_each(?)))",
             (
                 sqlite_text(now),
                 sqlite_text(since),
                 carried,
                 sqlite_text(day_start),
                 sqlite_text(since),
+                json.dumps(sorted(also)),
             ),
         )
     return [contact_times(r) for r in rows]
@@ -253,7 +261,7 @@ def board_snapshot(
         )
     else:
         rows = FloorRows(
-            contacts(conn, d.day_start, now, since=mark.through),
+            contacts(conn, d.day_start, now, since=mark.through, also=mark.open),
             state_changes(conn, mark.states_through, now, carried=False),
             blocks,
         )

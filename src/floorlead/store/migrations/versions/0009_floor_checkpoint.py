@@ -27,7 +27,10 @@ branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
 #: (table, event) -> how the written row (NEW or OLD) reaches into a checkpoint
-_REACH_CONTACT = "{row}.queued_at >= day_start AND {row}.queued_at < through"
+_REACH_CONTACT = (
+    "{row}.queued_at >= day_start AND {row}.queued_at < through "
+    "AND {row}.id NOT IN (SELECT value FROM json_each(open_ids))"
+)
 _REACH_STATE = "{row}.at < states_through"
 _REACH_SCHEDULE = '{row}.start < states_through AND {row}."end" > day_start'
 _TRIGGERS = {
@@ -47,7 +50,7 @@ def upgrade() -> None:
         "CREATE TABLE floor_checkpoint ("
         "day_start DATETIME NOT NULL, day_end DATETIME NOT NULL, "
         "through DATETIME NOT NULL, settled_at DATETIME NOT NULL, "
-        "states_through DATETIME NOT NULL, data TEXT NOT NULL, "
+        "states_through DATETIME NOT NULL, open_ids TEXT NOT NULL, data TEXT NOT NULL, "
         "PRIMARY KEY (day_start, day_end))"
     )
     for (table, event), (reach, rows) in _TRIGGERS.items():
