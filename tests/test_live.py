@@ -69,33 +69,37 @@ def test_live_floor_equals_floor_snapshot_tick_after_tick(
     path = tmp_path_factory.mktemp("live") / "floor.db"  # type: ignore[attr-defined]
     db = open_database(resolve_target(str(path)))
     try:
-        sim = make_simulator(seed=seed % 7 + 1, agents=10)
-        now = FROZEN - timedelta(hours=3)
-        store_events(db, sim.setup_events() + sim.advance(now))
-        floor_settings = Settings()
-        live = LiveFloor(floor_settings, clock=lambda: 0.0)  # never the periodic re-read
-        rng = random.Random(seed)
-        agents = sorted({e.agent for e in sim.setup_events() if isinstance(e, ev.AgentUpsert)})
-        for step in steps:
-            now += timedelta(seconds=step)
-            events = sim.advance(now)
-            if rng.random() < 0.3:  # a late event: an earlier state change arriving now
-                late = now - timedelta(seconds=rng.randrange(1, 600))
-                events.append(
-                    ev.AgentStateChanged(at=late, agent=rng.choice(agents), state="meeting")
-                )
-            store_events(db, events)
-            with db.connect() as conn:
-                incremental = live.snapshot(conn, now)
-                full = floor_snapshot(conn, floor_settings, now)
-            assert difference(incremental, full) is None
-        with db.connect() as conn:  # back in time (snapshot --at): counted again, still equal
-            earlier = now - timedelta(minutes=rng.randrange(1, 240))
-            back = live.snapshot(conn, earlier)
-            assert difference(back, floor_snapshot(conn, floor_settings, earlier)) is None
-        assert live.rebuilds == 1 + (now.date() != (FROZEN - timedelta(hours=3)).date())
+        live_equals_floor_snapshot_tick_after_tick(db, seed, steps)
     finally:
         db.dispose()
+
+
+def live_equals_floor_snapshot_tick_after_tick(db: Any, seed: int, steps: list[int]) -> None:
+    """A simulated floor moving on (with late state changes now and then): the live floor's
+    snapshot equals a full read at every tick, and after a step back in time."""
+    sim = make_simulator(seed=seed % 7 + 1, agents=10)
+    now = FROZEN - timedelta(hours=3)
+    store_events(db, sim.setup_events() + sim.advance(now))
+    floor_settings = Settings()
+    live = LiveFloor(floor_settings, clock=lambda: 0.0)  # never the periodic re-read
+    rng = random.Random(seed)
+    agents = sorted({e.agent for e in sim.setup_events() if isinstance(e, ev.AgentUpsert)})
+    for step in steps:
+        now += timedelta(seconds=step)
+        events = sim.advance(now)
+        if rng.random() < 0.3:  # a late event: an earlier state change arriving now
+            late = now - timedelta(seconds=rng.randrange(1, 600))
+            events.append(ev.AgentStateChanged(at=late, agent=rng.choice(agents), state="meeting"))
+        store_events(db, events)
+        with db.connect() as conn:
+            incremental = live.snapshot(conn, now)
+            full = floor_snapshot(conn, floor_settings, now)
+        assert difference(incremental, full) is None
+    with db.connect() as conn:  # back in time (snapshot --at): counted again, still equal
+        earlier = now - timedelta(minutes=rng.randrange(1, 240))
+        back = live.snapshot(conn, earlier)
+        assert difference(back, floor_snapshot(conn, floor_settings, earlier)) is None
+    assert live.rebuilds == 1 + (now.date() != (FROZEN - timedelta(hours=3)).date())
 
 
 def test_live_floor_rereads_when_the_day_turns_and_on_schedule(db: object) -> None:

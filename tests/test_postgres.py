@@ -31,7 +31,7 @@ from floorlead.feeds.live import backfill
 from floorlead.store.db import FloorDatabase, open_database, resolve_target
 from floorlead.store.floor import floor_snapshot
 from floorlead.store.live import LiveFloor
-from tests import test_escalations, test_store, test_timesheets
+from tests import test_escalations, test_live, test_store, test_timesheets
 from tests.conftest import FROZEN, make_simulator
 from tests.test_live import difference
 
@@ -138,11 +138,23 @@ def test_the_floor_on_postgres_equals_the_floor_on_sqlite(
                 on_postgres = floor_snapshot(b, Settings(), at)
             assert on_postgres.queues and on_postgres.agents and on_postgres.escalations
             assert difference(on_postgres, on_sqlite) is None
-        with pg_db.connect() as conn:  # the refresh worker reads a server floor in full
+        with pg_db.connect() as conn:  # the refresh worker's first read of a server floor
             live = LiveFloor(Settings()).snapshot(conn, FROZEN)
             assert difference(live, floor_snapshot(conn, Settings(), FROZEN)) is None
     finally:
         lite.dispose()
+
+
+@pytest.mark.parametrize(
+    ("seed", "steps"),
+    [(3, [1, 9, 45, 300, 1800, 9, 45, 300]), (11, [300, 1, 1800, 45, 9, 1800, 300, 1])],
+)
+def test_the_live_floor_on_postgres_equals_a_full_read_tick_after_tick(
+    pg_db: FloorDatabase, seed: int, steps: list[int]
+) -> None:
+    """The refresh worker reads only what moved on a server floor too (``contact.seq``, the
+    driver's own rows): the SQLite suite's tick-after-tick check, with late state changes."""
+    test_live.live_equals_floor_snapshot_tick_after_tick(pg_db, seed, steps)
 
 
 # ---------------------------------------------------------------- the SQLite suite, reused

@@ -11,7 +11,8 @@ it to that).
 Changes the deltas cannot see: a vendor record rewriting a contact that had already finished,
 a state change stamped before the day began, a schedule block edited in place, a row deleted.
 They are picked up by a full re-read every ``REBUILD_S`` seconds and whenever the day turns.
-SQLite only (it relies on rowids); on PostgreSQL every tick is a full read.
+On SQLite "stored since" is the rowid; on PostgreSQL the ``seq`` column (migration 0010); the
+readers' SQL differs only as ``plain.Dialect`` says.
 """
 
 from __future__ import annotations
@@ -36,7 +37,7 @@ from floorlead.store.figures import (
     queue_row,
     staffing,
 )
-from floorlead.store.floor import finish_snapshot, floor_snapshot
+from floorlead.store.floor import finish_snapshot
 from floorlead.store.ingest import AGENT, AGENT_QUEUE, AGENT_STATE, AUDIT, CHUNK, QUEUE, SCHEDULE
 from floorlead.store.read import (
     escalation_list,
@@ -77,6 +78,7 @@ class LiveFloor:
         self._audit_mark = 0
         self._stale = False
         self._tally = FloorTally(datetime.min, {}, settings.metrics.short_abandon_s)
+        self._d = plain.SQLITE
         self._raw: dict[str, tuple[Any, ...]] = {}  # unfinished contacts' rows as last read
         self._defs: tuple[Any, Definitions] | None = None  # (signature, definitions)
         #: per agent: (count of changes, count up to now, the history a snapshot reads)
@@ -89,12 +91,11 @@ class LiveFloor:
     # -- the one entry point ---------------------------------------------------------------
 
     def snapshot(self, conn: Connection, now: datetime) -> FloorSnapshot:
-        if conn.dialect.name != "sqlite":
-            return floor_snapshot(conn, self.settings, now)
+        self._d = plain.dialect(conn.dialect.name)
         d = FloorDay.at(self.settings, now)
         day_start, day_end = d.day_start, d.day_end
-        # one statement says what moved since the last tick (SQLite answers it from indexes)
-        marks = tuple(conn.exec_driver_sql(_MARKS_SQL).one())
+        # one statement says what moved since the last tick (answered from indexes)
+        marks = tuple(conn.exec_driver_sql(_MARKS_SQL[self._d.name]).one())
         if day_start != self._day_start or self._stale or self.clock() - self._built_at > REBUILD_S:
             self._rebuild(conn, day_start, day_end, marks)
         else:
@@ -199,7 +200,7 @@ class LiveFloor:
     def _select_contacts(self, conn: Connection, where: str, params: tuple[Any, ...]) -> Any:
         """Contact rows as the driver gives them (text instants): most are compared with
         what is already kept and dropped unconverted."""
-        return _driver(conn).execute(f"{plain.CONTACT_SQL} WHERE {where}", params)
+        return _driver(conn).execute(f"{self._d.contact_sql} WHERE {where}", params)
 
     def _keep(self, r: Any, day_start: datetime) -> None:
         """Cache the contact if a full read would return it (``read._contacts``, ``now``
@@ -262,20 +263,22 @@ class LiveFloor:
         self._last_rowid = int(marks[0])
         # No rowid bound (SQLite would scan the table by rowid instead of seeking the
         # queued_at index); a row added meanwhile is read again next tick and replaced by id.
+        p = self._d.param
         where = (
-            "queued_at >= ? AND (queued_at >= ? OR "
+            f"queued_at >= {p} AND (queued_at >= {p} OR "
             "(answered_at IS NULL AND abandoned_at IS NULL) OR wrapped_at IS NULL)"
         )
-        params = (sqlite_text(day_start - timedelta(days=1)), sqlite_text(day_start))
+        params = (self._d.when(day_start - timedelta(days=1)), self._d.when(day_start))
         for r in self._select_contacts(conn, where, params):
             self._keep(r, day_start)
         self._last_state_id = int(marks[1])
         # an "until" before the day began leaves only each agent's carried-in state
         driver = _driver(conn)
-        self._carried = plain.carried_states(driver, day_start)
+        self._carried = plain.carried_states(driver, day_start, self._d)
         self._changes = {}
         # no id bound in SQL (SQLite would scan by id instead of seeking the ``at`` index)
-        for r in driver.execute(f"{plain.STATE_SQL} WHERE at >= ?", (sqlite_text(day_start),)):
+        sql = f"{self._d.state_sql} WHERE at >= {self._d.param}"
+        for r in driver.execute(sql, (self._d.when(day_start),)):
             if r[0] <= self._last_state_id:  # newer ones come with the next update
                 self._add_change(*r)
         self._load_schedules(conn, day_start, day_end, int(marks[2]))
@@ -295,7 +298,8 @@ class LiveFloor:
     ) -> None:
         """``mark``: the newest block's id, from the tick's marks."""
         self._schedule_mark = mark
-        self._schedules = plain.schedules(_driver(conn), *schedule_window(day_start, day_end))
+        window = schedule_window(day_start, day_end)
+        self._schedules = plain.schedules(_driver(conn), *window, self._d)
         self._sched = {
             agent: mx.scheduled_segments(blocks, day_start, day_end)
             for agent, blocks in self._schedules.items()
@@ -314,20 +318,22 @@ class LiveFloor:
         if newest < self._last_rowid:  # rows were deleted: start again next tick
             self._stale = True
             return
+        p = self._d.param
         if newest > self._last_rowid:
-            for r in self._select_contacts(conn, "rowid > ?", (self._last_rowid,)):
+            where = f"{self._d.rowid} > {p}"
+            for r in self._select_contacts(conn, where, (self._last_rowid,)):
                 self._keep(r, day_start)
             self._last_rowid = newest
         still_open = sorted(self._open)  # updated in place: no mark tells, so read them again
         for i in range(0, len(still_open), CHUNK):
             chunk = tuple(still_open[i : i + CHUNK])
-            marks_sql = ", ".join("?" * len(chunk))
+            marks_sql = ", ".join([p] * len(chunk))
             for r in self._select_contacts(conn, f"id IN ({marks_sql})", chunk):
                 self._keep(r, day_start)
         if newest_state > self._last_state_id:
             start = sqlite_text(day_start)
             rows = _driver(conn).execute(
-                f"{plain.STATE_SQL} WHERE id > ? ORDER BY id", (self._last_state_id,)
+                f"{self._d.state_sql} WHERE id > {p} ORDER BY id", (self._last_state_id,)
             )
             for r in rows:
                 self._last_state_id = r[0]
@@ -340,8 +346,8 @@ class LiveFloor:
 
 
 def _driver(conn: Connection) -> Any:
-    """The sqlite3 connection under ``conn``, in the same transaction (``store.plain``'s
-    readers take it: no SQLAlchemy row objects on a refresh)."""
+    """The driver's connection under ``conn`` (sqlite3 or psycopg), in the same transaction
+    (``store.plain``'s readers take it: no SQLAlchemy row objects on a refresh)."""
     return conn.connection.driver_connection
 
 
@@ -352,16 +358,29 @@ def _folded(table: Any) -> str:
     return f"(SELECT group_concat({columns}, char(30)) FROM {table.name})"
 
 
-#: The newest contact, state change, schedule block and audit row, then the definitions folded.
-_MARKS_SQL = "SELECT " + ", ".join(
-    [
-        "(SELECT coalesce(max(rowid), 0) FROM contact)",
-        f"(SELECT coalesce(max(id), 0) FROM {AGENT_STATE.name})",
-        f"(SELECT coalesce(max(id), 0) FROM {SCHEDULE.name})",
-        f"(SELECT coalesce(max(id), 0) FROM {AUDIT.name})",
-        *(_folded(t) for t in (AGENT, AGENT_QUEUE, QUEUE)),
-    ]
-)
+def _pg_folded(table: Any) -> str:
+    """:func:`_folded` on PostgreSQL: each row as its record text, in a fixed order."""
+    return f"(SELECT string_agg(t::text, chr(30) ORDER BY t::text) FROM {table.name} AS t)"
+
+
+def _marks_sql(rowid: str, folded: Any) -> str:
+    """The newest contact, state change, schedule block and audit row, then the
+    definitions folded."""
+    return "SELECT " + ", ".join(
+        [
+            f"(SELECT coalesce(max({rowid}), 0) FROM contact)",
+            f"(SELECT coalesce(max(id), 0) FROM {AGENT_STATE.name})",
+            f"(SELECT coalesce(max(id), 0) FROM {SCHEDULE.name})",
+            f"(SELECT coalesce(max(id), 0) FROM {AUDIT.name})",
+            *(folded(t) for t in (AGENT, AGENT_QUEUE, QUEUE)),
+        ]
+    )
+
+
+_MARKS_SQL = {
+    "sqlite": _marks_sql("rowid", _folded),
+    "postgresql": _marks_sql("seq", _pg_folded),
+}
 _NO_SEGMENTS: list[mx.Segment] = []
 
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 import json
 import sqlite3
 from collections import defaultdict
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -80,13 +81,13 @@ class QueueDef(NamedTuple):
 
 #: The same rows in the same order as ``floor.definitions`` reads them.
 DEFINITIONS_SQL = (
-    "SELECT id, name, team FROM agent WHERE active = 1 ORDER BY name",
+    "SELECT id, name, team FROM agent WHERE active ORDER BY name",
     "SELECT agent_id, queue_id FROM agent_queue",
     "SELECT id, name, channel, sl_percent, sl_seconds FROM queue ORDER BY name",
 )
 
 
-def definitions(conn: sqlite3.Connection) -> Definitions:
+def definitions(conn: Any) -> Definitions:
     """Active agents (by name), the queues each can take, the queues (by name); plain tuples,
     because a refresh reads their attributes thousands of times."""
     agents, memberships, queues = (conn.execute(sql).fetchall() for sql in DEFINITIONS_SQL)
@@ -102,16 +103,45 @@ def utc(column: str) -> str:
     return f"{column} || '+00:00'"
 
 
-#: A contact's columns as the metrics read them, led by the rowid.
-CONTACT_COLUMNS = (
-    "rowid",
-    "id",
-    "queue_id",
-    "agent_id",
-    *(utc(c) for c in ("queued_at", "answered_at", "abandoned_at", "ended_at", "wrapped_at")),
-    "hold_s",
-)
-CONTACT_SQL = f"SELECT {', '.join(CONTACT_COLUMNS)} FROM contact"
+def _pg_utc(column: str) -> str:
+    """:func:`utc` on PostgreSQL: the same text from a ``timestamptz``."""
+    return f"to_char({column} AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS.US') || '+00:00'"
+
+
+class Dialect(NamedTuple):
+    """What the readers' SQL differs in between SQLite (through ``sqlite3``) and PostgreSQL
+    (through psycopg: the live floor on a server floor). Rows come back the same."""
+
+    name: str
+    param: str  # the driver's placeholder
+    rowid: str  # a contact's place in the order contacts were stored (migration 0010)
+    utc: Callable[[str], str]
+    when: Callable[[datetime], Any]  # an instant as a parameter
+    schedule_hint: str
+
+    @property
+    def contact_sql(self) -> str:
+        """A contact's columns as the metrics read them, led by its place in storing order."""
+        times = ("queued_at", "answered_at", "abandoned_at", "ended_at", "wrapped_at")
+        columns = (self.rowid, "id", "queue_id", "agent_id", *map(self.utc, times), "hold_s")
+        return f"SELECT {', '.join(columns)} FROM contact"
+
+    @property
+    def state_sql(self) -> str:
+        """A state change with its id; the instant with its offset."""
+        return f"SELECT id, agent_id, {self.utc('at')}, state, reason FROM agent_state"
+
+
+SQLITE = Dialect("sqlite", "?", "rowid", utc, sqlite_text, "INDEXED BY ix_schedule_end ")
+POSTGRES = Dialect("postgresql", "%s", "seq", _pg_utc, lambda t: t, "")
+
+
+def dialect(name: str) -> Dialect:
+    """The readers' dialect of a SQLAlchemy dialect name."""
+    return POSTGRES if name == "postgresql" else SQLITE
+
+
+CONTACT_SQL = SQLITE.contact_sql
 
 
 def contact_times(raw: tuple[Any, ...]) -> mx.ContactTimes:
@@ -169,17 +199,18 @@ def contacts(
     return [contact_times(r) for r in rows]
 
 
-#: A state change with its id; the instant with its offset (see :func:`utc`).
-STATE_SQL = f"SELECT id, agent_id, {utc('at')}, state, reason FROM agent_state"
+STATE_SQL = SQLITE.state_sql
 
 
-def carried_states(conn: sqlite3.Connection, day_start: datetime) -> dict[str, mx.StateChange]:
+def carried_states(
+    conn: Any, day_start: datetime, d: Dialect = SQLITE
+) -> dict[str, mx.StateChange]:
     """Each agent's last state change before the day began (one index seek per agent)."""
     rows = conn.execute(
-        f"{STATE_SQL} WHERE id IN (SELECT (SELECT s.id FROM agent_state AS s "
-        "WHERE s.agent_id = agent.id AND s.at < ? ORDER BY s.at DESC, s.id DESC LIMIT 1) "
-        "FROM agent)",
-        (sqlite_text(day_start),),
+        f"{d.state_sql} WHERE id IN (SELECT (SELECT s.id FROM agent_state AS s "
+        f"WHERE s.agent_id = agent.id AND s.at < {d.param} ORDER BY s.at DESC, s.id DESC "
+        "LIMIT 1) FROM agent)",
+        (d.when(day_start),),
     )
     parse = datetime.fromisoformat
     return {
@@ -206,19 +237,17 @@ def state_changes(
     return out
 
 
-_END = utc('"end"')
-
-
 def schedules(
-    conn: sqlite3.Connection, start: datetime, end: datetime
+    conn: Any, start: datetime, end: datetime, d: Dialect = SQLITE
 ) -> dict[str, list[mx.ScheduleBlock]]:
     """As ``read._schedules``: the blocks that overlap ``[start, end)``, by start. Found by
     their end (SQLite, without statistics, would take the start index and read all history)."""
     out: dict[str, list[mx.ScheduleBlock]] = defaultdict(list)
+    finish = d.utc('"end"')
     rows = conn.execute(
-        f"SELECT agent_id, {utc('start')}, {_END}, activity FROM schedule "
-        'INDEXED BY ix_schedule_end WHERE "end" > ? AND start < ? ORDER BY start, id',
-        (sqlite_text(start), sqlite_text(end)),
+        f"SELECT agent_id, {d.utc('start')}, {finish}, activity FROM schedule "
+        f'{d.schedule_hint}WHERE "end" > {d.param} AND start < {d.param} ORDER BY start, id',
+        (d.when(start), d.when(end)),
     )
     for agent_id, begin, finish, activity in rows:
         out[agent_id].append(
