@@ -23,9 +23,9 @@ from floorlead.store.handover import (
     save_handover,
     shift_bounds,
     shift_report,
-    week_report,
 )
 from floorlead.store.triage import ConflictError, approve
+from floorlead.store.week import week_report
 from floorlead.store.write import add_coaching_note
 
 DAY = date(2026, 11, 23)

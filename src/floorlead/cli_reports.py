@@ -116,7 +116,7 @@ def report_week(
     """The weekly team report: by day, the week against the week before, scorecards."""
     from floorlead.reports import week as render
     from floorlead.store.db import open_database
-    from floorlead.store.handover import week_report
+    from floorlead.store.week import week_report
 
     fmt = _format(fmt)
     settings = settings_of(ctx)

@@ -10,7 +10,8 @@ from collections import defaultdict
 
 from floorlead.domain import metrics as mx
 from floorlead.reports.shift import CSS, CSV_HEADER, _html_table, _md_table, _metric_rows, pct, secs
-from floorlead.store.handover import WeekReport, total
+from floorlead.store.handover import total
+from floorlead.store.week import WeekReport
 
 DAY_HEAD = ["Day", "Offered", "Answered", "Abandoned", "SL", "ASA", "AHT", "Handled by agents"]
 
