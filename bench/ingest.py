@@ -28,6 +28,7 @@ from machine import print_speed
 
 from floorlead.config import Settings
 from floorlead.domain import events as ev
+from floorlead.domain.event_json import to_json
 from floorlead.domain.when import iso_utc
 from floorlead.feeds import jsonl
 from floorlead.feeds.ami import AmiTranslator
@@ -50,7 +51,7 @@ def floor_events(agents: int) -> list[ev.Event]:
 def native_lines(events: list[ev.Event]) -> list[str]:
     out = []
     for i, e in enumerate(events):
-        record = json.loads(ev.to_json(e))
+        record = json.loads(to_json(e))
         record["id"] = f"e{i}"
         out.append(json.dumps(record, separators=(",", ":")) + "\n")
     return out
@@ -223,7 +224,7 @@ def main() -> None:
     args = parser.parse_args()
     events = floor_events(args.agents)
     definitions = [e for e in events if isinstance(e, (ev.QueueUpsert, ev.AgentUpsert))]
-    setup = [ev.to_json(e) for e in definitions]
+    setup = [to_json(e) for e in definitions]
     native = native_lines(events)
     ami = ami_lines(events)
     ctr = ctr_lines(events)

@@ -9,6 +9,7 @@ from decimal import Decimal
 import pytest
 
 from floorlead.domain import events as ev
+from floorlead.domain.event_json import to_json
 from tests.conftest import FROZEN, make_simulator
 
 
@@ -109,6 +110,6 @@ def test_simulator_events_round_trip_through_json() -> None:
     events = sim.setup_events() + sim.advance(FROZEN)
     assert len(events) > 500
     for event in events:
-        line = ev.to_json(event)
+        line = to_json(event)
         assert json.loads(line)["type"]
         assert ev.parse_line(line) == event

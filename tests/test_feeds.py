@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 from sqlalchemy import text
 
 from floorlead.domain import events as ev
+from floorlead.domain.event_json import to_json
 from floorlead.feeds import jsonl
 from floorlead.feeds.pipeline import FeedRun, Quarantine, Record, Reorder
 from floorlead.feeds.sources import follow_lines
@@ -94,7 +95,7 @@ def test_bulk_apply_stores_exactly_what_one_event_at_a_time_stores(tmp_path: Pat
 
 def test_replaying_a_file_with_ids_changes_nothing(db: FloorDatabase) -> None:
     lines = [
-        json.dumps({**json.loads(ev.to_json(e)), "id": f"e{i}"})
+        json.dumps({**json.loads(to_json(e)), "id": f"e{i}"})
         for i, e in enumerate(simulated_events())
     ]
     first = jsonl.ingest_lines(db, lines)

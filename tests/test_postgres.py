@@ -221,12 +221,12 @@ def test_a_feed_replayed_on_postgres_changes_nothing(pg_db: FloorDatabase) -> No
     every event with an id, the same file twice, the second time nothing is applied."""
     import json
 
-    from floorlead.domain import events as ev
+    from floorlead.domain.event_json import to_json
 
     sim = make_simulator(agents=8)
     lines = []
     for i, event in enumerate(sim.setup_events() + sim.advance(FROZEN)):
-        record = json.loads(ev.to_json(event))
+        record = json.loads(to_json(event))
         record["id"] = f"x{i}"
         lines.append(json.dumps(record))
     first = ingest_lines(pg_db, lines)

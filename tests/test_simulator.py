@@ -9,6 +9,7 @@ import pytest
 from sqlalchemy import text
 
 from floorlead.domain import events as ev
+from floorlead.domain.event_json import to_json
 from floorlead.feeds.live import backfill
 from floorlead.store.db import FloorDatabase
 from floorlead.store.ingest import apply_batch
@@ -17,7 +18,7 @@ from tests.conftest import FROZEN, make_simulator
 
 def day_of_events(seed: int, agents: int = 18) -> list[str]:
     sim = make_simulator(seed=seed, agents=agents)
-    return [ev.to_json(e) for e in sim.setup_events() + sim.advance(FROZEN + timedelta(hours=4))]
+    return [to_json(e) for e in sim.setup_events() + sim.advance(FROZEN + timedelta(hours=4))]
 
 
 def test_same_seed_same_floor() -> None:

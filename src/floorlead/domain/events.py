@@ -6,7 +6,6 @@ Every feed, the simulator included, produces these, so there is one path into th
 from __future__ import annotations
 
 import json
-import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -37,7 +36,6 @@ from floorlead.domain.vocabulary import (
 from floorlead.domain.vocabulary import (
     SlTarget as SlTarget,
 )
-from floorlead.domain.when import iso_utc
 
 
 @dataclass(frozen=True)
@@ -416,110 +414,6 @@ def parse_line(line: str) -> Event:
 
 
 _DECODER = json.JSONDecoder()
-
-
-def to_json(event: Event) -> str:  # noqa: C901 - one branch per event type
-    """Serialise an event back to one native JSON Lines record."""
-    out: dict[str, Any] = {}
-    if isinstance(event, QueueUpsert):
-        out = {
-            "type": "queue.upsert",
-            "queue": event.queue,
-            "name": event.name,
-        }
-        if event.channel is not None:
-            out["channel"] = event.channel
-        if event.sl_target is not None:
-            out["sl_target"] = str(event.sl_target)
-    elif isinstance(event, AgentUpsert):
-        out = {
-            "type": "agent.upsert",
-            "agent": event.agent,
-            "name": event.name,
-        }
-        if event.team is not None:
-            out["team"] = event.team
-        if event.queues is not None:
-            out["queues"] = list(event.queues)
-    elif isinstance(event, AgentQueueMembership):
-        out = {
-            "type": "agent.queue",
-            "at": iso_utc(event.at),
-            "agent": event.agent,
-            "queue": event.queue,
-            "member": event.member,
-        }
-    elif isinstance(event, ContactRecord):
-        out = {
-            "type": "contact.record",
-            "updated": iso_utc(event.updated),
-            "contact": event.contact,
-            "queue": event.queue,
-            "queued": iso_utc(event.queued_at),
-            "hold_s": event.hold_s,
-        }
-        if event.agent:
-            out["agent"] = event.agent
-        for key in ("answered", "abandoned", "ended", "wrapped"):
-            moment = getattr(event, f"{key}_at")
-            if moment is not None:
-                out[key] = iso_utc(moment)
-    elif isinstance(event, ScheduleBlock):
-        out = {
-            "type": "schedule",
-            "agent": event.agent,
-            "start": iso_utc(event.start),
-            "end": iso_utc(event.end),
-            "activity": event.activity,
-        }
-    elif isinstance(event, AgentStateChanged):
-        out = {
-            "type": "agent.state",
-            "at": iso_utc(event.at),
-            "agent": event.agent,
-            "state": event.state,
-        }
-        if event.reason:
-            out["reason"] = event.reason
-    elif isinstance(event, ContactQueued):
-        out = {
-            "type": "contact.queued",
-            "at": iso_utc(event.at),
-            "contact": event.contact,
-            "queue": event.queue,
-        }
-    elif isinstance(event, ContactAnswered):
-        out = {
-            "type": "contact.answered",
-            "at": iso_utc(event.at),
-            "contact": event.contact,
-            "agent": event.agent,
-        }
-    elif isinstance(event, (ContactAbandoned, ContactEnded, ContactWrapped)):
-        name = {ContactAbandoned: "abandoned", ContactEnded: "ended", ContactWrapped: "wrapped"}
-        out = {
-            "type": f"contact.{name[type(event)]}",
-            "at": iso_utc(event.at),
-            "contact": event.contact,
-        }
-    elif isinstance(event, EscalationRaised):
-        out = {
-            "type": "escalation.raised",
-            "at": iso_utc(event.at),
-            "escalation": event.escalation,
-            "priority": event.priority,
-            "kind": event.kind,
-        }
-        for key in ("contact", "agent", "queue", "reason", "customer"):
-            if getattr(event, key):
-                out[key] = getattr(event, key)
-        if event.amount is not None:
-            out["amount"] = float(event.amount) if math.isfinite(event.amount) else None
-    elif isinstance(event, Punch):
-        out = {"type": "punch", "at": iso_utc(event.at), "agent": event.agent, "kind": event.kind}
-    if event.id is not None:
-        out["id"] = event.id
-    return json.dumps(out, separators=(",", ":"))
 
 
 def event_time(event: Event) -> datetime | None:
