@@ -132,12 +132,14 @@ async def test_a_shift_still_on_cannot_be_approved(floor_db: FloorDatabase) -> N
         screen = app.screen
         assert isinstance(screen, TimesheetsScreen)
         await wait_until(pilot, lambda: screen.rows, tries=200)
+        await settle_tables(pilot)  # the table has its rows, not only the screen
         on_shift = [t for t in screen.rows if t.in_progress]
         assert on_shift
         screen.query_one(FloorTable).select_key(on_shift[0].agent_id)
         await pilot.press("a")
-        await pilot.pause()
-        assert any("still on shift" in n.message for n in app._notifications)
+        assert await wait_until(
+            pilot, lambda: any("still on shift" in n.message for n in app._notifications)
+        )
         await pilot.press("A")
         assert not isinstance(app.screen, ConfirmModal)  # nothing clean and finished
 
