@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import dataclasses
 import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -15,11 +17,24 @@ from hypothesis import strategies as st
 from floorlead.config import FloorSettings, Settings
 from floorlead.domain import events as ev
 from floorlead.feeds.live import store_events
+from floorlead.feeds.simulator import FloorSimulator
 from floorlead.store import plain
-from floorlead.store.db import open_database, resolve_target
+from floorlead.store.db import FloorDatabase, open_database, resolve_target
 from floorlead.store.floor import floor_snapshot
 from tests.conftest import FROZEN, make_simulator
 from tests.test_live import difference
+
+
+@contextmanager
+def simulated_floor(path: Path, seed: int) -> Iterator[tuple[FloorDatabase, FloorSimulator]]:
+    """A floor file at ``path`` holding a simulated day of six agents up to FROZEN."""
+    db = open_database(resolve_target(str(path)))
+    try:
+        sim = make_simulator(seed=seed, agents=6)
+        store_events(db, sim.setup_events() + sim.advance(FROZEN))
+        yield db, sim
+    finally:
+        db.dispose()
 
 
 def kept(path: Path) -> list[tuple[str, str, str]]:
@@ -77,10 +92,7 @@ def test_snapshots_through_a_kept_checkpoint_equal_the_full_read(
 
 def test_writing_into_the_day_a_checkpoint_sums_drops_it(tmp_path: Path) -> None:
     path = tmp_path / "floor.db"
-    db = open_database(resolve_target(str(path)))
-    try:
-        sim = make_simulator(seed=2, agents=6)
-        store_events(db, sim.setup_events() + sim.advance(FROZEN))
+    with simulated_floor(path, seed=2) as (db, sim):
         settings_ = Settings()
         agent = next(e.agent for e in sim.setup_events() if isinstance(e, ev.AgentUpsert))
         queue = next(e.queue for e in sim.setup_events() if isinstance(e, ev.QueueUpsert))
@@ -159,41 +171,28 @@ def test_writing_into_the_day_a_checkpoint_sums_drops_it(tmp_path: Path) -> None
             assert not kept(path), f"{sql} left the checkpoint in place"
         # and the answer is still the full read's
         assert_the_full_reads_board(db, path, settings_, FROZEN)
-    finally:
-        db.dispose()
 
 
 def test_a_snapshot_earlier_in_the_day_leaves_the_newer_checkpoint(tmp_path: Path) -> None:
     path = tmp_path / "floor.db"
-    db = open_database(resolve_target(str(path)))
-    try:
-        sim = make_simulator(seed=4, agents=6)
-        store_events(db, sim.setup_events() + sim.advance(FROZEN))
+    with simulated_floor(path, seed=4):
         plain.board_at(path, Settings(), FROZEN)
         newest = kept(path)
         assert newest
         plain.board_at(path, Settings(), FROZEN - timedelta(hours=2))
         assert kept(path) == newest
-    finally:
-        db.dispose()
 
 
 def test_a_floor_a_feed_is_writing_is_still_read(tmp_path: Path) -> None:
     """Keeping a checkpoint is best effort and never waits: with the write lock held by a
     feed, the snapshot is read and nothing is kept."""
     path = tmp_path / "floor.db"
-    db = open_database(resolve_target(str(path)))
-    try:
-        sim = make_simulator(seed=5, agents=6)
-        store_events(db, sim.setup_events() + sim.advance(FROZEN))
-        with sqlite3.connect(path) as conn:  # a feed holds the write lock
-            conn.execute("BEGIN IMMEDIATE")
-            snap = plain.board_at(path, Settings(), FROZEN)
-            conn.rollback()
-        assert snap is not None and snap.agents
-        assert not kept(path)
-    finally:
-        db.dispose()
+    with simulated_floor(path, seed=5), sqlite3.connect(path) as conn:
+        conn.execute("BEGIN IMMEDIATE")  # a feed holds the write lock
+        snap = plain.board_at(path, Settings(), FROZEN)
+        conn.rollback()
+    assert snap is not None and snap.agents
+    assert not kept(path)
 
 
 def test_a_floor_in_a_folder_this_user_may_only_read_is_still_read(tmp_path: Path) -> None:
@@ -204,12 +203,8 @@ def test_a_floor_in_a_folder_this_user_may_only_read_is_still_read(tmp_path: Pat
     if os.geteuid() == 0:
         pytest.skip("root can write read-only files")
     path = tmp_path / "floor.db"
-    db = open_database(resolve_target(str(path)))
-    try:
-        sim = make_simulator(seed=6, agents=6)
-        store_events(db, sim.setup_events() + sim.advance(FROZEN))
-    finally:
-        db.dispose()
+    with simulated_floor(path, seed=6):
+        pass
     with sqlite3.connect(path) as conn:
         conn.execute("PRAGMA journal_mode = DELETE")  # no -wal/-shm files left to need
     path.chmod(0o444)
@@ -227,12 +222,8 @@ def test_a_floor_that_cannot_be_opened_for_writing_is_read_without_keeping(
 ) -> None:
     """As root (CI) file modes do not stop writes: the open refused for writing, simulated."""
     path = tmp_path / "floor.db"
-    db = open_database(resolve_target(str(path)))
-    try:
-        sim = make_simulator(seed=7, agents=6)
-        store_events(db, sim.setup_events() + sim.advance(FROZEN))
-    finally:
-        db.dispose()
+    with simulated_floor(path, seed=7):
+        pass
     opened = plain.connect
 
     def read_only(where: Path, write: bool = False) -> sqlite3.Connection:
