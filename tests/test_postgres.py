@@ -236,3 +236,29 @@ def test_a_feed_replayed_on_postgres_changes_nothing(pg_db: FloorDatabase) -> No
     queued = sum('"contact.queued"' in line for line in lines)
     with pg_db.connect() as conn:
         assert conn.execute(text("SELECT count(*) FROM contact")).scalar() == queued
+
+
+def test_the_change_watcher_notices_new_contacts_and_states_on_postgres(
+    pg_db: FloorDatabase,
+) -> None:
+    """The TUI refreshes when the watcher's token moves: on a server floor it is read from
+    indexes (``contact.seq``, ids), never by counting the contact table."""
+    from floorlead.domain import events as ev
+    from floorlead.feeds.live import store_events
+    from floorlead.store.db import ChangeWatcher
+
+    sim = make_simulator(agents=4)
+    store_events(pg_db, sim.setup_events() + sim.advance(FROZEN))
+    queue = next(e.queue for e in sim.setup_events() if isinstance(e, ev.QueueUpsert))
+    agent = next(e.agent for e in sim.setup_events() if isinstance(e, ev.AgentUpsert))
+    watcher = ChangeWatcher(pg_db)
+    try:
+        before = watcher.token()
+        assert watcher.token() == before  # nothing written: nothing to refresh
+        store_events(pg_db, [ev.ContactQueued(at=FROZEN, contact="w-1", queue=queue)])
+        after_contact = watcher.token()
+        assert after_contact != before
+        store_events(pg_db, [ev.AgentStateChanged(at=FROZEN, agent=agent, state="break")])
+        assert watcher.token() != after_contact
+    finally:
+        watcher.close()
