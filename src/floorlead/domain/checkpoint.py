@@ -1,5 +1,5 @@
-"""A floor day's figures up to an instant (``through``), so that a later snapshot of the same
-day reads and walks only what came after it.
+"""A floor day's figures up to an instant, so that a later snapshot of the same day reads and
+walks only what came after it.
 
 ``floorlead snapshot --json`` is a new process each time: without this it reads the whole day
 (tens of thousands of state changes and contacts) to print one board. A checkpoint holds, for
@@ -18,9 +18,10 @@ splits at any instant. Two instants split the day:
   so it runs close behind the clock and a snapshot walks minutes of state changes, not hours.
 
 Nothing written since may change the day before them: the store deletes a checkpoint when a
-contact queued before ``through``, a state change before ``states_through`` or a schedule
-block over it is written (database triggers, so every writer does it). And the day bounds,
-short-abandon threshold, queues' SL thresholds and agents must be the same.
+contact it summed, a state change before ``states_through`` or a schedule block over the day
+before it is written (the feed's batches say so themselves; triggers catch the rarer writes,
+whoever makes them). And the day bounds, short-abandon threshold, queues' SL thresholds and
+agents must be the same.
 
 Pure: no database, no clock; :mod:`floorlead.store.checkpoints` keeps them.
 """
