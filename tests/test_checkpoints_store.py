@@ -235,3 +235,15 @@ def test_a_floor_that_cannot_be_opened_for_writing_is_read_without_keeping(
     snap = plain.board_at(path, Settings(), FROZEN)
     assert snap is not None and snap.agents
     assert not kept(path)
+
+
+def test_a_checkpoint_stays_behind_the_feeds_reorder_window(tmp_path: Path) -> None:
+    """A feed holds events up to ``[feeds] reorder_window_s`` to put them in order: the
+    checkpoint's states stop before that, so those events never arrive behind it."""
+    base = Settings()
+    held = dataclasses.replace(base, feeds=dataclasses.replace(base.feeds, reorder_window_s=600))
+    path = tmp_path / "floor.db"
+    with simulated_floor(path, seed=8):
+        plain.board_at(path, held, FROZEN)
+        [(_day, _through, states_through)] = kept(path)
+    assert datetime.fromisoformat(states_through + "+00:00") <= FROZEN - timedelta(minutes=12)

@@ -295,28 +295,34 @@ def board_snapshot(
             blocks,
         )
     queues, agents = floor_figures(d, defs, rows, now, mark)
-    if keep and _due(kept, mark, d, now):
-        _keep(conn, d, defs, rows, mark, now, earliest)
+    lag = STATES_LAG + timedelta(seconds=settings.feeds.reorder_window_s)
+    if keep and _due(kept, mark, d, now, lag):
+        _keep(conn, d, defs, rows, mark, now, earliest, now - lag)
     return d.snapshot(now, queues, agents, agent_names=defs.names, complete=False)
 
 
 #: How far the clock must have moved past a checkpoint's states before it is moved on and
 #: saved again (each save is a write to the floor's file).
 KEEP_STEP = timedelta(minutes=5)
-#: How far behind the clock a saved checkpoint's states stop: a state change a feed delivers
-#: late (before it) would drop the checkpoint.
+#: How far behind the clock a saved checkpoint's states stop, beyond the feeds' reorder window
+#: (``[feeds] reorder_window_s``: a feed holds events that long to put them in order): a state
+#: change delivered later than that would drop the checkpoint.
 STATES_LAG = timedelta(minutes=2)
 
 
 def _due(
-    kept: ck.Checkpoint | None, used: ck.Checkpoint | None, d: FloorDay, now: datetime
+    kept: ck.Checkpoint | None,
+    used: ck.Checkpoint | None,
+    d: FloorDay,
+    now: datetime,
+    lag: timedelta,
 ) -> bool:
     """Whether to save a checkpoint after this snapshot: not for a snapshot behind the one
     kept (``--at`` earlier in the day), nor within ``KEEP_STEP`` of the one used."""
-    if kept is not None and used is None and kept.states_through > now - STATES_LAG:
+    if kept is not None and used is None and kept.states_through > now - lag:
         return False
     start = d.day_start if used is None else used.states_through
-    return now - STATES_LAG > start + KEEP_STEP
+    return now - lag > start + KEEP_STEP
 
 
 def _keep(
@@ -327,8 +333,10 @@ def _keep(
     mark: ck.Checkpoint | None,
     now: datetime,
     earliest: datetime,
+    states_until: datetime,
 ) -> None:
-    """Move the checkpoint on to what ``rows`` allow at ``now`` and save it (best effort)."""
+    """Move the checkpoint on to what ``rows`` allow at ``now`` (its states to
+    ``states_until``) and save it (best effort)."""
     changes = rows.changes
     if mark is None:  # the day's rows lead with the state each agent carried in
         carried = {}
@@ -350,7 +358,7 @@ def _keep(
         agent: mx.scheduled_segments(blocks, d.day_start, d.day_end)
         for agent, blocks in rows.schedules.items()
     }
-    moved = ck.advance(mark, rows.contacts, changes, schedule, now, earliest, now - STATES_LAG)
+    moved = ck.advance(mark, rows.contacts, changes, schedule, now, earliest, states_until)
     checkpoints.save(conn, moved)
 
 
