@@ -234,9 +234,7 @@ def snapshot(
     ] = True,
 ) -> None:
     """Print the floor as the board would show it at an instant, as JSON."""
-    import json
-
-    from floorlead.reports.snapshot import snapshot_document
+    from floorlead.reports.snapshot import snapshot_json
     from floorlead.store.db import open_database
     from floorlead.store.floor import floor_snapshot
 
@@ -249,7 +247,7 @@ def snapshot(
     finally:
         database.dispose()
     del as_json
-    typer.echo(json.dumps(snapshot_document(snap), indent=2, ensure_ascii=False))
+    typer.echo(snapshot_json(snap))
 
 
 @app.command()

@@ -134,10 +134,8 @@ def snapshot_options(args: list[str]) -> dict[str, str] | None:
 def quick_snapshot(options: dict[str, str]) -> bool:
     """Print ``snapshot --json`` through ``store.plain``; False (nothing printed) when the
     full path must answer instead."""
-    import json
-
     from floorlead.config import load_settings
-    from floorlead.reports.snapshot import snapshot_document
+    from floorlead.reports.snapshot import snapshot_json
     from floorlead.store import plain
 
     now = datetime.now(UTC)
@@ -154,7 +152,7 @@ def quick_snapshot(options: dict[str, str]) -> bool:
     snap = _without_cycle_collection(plain.board_of, options.get("--db"), settings, now)
     if snap is None:
         return False
-    print(json.dumps(snapshot_document(snap), indent=2, ensure_ascii=False))
+    print(snapshot_json(snap))
     return True
 
 

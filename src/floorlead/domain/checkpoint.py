@@ -103,10 +103,24 @@ class Checkpoint:
         now: datetime,
         grace_s: float,
     ) -> tuple[mx.Adherence, float | None]:
-        """:func:`agent_figures` of ``agent`` from here (``history``: :meth:`history`)."""
-        return agent_figures(
-            self.agents[agent], history, schedule, self.states_through, now, grace_s
+        """Adherence and occupancy of ``agent`` at ``now``, as ``metrics.adherence`` and
+        ``metrics.occupancy`` give them over the whole day, from here and the ``history``
+        since ``states_through`` (:meth:`history`). ``schedule``: the agent's effective
+        schedule of the day."""
+        before, through = self.agents[agent], self.states_through
+        segments = mx.state_segments(history, through, now)
+        busy, idle = mx.busy_idle_s(segments)
+        occupancy = mx.occupancy_of(before.busy_s + busy, before.idle_s + idle)
+        since = mx.adherence(segments, schedule, now, grace_s)  # the whole schedule, states since
+        adherent = before.adherent_s + since.adherent_s
+        current = next((b for b in schedule if b.start <= now < b.end), None)
+        if current is None:
+            return mx.Adherence(since.scheduled_s, adherent, None, 0.0), occupancy
+        start = mx.wrong_since(
+            _newest_first(segments, before.out_since.get(current.label), through), current, now
         )
+        wrong = (now - start).total_seconds() if start else 0.0
+        return mx.Adherence(since.scheduled_s, adherent, wrong <= grace_s, wrong), occupancy
 
     def history(self, agent: str, since: Sequence[mx.StateChange]) -> list[mx.StateChange]:
         """The agent's state changes from ``states_through`` on (``since``), led by the one
@@ -130,33 +144,6 @@ def _newest_first(
     yield from reversed(segments)
     if out_since is not None:
         yield mx.Segment(out_since, through, _OUT)
-
-
-def agent_figures(
-    mark: AgentCheckpoint,
-    history: Sequence[mx.StateChange],
-    schedule: Sequence[mx.Segment],
-    through: datetime,
-    now: datetime,
-    grace_s: float,
-) -> tuple[mx.Adherence, float | None]:
-    """Adherence and occupancy at ``now``, as ``metrics.adherence``/``metrics.occupancy``
-    give them over the whole day, from the checkpoint and the ``history`` since ``through``
-    (the checkpoint's ``states_through``; :meth:`Checkpoint.history`). ``schedule``: the
-    agent's effective schedule of the day."""
-    segments = mx.state_segments(history, through, now)
-    busy, idle = mx.busy_idle_s(segments)
-    occupancy = mx.occupancy_of(mark.busy_s + busy, mark.idle_s + idle)
-    since = mx.adherence(segments, schedule, now, grace_s)  # the whole schedule, states since
-    adherent = mark.adherent_s + since.adherent_s
-    current = next((b for b in schedule if b.start <= now < b.end), None)
-    if current is None:
-        return mx.Adherence(since.scheduled_s, adherent, None, 0.0), occupancy
-    start = mx.wrong_since(
-        _newest_first(segments, mark.out_since.get(current.label), through), current, now
-    )
-    wrong = (now - start).total_seconds() if start else 0.0
-    return mx.Adherence(since.scheduled_s, adherent, wrong <= grace_s, wrong), occupancy
 
 
 def _settled(c: mx.ContactTimes, before: datetime) -> datetime | None:

@@ -3,6 +3,7 @@ checks. Seconds are numbers, rates are fractions 0–1, instants ISO 8601 in UTC
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from floorlead.domain.metrics import QueueMetrics
@@ -96,3 +97,8 @@ def snapshot_document(snap: FloorSnapshot) -> dict[str, Any]:
             for a in snap.agents
         ],
     }
+
+
+def snapshot_json(snap: FloorSnapshot) -> str:
+    """The text ``floorlead snapshot --json`` prints, whichever path read the floor."""
+    return json.dumps(snapshot_document(snap), indent=2, ensure_ascii=False)

@@ -229,9 +229,8 @@ class _HotBatch:
             return f"unknown queue {e.queue!r} (send queue.upsert first)"
         if self._known(e.contact) is not None:
             return f"contact {e.contact!r} was already queued"
-        self.contacts[e.contact] = [e.at, None, None, None]
-        self.touched.add(e.contact)
-        self.reach.append((e.at, e.contact))
+        self.contacts[e.contact] = known = [e.at, None, None, None]
+        self._touch(e.contact, known)
         row = [e.contact, e.queue, self.when(e.at), 0, None, None, None, None, None]
         self.fresh[e.contact] = row
         self.rows[ev.ContactQueued].append(row)
@@ -301,9 +300,8 @@ class _HotBatch:
             self.flush()  # its earlier rows first, as one event at a time would
         if row is not None and row[0] is not None:
             self.reach.append((row[0], e.contact))
-        self.contacts[e.contact] = [e.queued_at, e.answered_at, e.abandoned_at, e.updated]
-        self.touched.add(e.contact)
-        self.reach.append((e.queued_at, e.contact))
+        self.contacts[e.contact] = known = [e.queued_at, e.answered_at, e.abandoned_at, e.updated]
+        self._touch(e.contact, known)
         w = self.when
         self.rows[ev.ContactRecord].append(
             (
@@ -320,6 +318,7 @@ class _HotBatch:
         return None
 
     def _touch(self, contact: str, row: list[datetime | None]) -> None:
+        """The contact has rows waiting to be written, as ``row`` (its kept times) says."""
         self.touched.add(contact)
         if row[0] is not None:
             self.reach.append((row[0], contact))

@@ -12,7 +12,6 @@ read transaction can no longer write) all mean "not this time".
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import sqlite3
 from collections.abc import Iterable, Mapping
@@ -65,7 +64,7 @@ def _encode(mark: ck.Checkpoint) -> str:
 
 
 def _decode(
-    day_start: datetime, day_end: datetime, instants: list[str], data: str
+    day_start: datetime, day_end: datetime, instants: list[str], open_ids: str, data: str
 ) -> ck.Checkpoint:
     raw = json.loads(data)
     agents = {}
@@ -93,6 +92,7 @@ def _decode(
         raw["short_abandon_s"],
         agents,
         queues,
+        frozenset(json.loads(open_ids)),
     )
 
 
@@ -125,10 +125,7 @@ def load(conn: sqlite3.Connection, day_start: datetime, day_end: datetime) -> ck
         "open_ids, data FROM floor_checkpoint WHERE day_start = ? AND day_end = ?",
         (sqlite_text(day_start), sqlite_text(day_end)),
     ).fetchone()
-    if row is None:
-        return None
-    mark = _decode(day_start, day_end, list(row[:3]), row[4])
-    return dataclasses.replace(mark, open=frozenset(json.loads(row[3])))
+    return None if row is None else _decode(day_start, day_end, list(row[:3]), row[3], row[4])
 
 
 def save(conn: sqlite3.Connection, mark: ck.Checkpoint) -> bool:

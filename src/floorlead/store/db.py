@@ -383,15 +383,17 @@ class ChangeWatcher:
                 self._raw.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
             row = self._raw.execute("PRAGMA data_version").fetchone()
             return (int(row[0]),)
+        from floorlead.store.plain import dialect
+
         with self._db.connect() as conn:
-            # new contacts: PostgreSQL numbers them (migration 0010; an index answers), where
-            # count(*) would read the whole table twice a second
-            contacts = "coalesce(max(seq), 0)" if conn.dialect.name == "postgresql" else "count(*)"
+            # new contacts by their place in storing order (an index answers: counting them
+            # would read the whole table twice a second on a server)
+            stored = dialect(conn.dialect.name).rowid
             row = conn.execute(
                 text(
                     "SELECT (SELECT coalesce(max(id), 0) FROM audit_log),"
                     " (SELECT coalesce(max(id), 0) FROM agent_state),"
-                    f" (SELECT {contacts} FROM contact),"
+                    f" (SELECT coalesce(max({stored}), 0) FROM contact),"
                     " (SELECT coalesce(max(id), 0) FROM punch)"
                 )
             ).one()

@@ -378,8 +378,8 @@ def _marks_sql(rowid: str, folded: Any) -> str:
 
 
 _MARKS_SQL = {
-    "sqlite": _marks_sql("rowid", _folded),
-    "postgresql": _marks_sql("seq", _pg_folded),
+    d.name: _marks_sql(d.rowid, folded)
+    for d, folded in ((plain.SQLITE, _folded), (plain.POSTGRES, _pg_folded))
 }
 _NO_SEGMENTS: list[mx.Segment] = []
 

@@ -1,13 +1,14 @@
-"""The board read through the sqlite3 driver alone: ``floorlead snapshot --json`` and the live
-floor's readers.
+"""The board read through the database driver alone: ``floorlead snapshot --json`` and the
+live floor's readers.
 
 A process that prints one snapshot would spend most of its life importing SQLAlchemy and
-converting rows through it. These readers ask SQLite the same questions as ``store.read``'s
-(the same SQL, hence the same rows in the same order) and convert instants with
+converting rows through it. These readers ask the same questions as ``store.read``'s (the
+same SQL, hence the same rows in the same order) and convert instants with
 ``datetime.fromisoformat``; ``store.figures`` computes the same board from them, and a test
-holds :func:`board_snapshot` equal to ``floor_snapshot``. SQLite only, and only on a database
-at the newest schema revision: for anything else :class:`NotPlain` sends the caller the full
-way, which has the migrations and the error messages.
+holds :func:`board_snapshot` equal to ``floor_snapshot``. The quick snapshot is SQLite only,
+and only on a database at the newest schema revision: for anything else :class:`NotPlain`
+sends the caller the full way, which has the migrations and the error messages. The live
+floor's readers also run on PostgreSQL through psycopg (:class:`Dialect`).
 """
 
 from __future__ import annotations
@@ -16,7 +17,9 @@ import json
 import sqlite3
 from collections import defaultdict
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import cached_property
 from pathlib import Path
 from typing import Any, NamedTuple
 from urllib.parse import quote
@@ -108,7 +111,8 @@ def _pg_utc(column: str) -> str:
     return f"to_char({column} AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS.US') || '+00:00'"
 
 
-class Dialect(NamedTuple):
+@dataclass(frozen=True)
+class Dialect:
     """What the readers' SQL differs in between SQLite (through ``sqlite3``) and PostgreSQL
     (through psycopg: the live floor on a server floor). Rows come back the same."""
 
@@ -119,14 +123,14 @@ class Dialect(NamedTuple):
     when: Callable[[datetime], Any]  # an instant as a parameter
     schedule_hint: str
 
-    @property
+    @cached_property
     def contact_sql(self) -> str:
         """A contact's columns as the metrics read them, led by its place in storing order."""
         times = ("queued_at", "answered_at", "abandoned_at", "ended_at", "wrapped_at")
         columns = (self.rowid, "id", "queue_id", "agent_id", *map(self.utc, times), "hold_s")
         return f"SELECT {', '.join(columns)} FROM contact"
 
-    @property
+    @cached_property
     def state_sql(self) -> str:
         """A state change with its id; the instant with its offset."""
         return f"SELECT id, agent_id, {self.utc('at')}, state, reason FROM agent_state"
@@ -145,7 +149,7 @@ CONTACT_SQL = SQLITE.contact_sql
 
 
 def contact_times(raw: tuple[Any, ...]) -> mx.ContactTimes:
-    """A row of ``CONTACT_COLUMNS`` as ``read.contact_times`` gives it."""
+    """A row of ``Dialect.contact_sql`` as ``read.contact_times`` gives it."""
     _rowid, cid, queue_id, agent_id, queued, answered, abandoned, ended, wrapped, hold = raw
     parse = datetime.fromisoformat
     return mx.ContactTimes(
