@@ -474,3 +474,21 @@ async def test_the_board_shows_before_the_database_has_opened(floor_db: FloorDat
         assert complete is not None
         open_count = len([e for e in complete.escalations if not e.closed])
         assert app.screen.query_one(FloorTable).row_count == open_count > 0
+
+
+async def test_a_clock_tick_on_a_screen_missing_widgets_waits_for_the_next(
+    floor_db: FloorDatabase,
+) -> None:
+    """Seen in CI: the clock reached the coaching screen while its widgets were coming or
+    going (``#coaching-summary`` missing) and the app stopped with NoMatches."""
+    app = make_app(floor_db)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for_load(pilot)
+        await pilot.press("5")
+        await settle_tables(pilot)
+        summary = app.screen.query_one("#coaching-summary", Static)
+        await summary.remove()
+        app.render_screen(app.screen)  # the clock's tick, as the app's timer calls it
+        await pilot.pause()
+        assert app.return_code is None  # still running: the tick was skipped
+        assert app.screen.query("#coaching-agents")

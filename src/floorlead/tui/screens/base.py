@@ -8,6 +8,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, ClassVar
 
 from textual.app import ComposeResult
+from textual.css.query import NoMatches
 from textual.screen import Screen
 from textual.widgets import Footer
 
@@ -58,14 +59,19 @@ class FloorScreen(Screen[None]):
         self.floor_app.render_screen(self)
 
     def tick(self, snapshot: FloorSnapshot | None, now: datetime) -> None:
-        """Called by the app every second and on every new snapshot."""
-        headers = self.query(FloorHeader)
-        if not headers:  # not composed yet: the next tick will find it
+        """Called by the app every second and on every new snapshot.
+
+        The clock keeps ticking while a screen's widgets come and go: on a slow machine a
+        tick can reach a screen still being composed, or one being taken down as the app
+        closes. Then some of its widgets are missing, and the next tick finds it whole (or
+        gone), so that tick is skipped here, for every screen at once."""
+        try:
+            tz = self.floor_app.settings.floor.timezone
+            self.query_one(FloorHeader).set_clock(clock_text(now, tz))
+            if snapshot is not None and (snapshot.complete or self.BOARD_ONLY):
+                self.show(snapshot, now)
+        except NoMatches:
             return
-        tz = self.floor_app.settings.floor.timezone
-        headers.first().set_clock(clock_text(now, tz))
-        if snapshot is not None and (snapshot.complete or self.BOARD_ONLY):
-            self.show(snapshot, now)
 
     def show(self, snapshot: FloorSnapshot, now: datetime) -> None:
         raise NotImplementedError
