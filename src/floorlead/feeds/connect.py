@@ -28,6 +28,7 @@ from floorlead.feeds.pipeline import Record, definition_id
 
 CHANNELS = {"VOICE": "voice", "CHAT": "chat", "TASK": "email", "EMAIL": "email"}
 ON_CONTACT = frozenset({"CONNECTED", "CONNECTED_ONHOLD"})
+BUSY = frozenset({"on_contact", "acw"})
 
 
 def json_records(lines: Iterable[str]) -> Iterator[tuple[int, str, Any]]:
@@ -89,6 +90,8 @@ class ConnectTranslator:
         self.states = states
         self._queues: dict[str, str | None] = {}
         self._agents: dict[str, tuple[str, str | None, tuple[str, ...] | None]] = {}
+        #: The state last emitted per agent (an agent event stream repeats itself).
+        self._last: dict[str, str] = {}
 
     def records(self, lines: Iterable[str], kind: str) -> Iterator[Record]:
         translate = self.contact_record if kind == "ctr" else self.agent_event
@@ -198,19 +201,28 @@ class ConnectTranslator:
             at = _when(rec, "EventTimestamp")
             if at is None:
                 raise ev.EventError("missing EventTimestamp")
-            return [*out, self._state(agent, "offline", at, "logout")]
-        state, at, reason = self._agent_state(snapshot, agent)
-        return [*out, self._state(agent, state, at, reason)]
+            return [*out, *self._state(agent, "offline", at, "logout")]
+        state, at, reason = self._agent_state(rec, snapshot, agent)
+        return [*out, *self._state(agent, state, at, reason)]
 
-    def _agent_state(self, snapshot: Any, agent: str) -> tuple[str, datetime, str]:
-        contacts = [c for c in (_get(snapshot, "Contacts") or []) if isinstance(c, dict)]
-        for wanted, state in ((ON_CONTACT, "on_contact"), (frozenset({"ENDED"}), "acw")):
-            for c in contacts:
-                if c.get("State") in wanted:
-                    at = _when(c, "StateStartTimestamp")
-                    if at is None:
-                        raise ev.EventError("missing Contacts[].StateStartTimestamp")
-                    return state, at, ""
+    def _agent_state(
+        self, rec: dict[str, Any], snapshot: Any, agent: str
+    ) -> tuple[str, datetime, str]:
+        """The agent's state and the instant it began, as the record tells it.
+
+        On contact from the earliest connection still open (chats overlap); after-call work
+        from when the last open contact ended; otherwise the chosen status, which Connect dates
+        from when it was chosen: when contact work has just ended (the previous snapshot had
+        contacts), the status only begins at the record's own ``EventTimestamp``.
+        """
+        contacts = _contacts(snapshot)
+        connected = [c for c in contacts if c.get("State") in ON_CONTACT]
+        if connected:
+            starts = [_contact_start(c, "ConnectedToAgentTimestamp") for c in connected]
+            return "on_contact", min(starts), ""
+        ended = [c for c in contacts if c.get("State") == "ENDED"]
+        if ended:
+            return "acw", max(_contact_start(c) for c in ended), ""
         status = _name(snapshot, "AgentStatus", "Name")
         at = _when(snapshot, "AgentStatus", "StartTimestamp")
         if at is None:
@@ -221,15 +233,29 @@ class ConnectTranslator:
                 f"agent status {status!r} is not mapped to a floorlead state; add it under "
                 "[feeds.states] in the settings"
             )
+        worked = _contacts(rec.get("PreviousAgentSnapshot")) or self._last.get(agent) in BUSY
+        record_at = _when(rec, "EventTimestamp")
+        if worked and record_at is not None and record_at > at:
+            at = record_at
         return mapped, at, status
 
-    @staticmethod
-    def _state(agent: str, state: str, at: datetime, reason: str) -> ev.Event:
-        # The id is the state and when it began, so heartbeats repeating it change nothing.
-        return ev.AgentStateChanged(
-            at=at,
-            agent=agent,
-            state=state,
-            reason=reason,
-            id=f"connect-agent:{agent}:{iso_utc(at)}:{state}",
-        )
+    def _state(self, agent: str, state: str, at: datetime, reason: str) -> list[ev.Event]:
+        """A state change, unless the agent is already known to be in that state (a second
+        chat connecting, a heartbeat). The id is the state and when it began, so a replay or
+        a restarted feed repeating it changes nothing."""
+        if self._last.get(agent) == state:
+            return []
+        self._last[agent] = state
+        ident = f"connect-agent:{agent}:{iso_utc(at)}:{state}"
+        return [ev.AgentStateChanged(at=at, agent=agent, state=state, reason=reason, id=ident)]
+
+
+def _contacts(snapshot: Any) -> list[dict[str, Any]]:
+    return [c for c in (_get(snapshot, "Contacts") or []) if isinstance(c, dict)]
+
+
+def _contact_start(c: dict[str, Any], first: str = "StateStartTimestamp") -> datetime:
+    at = _when(c, first) or _when(c, "StateStartTimestamp")
+    if at is None:
+        raise ev.EventError("missing Contacts[].StateStartTimestamp")
+    return at
