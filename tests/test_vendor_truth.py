@@ -232,3 +232,395 @@ def test_connect_heartbeat_sample_is_an_available_agent_in_its_queue(db: FloorDa
     (agent,) = snap.agents
     assert (agent.id, agent.state) == ("aestest", "available")
     assert "Omni-channel-queue" in agent.queues
+
+
+# ------------------------------------------------------------------------------ Asterisk
+
+T0 = datetime(2026, 11, 23, 15, 0, tzinfo=UTC)
+EPOCH = T0.timestamp()
+
+
+def at(seconds: float) -> datetime:
+    return T0 + timedelta(seconds=seconds)
+
+
+def block(name: str, seconds: float | None, **fields: str) -> str:
+    """One AMI message; ``seconds`` None leaves out ``Timestamp:`` (an action's reply)."""
+    lines = [f"Event: {name}"]
+    if seconds is not None:
+        lines += ["Privilege: agent,all", f"Timestamp: {EPOCH + seconds:.6f}"]
+    lines += [f"{k}: {v}" for k, v in fields.items()]
+    return "\r\n".join(lines) + "\r\n\r\n"
+
+
+def ami(db: FloorDatabase, *messages: str, clock: datetime | None = None) -> FeedRun:
+    text = "Asterisk Call Manager/1.3\r\n" + "".join(messages)
+    translator = AmiTranslator(STATES, clock=(lambda: clock) if clock else None)
+    return apply(db, translator.records(text.splitlines(keepends=True)))
+
+
+def queue_row(snap: FloorSnapshot, queue: str) -> Any:
+    return next(q for q in snap.queues if q.id == queue)
+
+
+#: Asterisk 11 (app_queue.c of 1.8-11): members by Location, Join/Leave, Member in
+#: AgentConnect/AgentComplete, QueueMemberPaused with Reason and no Status.
+A11_MEMBER = {
+    "Queue": "support",
+    "Location": "SIP/2001",
+    "MemberName": "Ana Silva",
+    "StateInterface": "SIP/2001",
+    "Membership": "dynamic",
+    "Penalty": "0",
+    "CallsTaken": "0",
+    "LastCall": "0",
+}
+A11_CALLER = {"Channel": "SIP/trunk-00000011", "CallerIDNum": "5550100", "Queue": "support"}
+A11_SESSION = [
+    block("QueueMemberAdded", 0, **A11_MEMBER, Status="1", Paused="0"),
+    block(
+        "Join",
+        10,
+        **A11_CALLER,
+        CallerIDName="Caller",
+        Position="1",
+        Count="1",
+        Uniqueid="1795964410.11",
+    ),  # fmt: skip
+    block(
+        "AgentCalled",
+        11,
+        Queue="support",
+        AgentCalled="SIP/2001",
+        AgentName="Ana Silva",
+        ChannelCalling="SIP/trunk-00000011",
+        DestinationChannel="SIP/2001-00000012",
+        Uniqueid="1795964410.11",
+    ),  # fmt: skip
+    block(
+        "AgentConnect",
+        22,
+        Queue="support",
+        Uniqueid="1795964410.11",
+        Channel="SIP/2001-00000012",
+        Member="SIP/2001",
+        MemberName="Ana Silva",
+        Holdtime="12",
+        BridgedChannel="SIP/trunk-00000011",
+        Ringtime="3",
+    ),  # fmt: skip
+    block("QueueMemberStatus", 22, **A11_MEMBER, Status="2", Paused="0"),
+    block(
+        "Leave",
+        22,
+        Channel="SIP/trunk-00000011",
+        Queue="support",
+        Count="0",
+        Position="1",
+        Uniqueid="1795964410.11",
+    ),  # fmt: skip
+    block(
+        "AgentComplete",
+        112,
+        Queue="support",
+        Uniqueid="1795964410.11",
+        Channel="SIP/2001-00000012",
+        Member="SIP/2001",
+        MemberName="Ana Silva",
+        HoldTime="12",
+        TalkTime="90",
+        Reason="agent",
+    ),  # fmt: skip
+    block("QueueMemberStatus", 132, **A11_MEMBER, Status="1", Paused="0"),
+    block(
+        "Join",
+        200,
+        **A11_CALLER,
+        CallerIDName="Caller",
+        Position="1",
+        Count="1",
+        Uniqueid="1795964600.13",
+    ),  # fmt: skip
+    block(
+        "QueueCallerAbandon",
+        240,
+        Queue="support",
+        Uniqueid="1795964600.13",
+        Position="1",
+        OriginalPosition="1",
+        HoldTime="40",
+    ),  # fmt: skip
+    block(
+        "Leave",
+        240,
+        Channel="SIP/trunk-00000013",
+        Queue="support",
+        Count="0",
+        Position="1",
+        Uniqueid="1795964600.13",
+    ),  # fmt: skip
+    block(
+        "QueueMemberPaused",
+        300,
+        Queue="support",
+        Location="SIP/2001",
+        MemberName="Ana Silva",
+        Paused="1",
+        Reason="Lunch",
+    ),  # fmt: skip
+    block(
+        "QueueMemberPaused",
+        2100,
+        Queue="support",
+        Location="SIP/2001",
+        MemberName="Ana Silva",
+        Paused="0",
+    ),  # fmt: skip
+]
+
+
+def test_asterisk_11_layouts_are_read_not_quarantined(db: FloorDatabase) -> None:
+    run = ami(db, *A11_SESSION)
+    assert run.quarantine.items == []
+    assert states_of(db, "SIP/2001") == [
+        ("available", at(0)),
+        ("on_contact", at(22)),
+        ("acw", at(112)),
+        ("available", at(132)),
+        ("lunch", at(300)),
+        ("available", at(2100)),
+    ]
+    snap = board(db, at(2200))
+    support = queue_row(snap, "support")
+    today = support.today
+    assert (today.offered, today.answered, today.abandoned, today.handled) == (2, 1, 1, 1)
+    assert today.asa_s == 12 and today.aht_s == 110  # 90 s talk + 20 s until the device freed
+    assert (support.staffed, support.available) == (1, 1)
+    (agent,) = snap.agents
+    assert (agent.name, agent.handled) == ("Ana Silva", 1)
+    again = ami(db, *A11_SESSION)
+    assert again.counts.applied == 0
+
+
+def test_asterisk_11_member_removed_leaves_the_queue(db: FloorDatabase) -> None:
+    removed = block("QueueMemberRemoved", 2200, Queue="support", Location="SIP/2001",
+                    MemberName="Ana Silva")  # fmt: skip
+    run = ami(db, *A11_SESSION, removed)
+    assert run.quarantine.items == []
+    assert queue_row(board(db, at(2300)), "support").staffed == 0
+
+
+#: Asterisk 12+ members (docs.asterisk.org "QueueMemberStatus"): Interface, InCall, Wrapuptime.
+MEMBER16 = {
+    "Queue": "sales",
+    "MemberName": "Dana Reyes",
+    "Interface": "PJSIP/1001",
+    "StateInterface": "PJSIP/1001",
+    "Membership": "dynamic",
+    "Penalty": "0",
+    "CallsTaken": "0",
+    "LastCall": "0",
+    "LastPause": "0",
+    "Ringinuse": "0",
+}
+CALLER16 = {"Channel": "PJSIP/trunk-00000001", "Linkedid": "1795964410.1", "Queue": "sales"}
+
+
+def member16(name: str, seconds: float, status: str, in_call: str, wrapup: str = "0") -> str:
+    return block(name, seconds, **MEMBER16, InCall=in_call, Status=status, Paused="0",
+                 PausedReason="", Wrapuptime=wrapup)  # fmt: skip
+
+
+def call16(wrapup: str, device_free_at: float) -> list[str]:
+    """A queue call where Asterisk reports the device free one second *before* AgentComplete,
+    as its update_status() may (the member's InCall still 1)."""
+    agent = {"MemberName": "Dana Reyes", "Interface": "PJSIP/1001"}
+    return [
+        member16("QueueMemberAdded", 0, "1", "0", wrapup),
+        block(
+            "QueueCallerJoin", 10, **CALLER16, Uniqueid="1795964410.1", Position="1", Count="1"
+        ),  # fmt: skip
+        block(
+            "AgentConnect",
+            18,
+            **CALLER16,
+            Uniqueid="1795964410.1",
+            **agent,
+            HoldTime="8",
+            RingTime="3",
+        ),  # fmt: skip
+        member16("QueueMemberStatus", 18, "2", "1", wrapup),
+        member16("QueueMemberStatus", device_free_at, "1", "1", wrapup),
+        block(
+            "AgentComplete",
+            138,
+            **CALLER16,
+            Uniqueid="1795964410.1",
+            **agent,
+            HoldTime="8",
+            TalkTime="120",
+            Reason="caller",
+        ),  # fmt: skip
+    ]
+
+
+def test_asterisk_device_free_before_agent_complete_wraps_the_call(db: FloorDatabase) -> None:
+    run = ami(db, *call16("0", 137))
+    assert run.quarantine.items == []
+    assert states_of(db, "PJSIP/1001") == [
+        ("available", at(0)),
+        ("on_contact", at(18)),
+        ("acw", at(138)),
+        ("available", at(138)),
+    ]
+    sales = queue_row(board(db, at(300)), "sales")
+    assert sales.today.handled == 1 and sales.today.aht_s == 120
+    assert sales.available == 1 and sales.agents_needed is not None
+
+
+def test_asterisk_wrapuptime_holds_acw_after_the_device_is_free(db: FloorDatabase) -> None:
+    later = block("QueueCallerJoin", 400, **CALLER16, Uniqueid="1795964800.5", Position="1",
+                  Count="1")  # fmt: skip
+    run = ami(db, *call16("30", 137), later)
+    assert run.quarantine.items == []
+    assert states_of(db, "PJSIP/1001")[-2:] == [("acw", at(138)), ("available", at(168))]
+    assert queue_row(board(db, at(500)), "sales").today.aht_s == 150
+
+
+def test_asterisk_device_free_after_agent_complete_still_wraps(db: FloorDatabase) -> None:
+    messages = call16("0", 137)
+    messages[4], messages[5] = messages[5], member16("QueueMemberStatus", 150, "1", "0")
+    run = ami(db, *messages)
+    assert run.quarantine.items == []
+    assert states_of(db, "PJSIP/1001")[-2:] == [("acw", at(138)), ("available", at(150))]
+
+
+def reply16(paused_reason: str = "Lunch") -> list[str]:
+    """The QueueStatus reply as Asterisk 12-20 give it (manager_queues_status: QueueMember with
+    Name and Location), with no Timestamp: three members, one caller waiting 45 s."""
+    common = {"StateInterface": "", "Membership": "dynamic", "Penalty": "0",
+              "CallsTaken": "3", "LastCall": "0", "LastPause": "0", "LoginTime": "0"}  # fmt: skip
+
+    def listed(name: str, location: str, status: str, in_call: str, paused: str = "0",
+               reason: str = "") -> str:  # fmt: skip
+        return block("QueueMember", None, Queue="sales", Name=name, Location=location,
+                     **common, InCall=in_call, Status=status, Paused=paused,
+                     PausedReason=reason, Wrapuptime="0", ActionID="floorlead-queuestatus")  # fmt: skip
+
+    return [
+        "Response: Success\r\nActionID: floorlead-queuestatus\r\n"
+        "EventList: start\r\nMessage: Queue status will follow\r\n\r\n",
+        block(
+            "QueueParams",
+            None,
+            Queue="sales",
+            Max="0",
+            Strategy="rrmemory",
+            Calls="1",
+            Holdtime="12",
+            TalkTime="200",
+            Completed="40",
+            Abandoned="3",
+            ServiceLevel="20",
+            ServicelevelPerf="90.0",
+            ServicelevelPerf2="85.0",
+            Weight="0",
+            ActionID="floorlead-queuestatus",
+        ),  # fmt: skip
+        listed("Dana Reyes", "PJSIP/1001", "1", "0"),
+        listed("Sam Okafor", "PJSIP/1002", "1", "0", "1", paused_reason),
+        listed("Lee Chen", "PJSIP/1003", "2", "1"),
+        block(
+            "QueueEntry",
+            None,
+            Queue="sales",
+            Position="1",
+            Channel="PJSIP/trunk-00000009",
+            Uniqueid="1795964000.9",
+            CallerIDNum="5550199",
+            CallerIDName="Caller",
+            ConnectedLineNum="unknown",
+            ConnectedLineName="unknown",
+            Wait="45",
+            Priority="0",
+            ActionID="floorlead-queuestatus",
+        ),  # fmt: skip
+        block(
+            "QueueStatusComplete",
+            None,
+            EventList="Complete",
+            ListItems="5",
+            ActionID="floorlead-queuestatus",
+        ),  # fmt: skip
+    ]
+
+
+def test_queue_status_reply_staffs_members_logged_in_before_floorlead(db: FloorDatabase) -> None:
+    now = at(1000)
+    run = ami(db, *reply16(), clock=now)
+    assert run.quarantine.items == []
+    snap = board(db, now)
+    sales = queue_row(snap, "sales")
+    assert (sales.staffed, sales.available, sales.on_contact, sales.aux) == (3, 1, 1, 1)
+    assert sales.waiting == 1 and sales.oldest_waiting_at == now - timedelta(seconds=45)
+    states = {a.id: (a.name, a.state, a.reason, a.state_since) for a in snap.agents}
+    assert states["PJSIP/1002"] == ("Sam Okafor", "lunch", "Lunch", now)
+    assert states["PJSIP/1003"][1] == "on_contact"
+
+
+def test_queue_status_reply_in_a_capture_takes_the_next_events_time(db: FloorDatabase) -> None:
+    nxt = block("QueueCallerJoin", 1000, **CALLER16, Uniqueid="1795965000.1", Position="2",
+                Count="2")  # fmt: skip
+    run = ami(db, *reply16(), nxt)
+    assert run.quarantine.items == []
+    assert queue_row(board(db, at(1001)), "sales").staffed == 3
+    alone = ami(db, *reply16())
+    assert alone.quarantine.items and "cannot be dated" in alone.quarantine.items[0][1]
+
+
+def test_queue_status_reply_after_a_reconnect_drops_members_who_left(db: FloorDatabase) -> None:
+    """A member removed while floorlead was away is not in the next reply: it leaves."""
+    translator = AmiTranslator(STATES, clock=lambda: at(1000))
+    first = "".join(reply16())
+    apply(db, translator.records(first.splitlines(keepends=True)))
+    second = "".join(m for m in reply16() if "Sam Okafor" not in m)
+    translator.clock = lambda: at(2000)
+    apply(db, translator.records(second.splitlines(keepends=True)))
+    sales = queue_row(board(db, at(2000)), "sales")
+    assert sales.staffed == 2
+
+
+@needs_samples
+def test_asterisk_11_queue_status_sample_staffs_its_members(db: FloorDatabase) -> None:
+    text = (SAMPLES / "ami_a11_panoramisk_queue_status.raw.txt").read_text()
+    now = at(0)
+    translator = AmiTranslator(STATES, clock=lambda: now)
+    run = apply(db, translator.records(text.splitlines(keepends=True)))
+    assert run.quarantine.items == []
+    queue = queue_row(board(db, now), "xxxxxxxxxxxxxxxx-tous")
+    assert (queue.staffed, queue.available, queue.aux) == (6, 5, 1)
+
+
+@needs_samples
+def test_asterisk_11_event_sample_reads_every_member_and_pause(db: FloorDatabase) -> None:
+    lines = (SAMPLES / "ami_a11_panoramisk_agent_not_in_pause.ami").read_text().splitlines(True)
+    run = apply(db, AmiTranslator(STATES).records(lines))
+    assert run.quarantine.items == []
+    got = [s for s, _ in states_of(db, "Local/id-12@agentcallback")]
+    # Paused, then unpaused while its device is still in use (the *12 call that unpaused it),
+    # then free.
+    assert got == ["break", "on_contact", "available"]
+
+
+@needs_samples
+def test_asterisk_16_freepbx_sample(db: FloorDatabase) -> None:
+    lines = (SAMPLES / "ami_a16_freepbx_nucleocom.ami").read_text().splitlines(True)
+    run = apply(db, AmiTranslator(STATES).records(lines))
+    assert run.quarantine.items == []
+    start = datetime.fromtimestamp(1594054000, UTC)
+    snap = board(db, start + timedelta(hours=2))
+    queue = queue_row(snap, "201")
+    today = queue.today
+    assert (today.offered, today.answered, today.abandoned, today.asa_s) == (2, 1, 1, 6)
+    got = [s for s, _ in states_of(db, "Local/206040@from-internal")]
+    assert got[-3:] == ["on_contact", "acw", "available"]

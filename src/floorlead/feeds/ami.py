@@ -1,18 +1,28 @@
 """Asterisk Manager Interface (AMI): queue events into native events, from a capture or live.
 
-Field names and status codes are those of Asterisk's published AMI event documentation
-(docs.asterisk.org, "AMI Events", Asterisk 16-20): QueueCallerJoin/Abandon/Leave carry the
-caller's ``Uniqueid`` and ``Queue``; AgentCalled/AgentConnect/AgentComplete add the member's
-``Interface`` and ``MemberName`` (AgentComplete also ``TalkTime``, ``HoldTime``, ``Reason``);
-QueueMemberStatus/Pause/Added/Removed describe a member with ``Status`` (0 AST_DEVICE_UNKNOWN,
-1 NOT_INUSE, 2 INUSE, 3 BUSY, 4 INVALID, 5 UNAVAILABLE, 6 RINGING, 7 RINGINUSE, 8 ONHOLD),
-``Paused`` (0/1), ``PausedReason`` and ``InCall``. With ``timestampevents=yes`` in manager.conf
-every event carries ``Timestamp: <seconds since the epoch>``.
+Both generations of AMI's queue events are read, as app_queue.c writes them:
+- Asterisk 12-20 (docs.asterisk.org, "AMI Events"): QueueCallerJoin/Abandon/Leave carry the
+  caller's ``Uniqueid`` and ``Queue``; AgentCalled/AgentConnect/AgentComplete add the member's
+  ``Interface`` and ``MemberName``; QueueMemberStatus/Pause/Added/Removed describe a member by
+  ``Interface`` with ``Status``, ``Paused``, ``PausedReason``, ``InCall`` and ``Wrapuptime``.
+- Asterisk 1.8-11 (Issabel, Elastix, old FreePBX): ``Join``/``Leave`` for the caller,
+  AgentConnect/AgentComplete naming the member ``Member``, member events naming it
+  ``Location``, and ``QueueMemberPaused`` (with ``Reason``, no ``Status``) for a pause.
+- The reply to the ``QueueStatus`` action, the same in both: ``QueueParams`` per queue,
+  ``QueueMember`` per member (``Name``, ``Location``, ``Status``, ``Paused``...), ``QueueEntry``
+  per caller still waiting (``Wait`` seconds), ``QueueStatusComplete``. It carries no
+  ``Timestamp``: live it is stamped on arrival, in a capture it takes the time of the next
+  timed event.
 
-A member is an agent whose id is its ``Interface`` (PJSIP/1001); a caller's ``Uniqueid`` is the
-contact id. Asterisk reports a member once per queue it belongs to, so states are only emitted
-when they change. It has no after-call-work event: after AgentComplete the member is in ACW
-until its device is reported not in use again (which, with Wrapuptime 0, is at once).
+``Status`` is the member's device state (0 unknown, 1 not in use, 2 in use, 3 busy, 4 invalid,
+5 unavailable, 6 ringing, 7 ring+in use, 8 on hold). A member is an agent whose id is its
+interface (``PJSIP/1001``); a caller's ``Uniqueid`` is the contact id. Asterisk reports a member
+once per queue, so states are only emitted when they change.
+
+Asterisk has no after-call-work event. After ``AgentComplete`` the member is in ACW until its
+device is free *and* the queue's ``Wrapuptime`` has passed. Asterisk may report the device free
+before ``AgentComplete`` (``update_status()`` runs on every device change): that report is kept
+and the contact is wrapped as soon as the call completes.
 """
 
 from __future__ import annotations
@@ -21,8 +31,9 @@ import logging
 import socket
 import threading
 import time
+from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from floorlead.domain import events as ev
 from floorlead.errors import FloorleadError
@@ -30,13 +41,29 @@ from floorlead.feeds.pipeline import Record, definition_id
 
 log = logging.getLogger("floorlead.feeds.ami")
 
-#: Events read and deliberately left out: ringing and the caller leaving the queue say nothing
-#: the answer or the abandon does not.
-IGNORED = frozenset({"QueueCallerLeave", "AgentCalled", "AgentRingNoAnswer", "QueueStatusComplete"})
-MEMBER_EVENTS = frozenset(
-    {"QueueMemberStatus", "QueueMemberPause", "QueueMemberAdded", "QueueMember"}
+#: Queue events read and deliberately left out: ringing, the caller leaving the queue and a
+#: member's penalty say nothing the answer, the abandon or the member's status does not.
+IGNORED = frozenset(
+    {
+        "QueueCallerLeave",
+        "Leave",
+        "AgentCalled",
+        "AgentRingNoAnswer",
+        "AgentDump",
+        "QueueMemberPenalty",
+        "QueueMemberRinginuse",
+    }
 )
+#: Asterisk 11's names for the events 12 renamed.
+RENAMED = {"Join": "QueueCallerJoin", "QueueMemberPaused": "QueueMemberPause"}
+MEMBER_EVENTS = frozenset({"QueueMemberStatus", "QueueMemberPause", "QueueMemberAdded"})
+#: What the QueueStatus action answers with: no Timestamp, even with timestampevents=yes.
+REPLY_EVENTS = frozenset({"QueueParams", "QueueMember", "QueueEntry", "QueueStatusComplete"})
 BACKOFF_S = (1.0, 2.0, 4.0, 8.0, 15.0, 30.0)
+IN_USE = frozenset({"2", "3", "8"})
+UNREACHABLE = frozenset({"4", "5"})
+FREE = "1"
+DEVICE_STATES = frozenset(str(n) for n in range(9))
 
 
 def _stamp(at: datetime) -> str:
@@ -81,6 +108,18 @@ def _fields(block: list[str]) -> dict[str, str]:
     return out
 
 
+class _Talk:
+    """A member's queue call from AgentConnect until it is wrapped."""
+
+    __slots__ = ("completed", "contact", "due", "freed")
+
+    def __init__(self, contact: str) -> None:
+        self.contact = contact
+        self.freed: datetime | None = None  # the device reported free since the answer
+        self.completed: datetime | None = None  # AgentComplete
+        self.due: datetime | None = None  # when the wrap-up ends, once it is known
+
+
 class AmiTranslator:
     """Turns AMI messages into native events; keeps what it must remember between messages."""
 
@@ -93,22 +132,62 @@ class AmiTranslator:
         #: without it are stamped on arrival (a live connection).
         self.clock = clock
         self.states = states
+        #: Event names read and left out, with how many of each (``feed check`` shows them).
+        self.left_out: Counter[str] = Counter()
         self._queues: set[str] = set()
         self._agents: dict[str, str] = {}
         self._state: dict[str, str] = {}
-        self._acw_contact: dict[str, str] = {}
+        self._members: dict[str, set[str]] = {}  # agent -> queues
+        self._device: dict[str, str] = {}  # agent -> last device Status
+        self._paused: dict[str, tuple[str, str] | None] = {}  # agent -> (state, reason)
+        self._wrapup: dict[str, int] = {}  # agent -> Wrapuptime seconds
+        self._talks: dict[str, _Talk] = {}
+        self._reply: dict[str, set[str]] | None = None  # queue -> members, while a reply runs
+        self._unstamped: list[tuple[int, str, dict[str, str]]] = []
 
     def records(self, lines: Iterable[str | None]) -> Iterator[Record | None]:
         for item in blocks(lines):
             if item is None:
+                if self.clock is not None:
+                    due = self._due_wraps(self.clock())
+                    if due:
+                        yield Record(0, "(wrap-up time over)", due)
                 yield None
                 continue
             number, block = item
             raw = "\n".join(block)
             try:
-                yield Record(number, raw, self.translate(_fields(block)))
+                fields = _fields(block)
             except ev.EventError as exc:
                 yield Record(number, raw, error=str(exc))
+                continue
+            if self.clock is None and "Timestamp" not in fields:
+                if fields.get("Event") in REPLY_EVENTS:
+                    self._unstamped.append((number, raw, fields))
+                    continue
+            elif self._unstamped and "Timestamp" in fields:
+                yield from self._dated_reply(fields["Timestamp"])
+            yield self._record(number, raw, fields)
+        for number, raw, _unused in self._unstamped:
+            yield Record(
+                number,
+                raw,
+                error="a QueueStatus reply with no timed event after it in the capture: "
+                "it cannot be dated",
+            )
+        self._unstamped = []
+
+    def _dated_reply(self, stamp: str) -> Iterator[Record]:
+        """A QueueStatus reply in a capture happened just before the next timed event."""
+        held, self._unstamped = self._unstamped, []
+        for number, raw, fields in held:
+            yield self._record(number, raw, {**fields, "Timestamp": stamp})
+
+    def _record(self, number: int, raw: str, fields: dict[str, str]) -> Record:
+        try:
+            return Record(number, raw, self.translate(fields))
+        except ev.EventError as exc:
+            return Record(number, raw, error=str(exc))
 
     # -- one message -----------------------------------------------------------------------
 
@@ -118,20 +197,27 @@ class AmiTranslator:
             if "Response" in f:
                 return []
             raise ev.EventError("neither an Event nor a Response")
-        if name in IGNORED:
-            return []
+        name = RENAMED.get(name, name)
         handler = {
             "QueueCallerJoin": self._join,
             "QueueCallerAbandon": self._abandon,
             "AgentConnect": self._connect,
             "AgentComplete": self._complete,
             "QueueMemberRemoved": self._removed,
+            "QueueParams": self._params,
+            "QueueMember": self._listed,
+            "QueueEntry": self._waiting,
+            "QueueStatusComplete": self._reply_done,
         }.get(name)
+        if handler is None and name not in MEMBER_EVENTS:
+            # Ringing, leaving, and the dozens of other events AMI sends (Newchannel, ...).
+            self.left_out[name] += 1
+            return []
+        at = self._at(f)
+        out = self._due_wraps(at)
         if handler is not None:
-            return handler(f, self._at(f))
-        if name in MEMBER_EVENTS:
-            return self._member(f, self._at(f), added=name == "QueueMemberAdded")
-        return []  # AMI sends dozens of other events (Newchannel, VarSet, ...); not ours.
+            return out + handler(f, at)
+        return out + self._member(f, at, added=name == "QueueMemberAdded")
 
     def _at(self, f: dict[str, str]) -> datetime:
         stamp = f.get("Timestamp")
@@ -159,6 +245,16 @@ class AmiTranslator:
             values.append(value)
         return values
 
+    @staticmethod
+    def _member_id(f: dict[str, str]) -> str:
+        """The member's interface: ``Interface`` (12+), ``Location`` (11 and the QueueStatus
+        reply) or ``Member`` (11's AgentConnect/AgentComplete)."""
+        for key in ("Interface", "Location", "Member"):
+            value = f.get(key, "")
+            if value:
+                return value
+        raise ev.EventError(f"{f.get('Event')} without Interface (or Location)")
+
     def _queue(self, queue: str) -> list[ev.Event]:
         if queue in self._queues:
             return []
@@ -167,12 +263,23 @@ class AmiTranslator:
         return [ev.QueueUpsert(queue=queue, name=queue, channel="voice", sl_target=None, id=ident)]
 
     def _agent(self, f: dict[str, str], interface: str) -> list[ev.Event]:
-        name = f.get("MemberName") or interface
+        name = f.get("MemberName") or f.get("Name") or interface
         if self._agents.get(interface) == name:
             return []
         self._agents[interface] = name
         ident = definition_id("ami", "agent", interface, name)
         return [ev.AgentUpsert(agent=interface, name=name, team=None, queues=None, id=ident)]
+
+    def _membership(self, agent: str, queue: str, at: datetime, member: bool) -> list[ev.Event]:
+        queues = self._members.setdefault(agent, set())
+        if (queue in queues) == member:
+            return []
+        if member:
+            queues.add(queue)
+        else:
+            queues.discard(queue)
+        ident = f"ami:{agent}:{queue}:{_stamp(at)}:{'in' if member else 'out'}"
+        return [ev.AgentQueueMembership(at=at, agent=agent, queue=queue, member=member, id=ident)]
 
     def _set_state(self, agent: str, state: str, at: datetime, reason: str = "") -> list[ev.Event]:
         if self._state.get(agent) == state:
@@ -188,74 +295,186 @@ class AmiTranslator:
             )
         ]
 
+    # -- callers ---------------------------------------------------------------------------
+
     def _join(self, f: dict[str, str], at: datetime) -> list[ev.Event]:
         queue, contact = self._need(f, "Queue", "Uniqueid")
         queued = ev.ContactQueued(at=at, contact=contact, queue=queue, id=f"ami:{contact}:queued")
+        return [*self._queue(queue), queued]
+
+    def _waiting(self, f: dict[str, str], at: datetime) -> list[ev.Event]:
+        """A caller already waiting when the QueueStatus reply was given: queued ``Wait`` ago."""
+        queue, contact = self._need(f, "Queue", "Uniqueid")
+        try:
+            wait = max(0, int(f.get("Wait", "0") or 0))
+        except ValueError:
+            raise ev.EventError(f"QueueEntry Wait {f.get('Wait')!r} is not seconds") from None
+        since = at - timedelta(seconds=wait)
+        queued = ev.ContactQueued(
+            at=since, contact=contact, queue=queue, id=f"ami:{contact}:queued"
+        )
         return [*self._queue(queue), queued]
 
     def _abandon(self, f: dict[str, str], at: datetime) -> list[ev.Event]:
         (contact,) = self._need(f, "Uniqueid")
         return [ev.ContactAbandoned(at=at, contact=contact, id=f"ami:{contact}:abandoned")]
 
+    # -- a member's call -------------------------------------------------------------------
+
     def _connect(self, f: dict[str, str], at: datetime) -> list[ev.Event]:
-        contact, agent = self._need(f, "Uniqueid", "Interface")
+        (contact,) = self._need(f, "Uniqueid")
+        agent = self._member_id(f)
         answered = ev.ContactAnswered(
             at=at, contact=contact, agent=agent, id=f"ami:{contact}:answered"
         )
-        return [*self._agent(f, agent), answered, *self._set_state(agent, "on_contact", at)]
+        out: list[ev.Event] = [*self._agent(f, agent), answered]
+        previous = self._talks.get(agent)
+        if previous is not None and previous.contact != contact and previous.completed:
+            out += self._wrap(agent, previous, at)  # a new call ends the last one's wrap-up
+        self._talks[agent] = _Talk(contact)
+        return out + self._set_state(agent, "on_contact", at)
 
     def _complete(self, f: dict[str, str], at: datetime) -> list[ev.Event]:
-        contact, agent = self._need(f, "Uniqueid", "Interface")
-        self._acw_contact[agent] = contact
+        (contact,) = self._need(f, "Uniqueid")
+        agent = self._member_id(f)
         ended = ev.ContactEnded(at=at, contact=contact, id=f"ami:{contact}:ended")
-        return [ended, *self._set_state(agent, "acw", at)]
+        talk = self._talks.get(agent)
+        if talk is None or talk.contact != contact:
+            talk = self._talks[agent] = _Talk(contact)
+        talk.completed = at
+        out: list[ev.Event] = [ended, *self._set_state(agent, "acw", at)]
+        if talk.freed is not None:  # the device was free before the queue said complete
+            talk.due = max(at, self._wrapup_end(agent, at))
+            out += self._due_wraps(at)
+        return out
+
+    def _wrapup_end(self, agent: str, completed: datetime) -> datetime:
+        return completed + timedelta(seconds=self._wrapup.get(agent, 0))
+
+    def _device_free(self, agent: str, at: datetime) -> list[ev.Event]:
+        """The member's device is not in use: the end of a call's wrap-up, or of a call that
+        Asterisk has not reported complete yet."""
+        talk = self._talks.get(agent)
+        if talk is None:
+            return []
+        if talk.completed is None:
+            talk.freed = talk.freed or at
+            return []
+        talk.due = max(at, self._wrapup_end(agent, talk.completed))
+        return self._due_wraps(at)
+
+    def _due_wraps(self, now: datetime) -> list[ev.Event]:
+        out: list[ev.Event] = []
+        for agent, talk in list(self._talks.items()):
+            if talk.due is not None and talk.due <= now:
+                out += self._wrap(agent, talk, talk.due)
+        return out
+
+    def _wrap(self, agent: str, talk: _Talk, at: datetime) -> list[ev.Event]:
+        del self._talks[agent]
+        wrapped = ev.ContactWrapped(at=at, contact=talk.contact, id=f"ami:{talk.contact}:wrapped")
+        out: list[ev.Event] = [wrapped]
+        if self._state.get(agent) == "acw":
+            state, reason = self._resting(agent)
+            out += self._set_state(agent, state, at, reason)
+        return out
+
+    def _resting(self, agent: str) -> tuple[str, str]:
+        """What a member is when no queue call holds it: paused, unreachable or available."""
+        paused = self._paused.get(agent)
+        if paused is not None:
+            return paused
+        if self._device.get(agent) in UNREACHABLE:
+            return "offline", ""
+        return "available", ""
+
+    # -- members ---------------------------------------------------------------------------
 
     def _removed(self, f: dict[str, str], at: datetime) -> list[ev.Event]:
-        queue, agent = self._need(f, "Queue", "Interface")
-        leave = ev.AgentQueueMembership(
-            at=at,
-            agent=agent,
-            queue=queue,
-            member=False,
-            id=f"ami:{agent}:{queue}:{_stamp(at)}:out",
-        )
-        return [*self._queue(queue), *self._agent(f, agent), leave]
+        (queue,) = self._need(f, "Queue")
+        agent = self._member_id(f)
+        out = [*self._queue(queue), *self._agent(f, agent)]
+        if self._note_device(agent, f) == FREE:
+            out += self._device_free(agent, at)
+        return out + self._membership(agent, queue, at, member=False)
+
+    def _listed(self, f: dict[str, str], at: datetime) -> list[ev.Event]:
+        """A member as the QueueStatus reply lists it: member of the queue, in this state."""
+        queue = f.get("Queue", "")
+        if self._reply is not None and queue:
+            self._reply.setdefault(queue, set()).add(self._member_id(f))
+        return self._member(f, at, added=True)
+
+    def _params(self, f: dict[str, str], at: datetime) -> list[ev.Event]:
+        (queue,) = self._need(f, "Queue")
+        if self._reply is None:
+            self._reply = {}
+        self._reply.setdefault(queue, set())
+        return self._queue(queue)
+
+    def _reply_done(self, f: dict[str, str], at: datetime) -> list[ev.Event]:
+        """The reply is whole: members of its queues it did not list have left them."""
+        reply, self._reply = self._reply or {}, None
+        out: list[ev.Event] = []
+        for agent, queues in self._members.items():
+            for queue in sorted(queues):
+                if queue in reply and agent not in reply[queue]:
+                    out += self._membership(agent, queue, at, member=False)
+        return out
 
     def _member(self, f: dict[str, str], at: datetime, *, added: bool) -> list[ev.Event]:
-        queue, agent = self._need(f, "Queue", "Interface")
+        (queue,) = self._need(f, "Queue")
+        agent = self._member_id(f)
         out: list[ev.Event] = [*self._queue(queue), *self._agent(f, agent)]
         if added:
-            out.append(
-                ev.AgentQueueMembership(
-                    at=at,
-                    agent=agent,
-                    queue=queue,
-                    member=True,
-                    id=f"ami:{agent}:{queue}:{_stamp(at)}:in",
-                )
-            )
-        state, reason = self._member_state(f)
+            out += self._membership(agent, queue, at, member=True)
+        if f.get("Wrapuptime", "").isdigit():
+            self._wrapup[agent] = int(f["Wrapuptime"])
+        status = self._note_device(agent, f)
+        if "Paused" in f:
+            self._paused[agent] = self._pause(f) if f["Paused"] == "1" else None
+        talk = self._talks.get(agent)
+        if status == FREE:
+            out += self._device_free(agent, at)
+        if agent in self._talks:  # a queue call holds the member until it is wrapped
+            if talk is not None and talk.completed is None and status in IN_USE:
+                out += self._set_state(agent, "on_contact", at)
+            return out
+        state, reason = self._member_state(agent, status, f.get("InCall") == "1")
         if state is None:
             return out
-        if state != "acw" and agent in self._acw_contact and self._state.get(agent) == "acw":
-            contact = self._acw_contact.pop(agent)
-            out.append(ev.ContactWrapped(at=at, contact=contact, id=f"ami:{contact}:wrapped"))
         return out + self._set_state(agent, state, at, reason)
 
-    def _member_state(self, f: dict[str, str]) -> tuple[str | None, str]:
-        """The floorlead state a member's Status/Paused/PausedReason mean (None: no change)."""
-        reason = f.get("PausedReason", "") or f.get("Reason", "")
-        if f.get("Paused") == "1":
-            state = self.states.get(reason.strip().lower(), "break") if reason else "break"
-            return state, reason
-        status = f.get("Status", "")
-        if status not in {str(n) for n in range(9)}:
+    def _note_device(self, agent: str, f: dict[str, str]) -> str | None:
+        """The member's device ``Status`` in this message, remembered (None: not given)."""
+        status = f.get("Status")
+        if status is None:
+            return None
+        if status not in DEVICE_STATES:
             raise ev.EventError(f"member Status {status!r} is not one of Asterisk's 0-8")
-        if status in ("4", "5"):
+        self._device[agent] = status
+        return status
+
+    def _pause(self, f: dict[str, str]) -> tuple[str, str]:
+        reason = f.get("PausedReason", "") or f.get("Reason", "")
+        if not reason:
+            return "break", ""
+        return self.states.get(reason.strip().lower(), "break"), reason
+
+    def _member_state(
+        self, agent: str, status: str | None, in_call: bool
+    ) -> tuple[str | None, str]:
+        """The floorlead state of a member no queue call holds (None: no change)."""
+        paused = self._paused.get(agent)
+        if paused is not None:
+            return paused
+        if status is None:  # Asterisk 11's unpause: back to what the device says
+            status = self._device.get(agent, FREE)
+        if status in UNREACHABLE:
             return "offline", ""
-        if status in ("2", "3", "8") or f.get("InCall") == "1":
+        if status in IN_USE or (status == FREE and in_call):
             return "on_contact", ""
-        if status == "1":
+        if status == FREE:
             return "available", ""
         return None, ""  # unknown or ringing: nothing has changed yet
 
