@@ -286,7 +286,7 @@ A11_SESSION = [
         Position="1",
         Count="1",
         Uniqueid="1795964410.11",
-    ),  # fmt: skip
+    ),
     block(
         "AgentCalled",
         11,
@@ -296,7 +296,7 @@ A11_SESSION = [
         ChannelCalling="SIP/trunk-00000011",
         DestinationChannel="SIP/2001-00000012",
         Uniqueid="1795964410.11",
-    ),  # fmt: skip
+    ),
     block(
         "AgentConnect",
         22,
@@ -308,7 +308,7 @@ A11_SESSION = [
         Holdtime="12",
         BridgedChannel="SIP/trunk-00000011",
         Ringtime="3",
-    ),  # fmt: skip
+    ),
     block("QueueMemberStatus", 22, **A11_MEMBER, Status="2", Paused="0"),
     block(
         "Leave",
@@ -318,7 +318,7 @@ A11_SESSION = [
         Count="0",
         Position="1",
         Uniqueid="1795964410.11",
-    ),  # fmt: skip
+    ),
     block(
         "AgentComplete",
         112,
@@ -330,7 +330,7 @@ A11_SESSION = [
         HoldTime="12",
         TalkTime="90",
         Reason="agent",
-    ),  # fmt: skip
+    ),
     block("QueueMemberStatus", 132, **A11_MEMBER, Status="1", Paused="0"),
     block(
         "Join",
@@ -340,7 +340,7 @@ A11_SESSION = [
         Position="1",
         Count="1",
         Uniqueid="1795964600.13",
-    ),  # fmt: skip
+    ),
     block(
         "QueueCallerAbandon",
         240,
@@ -349,7 +349,7 @@ A11_SESSION = [
         Position="1",
         OriginalPosition="1",
         HoldTime="40",
-    ),  # fmt: skip
+    ),
     block(
         "Leave",
         240,
@@ -358,7 +358,7 @@ A11_SESSION = [
         Count="0",
         Position="1",
         Uniqueid="1795964600.13",
-    ),  # fmt: skip
+    ),
     block(
         "QueueMemberPaused",
         300,
@@ -367,7 +367,7 @@ A11_SESSION = [
         MemberName="Ana Silva",
         Paused="1",
         Reason="Lunch",
-    ),  # fmt: skip
+    ),
     block(
         "QueueMemberPaused",
         2100,
@@ -375,7 +375,7 @@ A11_SESSION = [
         Location="SIP/2001",
         MemberName="Ana Silva",
         Paused="0",
-    ),  # fmt: skip
+    ),
 ]
 
 
@@ -403,8 +403,9 @@ def test_asterisk_11_layouts_are_read_not_quarantined(db: FloorDatabase) -> None
 
 
 def test_asterisk_11_member_removed_leaves_the_queue(db: FloorDatabase) -> None:
-    removed = block("QueueMemberRemoved", 2200, Queue="support", Location="SIP/2001",
-                    MemberName="Ana Silva")  # fmt: skip
+    removed = block(
+        "QueueMemberRemoved", 2200, Queue="support", Location="SIP/2001", MemberName="Ana Silva"
+    )
     run = ami(db, *A11_SESSION, removed)
     assert run.quarantine.items == []
     assert queue_row(board(db, at(2300)), "support").staffed == 0
@@ -427,8 +428,16 @@ CALLER16 = {"Channel": "PJSIP/trunk-00000001", "Linkedid": "1795964410.1", "Queu
 
 
 def member16(name: str, seconds: float, status: str, in_call: str, wrapup: str = "0") -> str:
-    return block(name, seconds, **MEMBER16, InCall=in_call, Status=status, Paused="0",
-                 PausedReason="", Wrapuptime=wrapup)  # fmt: skip
+    return block(
+        name,
+        seconds,
+        **MEMBER16,
+        InCall=in_call,
+        Status=status,
+        Paused="0",
+        PausedReason="",
+        Wrapuptime=wrapup,
+    )
 
 
 def call16(wrapup: str, device_free_at: float) -> list[str]:
@@ -437,9 +446,7 @@ def call16(wrapup: str, device_free_at: float) -> list[str]:
     agent = {"MemberName": "Dana Reyes", "Interface": "PJSIP/1001"}
     return [
         member16("QueueMemberAdded", 0, "1", "0", wrapup),
-        block(
-            "QueueCallerJoin", 10, **CALLER16, Uniqueid="1795964410.1", Position="1", Count="1"
-        ),  # fmt: skip
+        block("QueueCallerJoin", 10, **CALLER16, Uniqueid="1795964410.1", Position="1", Count="1"),
         block(
             "AgentConnect",
             18,
@@ -448,7 +455,7 @@ def call16(wrapup: str, device_free_at: float) -> list[str]:
             **agent,
             HoldTime="8",
             RingTime="3",
-        ),  # fmt: skip
+        ),
         member16("QueueMemberStatus", 18, "2", "1", wrapup),
         member16("QueueMemberStatus", device_free_at, "1", "1", wrapup),
         block(
@@ -460,7 +467,7 @@ def call16(wrapup: str, device_free_at: float) -> list[str]:
             HoldTime="8",
             TalkTime="120",
             Reason="caller",
-        ),  # fmt: skip
+        ),
     ]
 
 
@@ -479,8 +486,9 @@ def test_asterisk_device_free_before_agent_complete_wraps_the_call(db: FloorData
 
 
 def test_asterisk_wrapuptime_holds_acw_after_the_device_is_free(db: FloorDatabase) -> None:
-    later = block("QueueCallerJoin", 400, **CALLER16, Uniqueid="1795964800.5", Position="1",
-                  Count="1")  # fmt: skip
+    later = block(
+        "QueueCallerJoin", 400, **CALLER16, Uniqueid="1795964800.5", Position="1", Count="1"
+    )
     run = ami(db, *call16("30", 137), later)
     assert run.quarantine.items == []
     assert states_of(db, "PJSIP/1001")[-2:] == [("acw", at(138)), ("available", at(168))]
@@ -498,14 +506,33 @@ def test_asterisk_device_free_after_agent_complete_still_wraps(db: FloorDatabase
 def reply16(paused_reason: str = "Lunch") -> list[str]:
     """The QueueStatus reply as Asterisk 12-20 give it (manager_queues_status: QueueMember with
     Name and Location), with no Timestamp: three members, one caller waiting 45 s."""
-    common = {"StateInterface": "", "Membership": "dynamic", "Penalty": "0",
-              "CallsTaken": "3", "LastCall": "0", "LastPause": "0", "LoginTime": "0"}  # fmt: skip
+    common = {
+        "StateInterface": "",
+        "Membership": "dynamic",
+        "Penalty": "0",
+        "CallsTaken": "3",
+        "LastCall": "0",
+        "LastPause": "0",
+        "LoginTime": "0",
+    }
 
-    def listed(name: str, location: str, status: str, in_call: str, paused: str = "0",
-               reason: str = "") -> str:  # fmt: skip
-        return block("QueueMember", None, Queue="sales", Name=name, Location=location,
-                     **common, InCall=in_call, Status=status, Paused=paused,
-                     PausedReason=reason, Wrapuptime="0", ActionID="floorlead-queuestatus")  # fmt: skip
+    def listed(
+        name: str, location: str, status: str, in_call: str, paused: str = "0", reason: str = ""
+    ) -> str:
+        return block(
+            "QueueMember",
+            None,
+            Queue="sales",
+            Name=name,
+            Location=location,
+            **common,
+            InCall=in_call,
+            Status=status,
+            Paused=paused,
+            PausedReason=reason,
+            Wrapuptime="0",
+            ActionID="floorlead-queuestatus",
+        )
 
     return [
         "Response: Success\r\nActionID: floorlead-queuestatus\r\n"
@@ -526,7 +553,7 @@ def reply16(paused_reason: str = "Lunch") -> list[str]:
             ServicelevelPerf2="85.0",
             Weight="0",
             ActionID="floorlead-queuestatus",
-        ),  # fmt: skip
+        ),
         listed("Dana Reyes", "PJSIP/1001", "1", "0"),
         listed("Sam Okafor", "PJSIP/1002", "1", "0", "1", paused_reason),
         listed("Lee Chen", "PJSIP/1003", "2", "1"),
@@ -544,14 +571,14 @@ def reply16(paused_reason: str = "Lunch") -> list[str]:
             Wait="45",
             Priority="0",
             ActionID="floorlead-queuestatus",
-        ),  # fmt: skip
+        ),
         block(
             "QueueStatusComplete",
             None,
             EventList="Complete",
             ListItems="5",
             ActionID="floorlead-queuestatus",
-        ),  # fmt: skip
+        ),
     ]
 
 
@@ -569,8 +596,9 @@ def test_queue_status_reply_staffs_members_logged_in_before_floorlead(db: FloorD
 
 
 def test_queue_status_reply_in_a_capture_takes_the_next_events_time(db: FloorDatabase) -> None:
-    nxt = block("QueueCallerJoin", 1000, **CALLER16, Uniqueid="1795965000.1", Position="2",
-                Count="2")  # fmt: skip
+    nxt = block(
+        "QueueCallerJoin", 1000, **CALLER16, Uniqueid="1795965000.1", Position="2", Count="2"
+    )
     run = ami(db, *reply16(), nxt)
     assert run.quarantine.items == []
     assert queue_row(board(db, at(1001)), "sales").staffed == 3
