@@ -479,8 +479,15 @@ def test_taskrouter_webhook_takes_real_http_posts(db: FloorDatabase) -> None:
         ("WT01", "Support", "WK01", utc(10), utc(18), None, utc(138), utc(168)),
         ("WT02", "Support", None, utc(200), None, utc(240), None, None),
     ]
-    assert rows(db, "SELECT state FROM agent_state") == [("available",)]
+    # The activity stays "Available" throughout, as in Flex: the reservation says what it does.
+    assert rows(db, "SELECT state, at FROM agent_state ORDER BY at") == [
+        ("available", utc(0)),
+        ("on_contact", utc(18)),
+        ("acw", utc(138)),
+        ("available", utc(168)),
+    ]
     assert rows(db, "SELECT id, name FROM agent") == [("WK01", "Dana Reyes")]
+    assert rows(db, "SELECT agent_id, queue_id FROM agent_queue") == [("WK01", "Support")]
 
 
 def test_twilio_signature_matches_twilios_published_example() -> None:

@@ -652,3 +652,109 @@ def test_asterisk_16_freepbx_sample(db: FloorDatabase) -> None:
     assert (today.offered, today.answered, today.abandoned, today.asa_s) == (2, 1, 1, 6)
     got = [s for s, _ in states_of(db, "Local/206040@from-internal")]
     assert got[-3:] == ["on_contact", "acw", "available"]
+
+
+# --------------------------------------------------------------------- Twilio TaskRouter
+
+
+def callback(kind: str, seconds: float, **fields: str) -> dict[str, str]:
+    """A callback's parameters as TaskRouter POSTs them ("TaskRouter Events reference")."""
+    resource = kind.split(".")[0].title().replace("-", "")
+    sid = f"EV{abs(hash((kind, seconds, tuple(fields.items())))):030d}"[:34]
+    return {
+        "Sid": sid,
+        "EventType": kind,
+        "AccountSid": "AC00000000000000000000000000000001",
+        "WorkspaceSid": "WS00000000000000000000000000000001",
+        "WorkspaceName": "Flex Task Assignment",
+        "EventDescription": f"{kind} happened",
+        "ResourceType": resource,
+        "ResourceSid": fields.get("ReservationSid") or fields.get("TaskSid") or "",
+        "Timestamp": f"{EPOCH + seconds:.0f}",
+        **fields,
+    }
+
+
+def snake(key: str) -> str:
+    return (
+        "eventtype"
+        if key == "EventType"
+        else "".join("_" + c.lower() if c.isupper() and i else c.lower() for i, c in enumerate(key))
+    )
+
+
+def cloud_event(fields: dict[str, str], schema: int) -> dict[str, Any]:
+    """The same event as Event Streams delivers it (CloudEvents; schema 4 nests the TaskRouter
+    event under ``data.payload``, earlier schemas put it in ``data``)."""
+    body: dict[str, Any] = {snake(k): v for k, v in fields.items() if k != "Timestamp"}
+    body["timestamp"] = at(float(fields["Timestamp"]) - EPOCH).strftime("%Y-%m-%dT%H:%M:%S.000Z")
+    data: dict[str, Any] = body if schema < 4 else {"sid": body["sid"], "payload": body}
+    return {
+        "specversion": "1.0",
+        "type": f"com.twilio.taskrouter.{fields['EventType']}",
+        "source": "/v1/Workspaces/WS00000000000000000000000000000001",
+        "id": fields["Sid"],
+        "dataschema": f"https://events-schemas.twilio.com/TaskRouter.WDSEvent/{schema}",
+        "datacontenttype": "application/json",
+        "time": body["timestamp"],
+        "data": data,
+    }
+
+
+WORKER = {"WorkerSid": "WK01", "WorkerName": "Dana Reyes", "WorkerActivityName": "Available"}
+
+
+def chat(task: str, reservation: str) -> dict[str, str]:
+    return {"TaskSid": task, "TaskQueueName": "Chat", "TaskChannelUniqueName": "chat",
+            "ReservationSid": reservation, "TaskQueueSid": "WQ01"}  # fmt: skip
+
+
+FLEX_CHATS = [
+    callback("worker.activity.update", 0, **WORKER),
+    callback("task-queue.entered", 10, **chat("WT01", "")),
+    callback("reservation.created", 11, **chat("WT01", "WR01"), **WORKER),
+    callback("reservation.accepted", 12, **chat("WT01", "WR01"), **WORKER),
+    callback("task-queue.entered", 30, **chat("WT02", "")),
+    callback("reservation.created", 31, **chat("WT02", "WR02"), **WORKER),
+    callback("reservation.accepted", 32, **chat("WT02", "WR02"), **WORKER),
+    callback("reservation.wrapup", 100, **chat("WT01", "WR01"), **WORKER),
+    callback("reservation.completed", 120, **chat("WT01", "WR01"), **WORKER),
+    # The worker picks "Break" while still chatting: it goes on break once the chat is done.
+    callback("worker.activity.update", 150, **{**WORKER, "WorkerActivityName": "Break"}),
+    callback("reservation.wrapup", 200, **chat("WT02", "WR02"), **WORKER),
+    callback("reservation.completed", 230, **chat("WT02", "WR02"), **WORKER),
+]
+FLEX_STATES = [
+    ("available", at(0)),
+    ("on_contact", at(12)),
+    ("acw", at(200)),
+    ("break", at(230)),
+]
+
+
+def transports() -> dict[str, list[str]]:
+    from urllib.parse import urlencode
+
+    return {
+        "form": [urlencode(c) + "\n" for c in FLEX_CHATS],
+        "json": [json.dumps(c) + "\n" for c in FLEX_CHATS],
+        "event-streams-v4": [json.dumps([cloud_event(c, 4) for c in FLEX_CHATS[:6]]) + "\n",
+                             json.dumps([cloud_event(c, 4) for c in FLEX_CHATS[6:]]) + "\n"],
+        "event-streams-v1": [json.dumps(cloud_event(c, 1)) + "\n" for c in FLEX_CHATS],
+    }  # fmt: skip
+
+
+@pytest.mark.parametrize("transport", sorted(transports()))
+def test_flex_worker_state_comes_from_its_reservations(db: FloorDatabase, transport: str) -> None:
+    lines = transports()[transport]
+    run = apply(db, TaskRouterTranslator(STATES).records(lines))
+    assert run.quarantine.items == []
+    assert states_of(db, "WK01") == FLEX_STATES
+    during = queue_row(board(db, at(60)), "Chat")
+    assert (during.staffed, during.on_contact, during.available) == (1, 1, 0)
+    after = board(db, at(300))
+    chat_queue = queue_row(after, "Chat")
+    assert chat_queue.today.handled == 2 and chat_queue.today.answered == 2
+    assert chat_queue.aux == 1
+    again = apply(db, TaskRouterTranslator(STATES).records(lines))
+    assert again.counts.applied == 0

@@ -1,16 +1,24 @@
-"""Twilio TaskRouter event callbacks into native events, from files or a local webhook.
+"""Twilio TaskRouter events into native events, from files or a local webhook.
 
-Parameters are those of Twilio's "TaskRouter Events reference": every callback is an HTTP POST
-(form-encoded) with EventType, ResourceType, ResourceSid and Timestamp (seconds since the epoch),
-plus the resource's fields: TaskSid, TaskQueueName, TaskChannelUniqueName, TaskAssignmentStatus,
-TaskCanceledReason, WorkerSid, WorkerName, WorkerActivityName, ReservationSid. Twilio asks the
-endpoint to answer within 15 seconds with 204 No Content.
+Two transports carry the same events:
+- the Workspace's EventCallbackUrl ("TaskRouter Events reference"): an HTTP POST, form-encoded,
+  with EventType, ResourceType, ResourceSid and Timestamp (seconds since the epoch) plus the
+  resource's fields (TaskSid, TaskQueueName, TaskChannelUniqueName, TaskAssignmentStatus,
+  WorkerSid, WorkerName, WorkerActivityName, ReservationSid, ...). Twilio asks for 204 within
+  15 seconds. Logged callbacks are the same fields as one JSON object a line.
+- Event Streams: CloudEvents (``type`` ``com.twilio.taskrouter.<event>``, the event under
+  ``data``, and in schema 4 under ``data.payload``) with snake_case fields (``task_sid``,
+  ``worker_activity_name``, ``timestamp`` in ISO 8601); a webhook sink posts a JSON array.
 
-A task is a contact (its TaskSid the id) and a worker is an agent (its WorkerSid the id):
+A task is a contact (its TaskSid the id) and a worker is an agent (its WorkerSid the id).
 task-queue.entered (or task.created naming a queue) queues it, reservation.accepted answers it,
 reservation.wrapup / task.wrapup end the talk, reservation.completed / task.completed end the
-wrap-up, task.canceled before an answer is an abandon; worker.activity.update changes the
-worker's state through the activity name ([feeds.states] in the settings).
+wrap-up, task.canceled before an answer is an abandon.
+
+What a worker is doing comes from its reservations, not its activity: in Flex the activity stays
+"Available" while the worker handles tasks. A worker with an accepted reservation is on a
+contact; with reservations only in wrap-up, in after-call work; with none, in the state its
+activity maps to (``[feeds.states]``). A worker serves the TaskQueues its reservations come from.
 """
 
 from __future__ import annotations
@@ -20,7 +28,9 @@ import hashlib
 import hmac
 import json
 import logging
+import re
 import threading
+from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -37,11 +47,6 @@ CHANNELS = {"voice": "voice", "chat": "chat", "sms": "chat", "email": "email"}
 #: Read and deliberately left out: they say nothing the board shows.
 IGNORED = frozenset(
     {
-        "reservation.created",
-        "reservation.rejected",
-        "reservation.timeout",
-        "reservation.canceled",
-        "reservation.rescinded",
         "task.updated",
         "task-queue.moved",
         "task-queue.timeout",
@@ -51,34 +56,92 @@ IGNORED = frozenset(
         "worker.attributes.update",
         "worker.capacity.update",
         "worker.channel.availability.update",
+        "worker.deleted",
     }
 )
+CLOUD_EVENT_PREFIX = "com.twilio.taskrouter."
+#: A reservation that ends without the task being handled (or handled by another worker).
+RESERVATION_OVER = frozenset(
+    {
+        "reservation.completed",
+        "reservation.rejected",
+        "reservation.timeout",
+        "reservation.canceled",
+        "reservation.rescinded",
+    }
+)
+_WORD = re.compile(r"_([a-z])")
 
 
-def parse_payload(text: str) -> dict[str, str]:
-    """One callback: a form-encoded body (as posted) or a JSON object (as logged)."""
+def _camel(key: str) -> str:
+    """Event Streams' ``task_queue_name`` as the callback's ``TaskQueueName``."""
+    if key == "eventtype":
+        return "EventType"
+    return _WORD.sub(lambda m: m.group(1).upper(), key[:1].upper() + key[1:])
+
+
+def _text(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, (dict, list)):
+        return json.dumps(value)
+    return str(value)
+
+
+def _cloud_event(obj: dict[str, Any]) -> dict[str, str]:
+    """An Event Streams CloudEvent as the callback's fields."""
+    data = obj.get("data")
+    if not isinstance(data, dict):
+        raise ev.EventError("an Event Streams event without its data object")
+    payload = data.get("payload")
+    body: dict[str, Any] = payload if isinstance(payload, dict) else data
+    fields = {_camel(str(k)): _text(v) for k, v in body.items()}
+    kind = str(obj.get("type", ""))[len(CLOUD_EVENT_PREFIX) :]
+    fields["EventType"] = kind or fields.get("EventType", "")
+    fields["Sid"] = fields.get("Sid") or _text(obj.get("id"))
+    fields["Timestamp"] = fields.get("Timestamp") or _text(obj.get("time"))
+    return fields
+
+
+def parse_payloads(text: str) -> list[dict[str, str]]:
+    """The events in one body: a form-encoded callback (as posted), a JSON object (as logged),
+    or Event Streams CloudEvents (one, or a JSON array of them as a webhook sink posts)."""
     body = text.strip()
-    if body.startswith("{"):
+    if body.startswith(("{", "[")):
         try:
             obj = json.loads(body)
         except json.JSONDecodeError as exc:
             raise ev.EventError(f"not valid JSON ({exc.msg} at column {exc.colno})") from None
-        if not isinstance(obj, dict):
-            raise ev.EventError("a callback must be a JSON object")
-        return {str(k): "" if v is None else str(v) for k, v in obj.items()}
+        items = obj if isinstance(obj, list) else [obj]
+        out = []
+        for item in items:
+            if not isinstance(item, dict):
+                raise ev.EventError("a callback must be a JSON object")
+            if str(item.get("type", "")).startswith(CLOUD_EVENT_PREFIX):
+                out.append(_cloud_event(item))
+            else:
+                out.append({str(k): _text(v) for k, v in item.items()})
+        return out
     fields = dict(parse_qsl(body, keep_blank_values=True))
     if "EventType" not in fields:
         raise ev.EventError("no EventType: not a TaskRouter callback")
-    return fields
+    return [fields]
 
 
 class TaskRouterTranslator:
-    """Callbacks into events; remembers the queues and workers it has defined."""
+    """Callbacks into events; remembers queues, workers, and what each worker is handling."""
 
     def __init__(self, states: dict[str, str]) -> None:
         self.states = states
+        #: Event types read and left out, with how many of each (``feed check`` shows them).
+        self.left_out: Counter[str] = Counter()
         self._queues: set[str] = set()
         self._workers: dict[str, str] = {}
+        self._members: dict[str, set[str]] = {}  # worker -> TaskQueues
+        self._holding: dict[str, dict[str, str]] = {}  # worker -> task -> accepted|wrapping
+        self._task_worker: dict[str, str] = {}
+        self._activity: dict[str, tuple[str, str]] = {}  # worker -> (state, activity)
+        self._state: dict[str, str] = {}
 
     def records(self, lines: Iterable[str | None]) -> Iterator[Record | None]:
         """One callback a line (JSON or form-encoded), as a capture or a log holds them."""
@@ -90,19 +153,29 @@ class TaskRouterTranslator:
             number += 1
             text = line.strip()
             if text:
-                yield self.record(number, text)
+                yield from self.records_of(number, text)
 
-    def record(self, number: int, text: str) -> Record:
+    def records_of(self, number: int, text: str) -> list[Record]:
+        """One body's records: one per event it carries (a line, or one webhook POST)."""
         try:
-            return Record(number, text, self.translate(parse_payload(text)))
+            payloads = parse_payloads(text)
         except ev.EventError as exc:
-            return Record(number, text, error=str(exc))
+            return [Record(number, text, error=str(exc))]
+        out = []
+        for fields in payloads:
+            raw = text if len(payloads) == 1 else json.dumps(fields)
+            try:
+                out.append(Record(number, raw, self.translate(fields)))
+            except ev.EventError as exc:
+                out.append(Record(number, raw, error=str(exc)))
+        return out
 
     def translate(self, f: dict[str, str]) -> list[ev.Event]:
         kind = f.get("EventType", "")
         if not kind:
             raise ev.EventError("missing EventType")
         if kind in IGNORED or kind.startswith(("activity.", "workflow.", "workspace.")):
+            self.left_out[kind] += 1
             return []
         at = self._at(f)
         ident = f.get("Sid") or f"{kind}:{f.get('ResourceSid', '')}:{f.get('Timestamp', '')}"
@@ -114,21 +187,14 @@ class TaskRouterTranslator:
             queued = ev.ContactQueued(at=at, contact=task, queue=queue, id=f"taskrouter:{task}:q")
             return [*self._queue(queue, channel), queued]
         if kind == "task.created":
+            self.left_out[kind] += 1
             return []  # not in a queue yet; task-queue.entered will say which
-        if kind == "reservation.accepted":
-            task, worker = self._need(f, "TaskSid", "WorkerSid")
-            answered = ev.ContactAnswered(at=at, contact=task, agent=worker, id=tag)
-            return [*self._worker(f, worker), answered]
-        if kind in ("reservation.wrapup", "task.wrapup"):
+        if kind.startswith("reservation."):
+            return self._reservation(kind, f, at, tag)
+        if kind in ("task.wrapup", "task.completed", "task.canceled", "task.deleted"):
+            return self._task_end(kind, f, at, tag)
+        if kind == "task-queue.entered-timeout":
             (task,) = self._need(f, "TaskSid")
-            return [ev.ContactEnded(at=at, contact=task, id=f"taskrouter:{task}:wrapup")]
-        if kind in ("reservation.completed", "task.completed"):
-            (task,) = self._need(f, "TaskSid")
-            return [ev.ContactWrapped(at=at, contact=task, id=f"taskrouter:{task}:completed")]
-        if kind in ("task.canceled", "task.deleted", "task-queue.entered-timeout"):
-            (task,) = self._need(f, "TaskSid")
-            if f.get("TaskAssignmentStatus", "canceled") not in ("pending", "reserved", "canceled"):
-                return []  # canceled after an answer: the talk's own events tell the story
             return [ev.ContactAbandoned(at=at, contact=task, id=f"taskrouter:{task}:abandoned")]
         if kind in ("worker.activity.update", "worker.created"):
             (worker,) = self._need(f, "WorkerSid")
@@ -142,11 +208,88 @@ class TaskRouterTranslator:
                     f"activity {activity!r} is not mapped to a floorlead state; add it under "
                     "[feeds.states] in the settings"
                 )
-            change = ev.AgentStateChanged(at=at, agent=worker, state=state, reason=activity, id=tag)
-            return [*out, change]
-        if kind == "worker.deleted":
-            return []
+            self._activity[worker] = (state, activity)
+            return out + self._worker_state(worker, at, tag)
         raise ev.EventError(f"EventType {kind!r} is not a TaskRouter event floorlead knows")
+
+    def _reservation(self, kind: str, f: dict[str, str], at: datetime, tag: str) -> list[ev.Event]:
+        task, worker = self._need(f, "TaskSid", "WorkerSid")
+        out = self._worker(f, worker)
+        queue = f.get("TaskQueueName", "").strip()
+        if queue:  # a worker reserved from a TaskQueue serves it
+            out += self._queue(queue, CHANNELS.get(f.get("TaskChannelUniqueName", "").lower()))
+            out += self._membership(worker, queue, at)
+        holding = self._holding.setdefault(worker, {})
+        if kind == "reservation.accepted":
+            holding[task] = "accepted"
+            self._task_worker[task] = worker
+            out.append(ev.ContactAnswered(at=at, contact=task, agent=worker, id=tag))
+        elif kind == "reservation.wrapup":
+            if task in holding:
+                holding[task] = "wrapping"
+            out.append(ev.ContactEnded(at=at, contact=task, id=f"taskrouter:{task}:wrapup"))
+        elif kind in RESERVATION_OVER:
+            if holding.pop(task, None) is not None and kind == "reservation.completed":
+                out.append(
+                    ev.ContactWrapped(at=at, contact=task, id=f"taskrouter:{task}:completed")
+                )
+        else:
+            self.left_out[kind] += 1  # created: the worker is only being offered the task
+            return out
+        return out + self._worker_state(worker, at, tag)
+
+    def _task_end(self, kind: str, f: dict[str, str], at: datetime, tag: str) -> list[ev.Event]:
+        (task,) = self._need(f, "TaskSid")
+        worker = self._task_worker.get(task) or f.get("WorkerSid", "")
+        holding = self._holding.get(worker, {})
+        out: list[ev.Event]
+        if kind == "task.wrapup":
+            if task in holding:
+                holding[task] = "wrapping"
+            out = [ev.ContactEnded(at=at, contact=task, id=f"taskrouter:{task}:wrapup")]
+        elif kind == "task.completed":
+            holding.pop(task, None)
+            out = [ev.ContactWrapped(at=at, contact=task, id=f"taskrouter:{task}:completed")]
+        else:
+            held = holding.pop(task, None)
+            if held is None and f.get("TaskAssignmentStatus", "canceled") in (
+                "pending",
+                "reserved",
+                "canceled",
+            ):
+                out = [ev.ContactAbandoned(at=at, contact=task, id=f"taskrouter:{task}:abandoned")]
+            else:
+                out = []  # canceled after an answer: the talk's own events tell the story
+        if kind != "task.wrapup":
+            self._task_worker.pop(task, None)
+        if worker:
+            out += self._worker_state(worker, at, tag)
+        return out
+
+    def _worker_state(self, worker: str, at: datetime, tag: str) -> list[ev.Event]:
+        """The worker's state from what it holds, else from its activity; emitted on change."""
+        holding = self._holding.get(worker, {}).values()
+        if "accepted" in holding:
+            state, reason = "on_contact", ""
+        elif "wrapping" in holding:
+            state, reason = "acw", ""
+        elif worker in self._activity:
+            state, reason = self._activity[worker]
+        else:
+            return []
+        if self._state.get(worker) == state:
+            return []
+        self._state[worker] = state
+        ident = f"{tag}:{worker}:{state}"
+        return [ev.AgentStateChanged(at=at, agent=worker, state=state, reason=reason, id=ident)]
+
+    def _membership(self, worker: str, queue: str, at: datetime) -> list[ev.Event]:
+        queues = self._members.setdefault(worker, set())
+        if queue in queues:
+            return []
+        queues.add(queue)
+        ident = definition_id("taskrouter", "member", worker, queue)
+        return [ev.AgentQueueMembership(at=at, agent=worker, queue=queue, member=True, id=ident)]
 
     @staticmethod
     def _at(f: dict[str, str]) -> datetime:
@@ -253,7 +396,8 @@ def make_server(
                 return
             with lock:
                 counter[0] += 1
-                deliver(translator.record(counter[0], body))
+                for record in translator.records_of(counter[0], body):
+                    deliver(record)
             self.send_response(204)
             self.send_header("Content-Type", "application/json")
             self.end_headers()
