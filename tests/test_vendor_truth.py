@@ -758,3 +758,57 @@ def test_flex_worker_state_comes_from_its_reservations(db: FloorDatabase, transp
     assert chat_queue.aux == 1
     again = apply(db, TaskRouterTranslator(STATES).records(lines))
     assert again.counts.applied == 0
+
+
+def test_feed_ami_staffs_from_the_login_reply_and_exits_1_after_quarantining(
+    tmp_path: Path,
+) -> None:
+    """`floorlead feed ami` against a manager on 127.0.0.1: the QueueStatus reply it gets at
+    login staffs the queue, a broken block is quarantined, and the command says so by its exit
+    code."""
+    import signal
+    import sqlite3
+    import subprocess
+    import sys
+    import time
+
+    from tests.test_vendor_feeds import FakeManager
+
+    server = FakeManager([[*reply16(), "Event: QueueMemberStatus\r\nbroken line\r\n\r\n"]])
+    server.start()
+    secret = tmp_path / "secret"
+    secret.write_text("s3cret\n")
+    path = tmp_path / "f.db"
+
+    def counts() -> tuple[int, int]:
+        """Members and contacts stored so far (read-only: the feed is writing)."""
+        try:
+            conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=1)
+            try:
+                members = conn.execute("SELECT count(*) FROM agent_queue").fetchone()[0]
+                waiting = conn.execute("SELECT count(*) FROM contact").fetchone()[0]
+            finally:
+                conn.close()
+        except sqlite3.Error:  # not created yet, or being created
+            return (0, 0)
+        return int(members), int(waiting)
+
+    feed = subprocess.Popen(
+        [sys.executable, "-m", "floorlead", "--db", str(path), "feed", "ami", "--user",
+         "floor", "--secret-file", str(secret), "--port", str(server.port),
+         "--duration", "120"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    try:
+        deadline = time.monotonic() + 100
+        while counts() != (3, 1) and time.monotonic() < deadline and feed.poll() is None:
+            time.sleep(0.1)
+        feed.send_signal(signal.SIGINT)  # what the floor has is enough: stop as ctrl+c does
+        out, err = feed.communicate(timeout=60)
+    finally:
+        server.done.set()
+        if feed.poll() is None:
+            feed.kill()
+    assert feed.returncode == 1, err
+    assert "Traceback" not in err and "quarantined 1" in out
+    assert counts() == (3, 1)

@@ -157,6 +157,11 @@ def ingest(
             handle.close()
         database.dispose()
     _report(run)
+    _exit_if_quarantined(run)
+
+
+def _exit_if_quarantined(run: Any) -> None:
+    """Every feed command exits 1 when it quarantined anything (a script must notice)."""
     if run.counts.quarantined:
         raise typer.Exit(1)
 
@@ -215,6 +220,7 @@ def feed_ami(
         run.finish()
         database.dispose()
         _report(run)
+    _exit_if_quarantined(run)
 
 
 @feed_app.command("taskrouter")
@@ -294,3 +300,4 @@ def feed_taskrouter(
             run.finish()
         database.dispose()
         _report(run)
+    _exit_if_quarantined(run)
