@@ -812,3 +812,26 @@ def test_feed_ami_staffs_from_the_login_reply_and_exits_1_after_quarantining(
     assert feed.returncode == 1, err
     assert "Traceback" not in err and "quarantined 1" in out
     assert counts() == (3, 1)
+
+
+def test_csv_roster_creates_the_queues_it_names(db: FloorDatabase) -> None:
+    from floorlead.config import FeedSettings
+    from floorlead.feeds.csvfiles import CsvTranslator
+
+    roster = (
+        "agent,name,team,queues\na07,Dana Reyes,North,billing;tech\na08,Sam Okafor,North,tech\n"
+    )
+    translator = CsvTranslator("roster", FeedSettings().csv["roster"], "UTC")
+    from floorlead.feeds import jsonl
+
+    named = '{"type":"queue.upsert","queue":"tech","name":"Tech support","sl_target":"90/30"}\n'
+    apply(db, jsonl.records([named]))
+    run = apply(db, translator.records(roster.splitlines(keepends=True)))
+    assert run.quarantine.items == []
+    snap = board(db, at(0))
+    assert sorted(q.id for q in snap.queues) == ["billing", "tech"]
+    assert {a.id: a.queues for a in snap.agents} == {"a07": ("billing", "tech"), "a08": ("tech",)}
+    assert {q.id: (q.name, q.sl_target) for q in snap.queues} == {
+        "billing": ("billing", "80/20"),
+        "tech": ("Tech support", "90/30"),
+    }

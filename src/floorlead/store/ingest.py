@@ -197,8 +197,10 @@ class EventApplier:
                     "sl_seconds": target.seconds,
                 },
                 ["id"],
+                # A vendor mentioning a queue names it by its id: that keeps a stored name.
                 keep=(() if e.sl_target else ("sl_percent", "sl_seconds"))
-                + (() if e.channel else ("channel",)),
+                + (() if e.channel else ("channel",))
+                + (("name",) if e.name == e.queue else ()),
             )
             self._queues.add(e.queue)
         elif isinstance(e, ev.AgentUpsert):
