@@ -835,3 +835,64 @@ def test_csv_roster_creates_the_queues_it_names(db: FloorDatabase) -> None:
         "billing": ("billing", "80/20"),
         "tech": ("Tech support", "90/30"),
     }
+
+
+# ------------------------------------------------------------------------ feed check
+
+
+def floorlead(*args: str, env: dict[str, str] | None = None) -> Any:
+    import os
+    import subprocess
+    import sys
+
+    return subprocess.run(
+        [sys.executable, "-m", "floorlead", *args],
+        capture_output=True,
+        text=True,
+        env={**os.environ, **(env or {})},
+        timeout=120,
+    )
+
+
+def test_feed_check_says_what_an_asterisk_11_capture_gives(tmp_path: Path) -> None:
+    capture = tmp_path / "a11.ami"
+    capture.write_text("".join(A11_SESSION))
+    floor = tmp_path / "floor.db"
+    result = floorlead("--db", str(floor), "feed", "check", "-f", "ami", str(capture), "--json")
+    assert result.returncode == 0, result.stderr
+    doc = json.loads(result.stdout)
+    assert doc["agents"] == [{"id": "SIP/2001", "name": "Ana Silva", "queues": ["support"]}]
+    assert doc["queues"] == ["support"] and doc["memberships"] == 1
+    assert doc["states"] == {"acw": 1, "available": 3, "lunch": 1, "on_contact": 1}
+    assert doc["contacts"] == {"queued": 2, "answered": 1, "abandoned": 1, "ended": 1,
+                               "wrapped": 1, "open_at_end": 0}  # fmt: skip
+    assert doc["left_out"] == {"AgentCalled": 1, "Leave": 2}
+    assert doc["quarantined"] == [] and doc["warnings"] == []
+    assert not floor.exists()  # a dry run: the floor is never opened
+
+
+def test_feed_check_warns_where_the_board_would_mislead(tmp_path: Path) -> None:
+    """Agents without queues, stuck in ACW, contacts never wrapped, a line that cannot be read:
+    each is said, and the exit code is 1."""
+    t = [at(s).isoformat() for s in (0, 10, 20, 60, 1800)]
+    lines = [
+        {"type": "queue.upsert", "queue": "q", "name": "Q"},
+        {"type": "agent.upsert", "agent": "a1", "name": "Dana"},
+        {"type": "agent.state", "at": t[0], "agent": "a1", "state": "available"},
+        {"type": "contact.queued", "at": t[1], "contact": "c1", "queue": "q"},
+        {"type": "contact.answered", "at": t[2], "contact": "c1", "agent": "a1"},
+        {"type": "agent.state", "at": t[2], "agent": "a1", "state": "on_contact"},
+        {"type": "contact.ended", "at": t[3], "contact": "c1"},
+        {"type": "agent.state", "at": t[3], "agent": "a1", "state": "acw"},
+        {"type": "contact.queued", "at": t[4], "contact": "c2", "queue": "q"},
+    ]
+    feed = tmp_path / "feed.jsonl"
+    feed.write_text("".join(json.dumps(x) + "\n" for x in lines) + "{broken\n")
+    result = floorlead("--db", str(tmp_path / "f.db"), "feed", "check", str(feed))
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    out = result.stdout
+    assert "no queue membership seen: staffed will read 0" in out
+    assert "agents never leave after-call work: 1" in out
+    assert "contacts never wrapped" in out
+    assert "would quarantine line 10" in out
+    assert "still open at the end 2" in out  # c1 in after-call work, c2 waiting

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 import threading
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -39,29 +39,40 @@ DurationOption = Annotated[
 
 def translate(fmt: str, lines: Iterable[str | None], settings: Any) -> Iterator[Any]:
     """The adapter for ``fmt``: lines in, records out (``None`` passed through when idle)."""
+    return adapter(fmt, settings)[0](lines)
+
+
+def adapter(fmt: str, settings: Any) -> tuple[Callable[[Iterable[str | None]], Iterator[Any]], Any]:
+    """The translator of ``fmt`` (as a function of lines) and its count of event names it
+    reads and leaves out (empty for formats that leave nothing out)."""
+    from collections import Counter
+
     from floorlead.feeds import jsonl
 
     states = settings.feeds.states
     if fmt == "jsonl":
-        return jsonl.records(lines)
-    if fmt == "ami":
+        return jsonl.records, Counter()
+    if fmt in ("ami", "taskrouter"):
         from floorlead.feeds.ami import AmiTranslator
-
-        return AmiTranslator(states).records(lines)
-    if fmt == "taskrouter":
         from floorlead.feeds.taskrouter import TaskRouterTranslator
 
-        return TaskRouterTranslator(states).records(lines)
-    text = (line for line in lines if line is not None)
+        live = AmiTranslator(states) if fmt == "ami" else TaskRouterTranslator(states)
+        return live.records, live.left_out
+
+    def text(lines: Iterable[str | None]) -> Iterator[str]:
+        return (line for line in lines if line is not None)
+
     if fmt.startswith("connect-"):
         from floorlead.feeds.connect import ConnectTranslator
 
         kind = "ctr" if fmt == "connect-ctr" else "agent"
-        return ConnectTranslator(states).records(text, kind)
+        connect = ConnectTranslator(states)
+        return (lambda lines: connect.records(text(lines), kind)), Counter()
     from floorlead.feeds.csvfiles import CsvTranslator
 
     kind = fmt.removeprefix("csv-")
-    return CsvTranslator(kind, settings.feeds.csv[kind], settings.floor.timezone).records(text)
+    csv = CsvTranslator(kind, settings.feeds.csv[kind], settings.floor.timezone)
+    return (lambda lines: csv.records(text(lines))), Counter()
 
 
 def _open_run(ctx: typer.Context, db: str | None, source: str) -> tuple[Any, Any, Any]:
@@ -174,6 +185,41 @@ def _read_secret(path: Path) -> str:
     if not secret:
         raise FloorleadError(f"The secret file {path} is empty.")
     return secret
+
+
+@feed_app.command("check")
+def feed_check(
+    ctx: typer.Context,
+    source: Annotated[Path, typer.Argument(help="The file to check.")],
+    fmt: Annotated[
+        str, typer.Option("--format", "-f", help=f"What the file holds: {', '.join(FORMATS)}.")
+    ] = "jsonl",
+    as_json: Annotated[bool, typer.Option("--json", help="One JSON document.")] = False,
+) -> None:
+    """Say what a file would give the floor, without changing anything.
+
+    Agents, queues and memberships, states, contacts (answered, abandoned, still open), event
+    names read and left out, records that would be quarantined, and warnings where the board
+    would mislead. Exits 1 when there is a warning.
+    """
+    import json
+
+    from floorlead.feeds.check import check_feed, render
+    from floorlead.feeds.sources import text_lines
+
+    if fmt not in FORMATS:
+        raise FloorleadError(f"--format {fmt!r} is not one of {', '.join(FORMATS)}.")
+    settings = settings_of(ctx)
+    try:
+        handle = source.open("rb")
+    except OSError as exc:
+        raise FloorleadError(f"Cannot read {source}: {exc.strerror}.") from None
+    with handle:
+        records, left_out = adapter(fmt, settings)
+        doc = check_feed(fmt, records(text_lines(handle)), left_out).document(str(source))
+    typer.echo(json.dumps(doc, indent=2) if as_json else render(doc))
+    if doc["warnings"]:
+        raise typer.Exit(1)
 
 
 @feed_app.command("ami")

@@ -217,7 +217,7 @@ class AmiTranslator:
         out = self._due_wraps(at)
         if handler is not None:
             return out + handler(f, at)
-        return out + self._member(f, at, added=name == "QueueMemberAdded")
+        return out + self._member(f, at)
 
     def _at(self, f: dict[str, str]) -> datetime:
         stamp = f.get("Timestamp")
@@ -403,7 +403,7 @@ class AmiTranslator:
         queue = f.get("Queue", "")
         if self._reply is not None and queue:
             self._reply.setdefault(queue, set()).add(self._member_id(f))
-        return self._member(f, at, added=True)
+        return self._member(f, at)
 
     def _params(self, f: dict[str, str], at: datetime) -> list[ev.Event]:
         (queue,) = self._need(f, "Queue")
@@ -422,12 +422,12 @@ class AmiTranslator:
                     out += self._membership(agent, queue, at, member=False)
         return out
 
-    def _member(self, f: dict[str, str], at: datetime, *, added: bool) -> list[ev.Event]:
+    def _member(self, f: dict[str, str], at: datetime) -> list[ev.Event]:
         (queue,) = self._need(f, "Queue")
         agent = self._member_id(f)
         out: list[ev.Event] = [*self._queue(queue), *self._agent(f, agent)]
-        if added:
-            out += self._membership(agent, queue, at, member=True)
+        # Asterisk reports a member's status and pauses only for queues it belongs to.
+        out += self._membership(agent, queue, at, member=True)
         if f.get("Wrapuptime", "").isdigit():
             self._wrapup[agent] = int(f["Wrapuptime"])
         status = self._note_device(agent, f)
