@@ -75,9 +75,12 @@ def adapter(fmt: str, settings: Any) -> tuple[Callable[[Iterable[str | None]], I
     return (lambda lines: csv.records(text(lines))), Counter()
 
 
-def _open_run(ctx: typer.Context, db: str | None, source: str) -> tuple[Any, Any, Any]:
+def _open_run(
+    ctx: typer.Context, db: str | None, source: str, live: str | None = None
+) -> tuple[Any, Any, Any]:
+    """The feed's run; a ``live`` one (named by where it reads) reports itself to the floor."""
     from floorlead.domain.events import SlTarget
-    from floorlead.feeds.pipeline import FeedRun, tune_for_bulk
+    from floorlead.feeds.pipeline import Beacon, FeedRun, tune_for_bulk
     from floorlead.store.db import open_database
 
     settings = settings_of(ctx)
@@ -87,6 +90,7 @@ def _open_run(ctx: typer.Context, db: str | None, source: str) -> tuple[Any, Any
         source,
         window_s=settings.feeds.reorder_window_s,
         default_sl=SlTarget.parse(settings.metrics.default_sl_target),
+        beacon=Beacon(database, source, live) if live else None,
     )
     tune_for_bulk()
     return settings, database, run
@@ -139,7 +143,7 @@ def ingest(
     path = Path(source)
     if source != "-" and not path.is_file():
         raise FloorleadError(f"Cannot read {path}: there is no such file.")
-    settings, database, run = _open_run(ctx, db, fmt)
+    settings, database, run = _open_run(ctx, db, fmt, str(path) if follow else None)
     stop = threading.Event()
     handle = None
     try:
@@ -238,7 +242,7 @@ def feed_ami(
     from floorlead.feeds.ami import AmiConnection, AmiTranslator, follow_manager, stamp_now
 
     secret = _read_secret(secret_file)
-    settings, database, run = _open_run(ctx, db, "ami")
+    settings, database, run = _open_run(ctx, db, "ami", f"{host}:{port}")
     translator = AmiTranslator(settings.feeds.states, clock=stamp_now)
     stop = threading.Event()
     timer = threading.Timer(duration, stop.set) if duration else None
@@ -259,6 +263,7 @@ def feed_ami(
             deliver,
             stop,
             say=lambda text: typer.echo(text, err=True),
+            on_status=run.status,
         )
     except KeyboardInterrupt:
         stop.set()
@@ -308,7 +313,7 @@ def feed_taskrouter(
         if not public_url.startswith(("https://", "http://")):
             raise FloorleadError(f"--public-url {public_url!r} is not an http(s) URL.")
         auth = WebhookAuth(_read_secret(auth_token_file), public_url)
-    settings, database, run = _open_run(ctx, db, "taskrouter")
+    settings, database, run = _open_run(ctx, db, "taskrouter", f"{host}:{port}")
     lock = threading.Lock()
 
     def deliver(record: Any) -> None:

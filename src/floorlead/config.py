@@ -129,6 +129,8 @@ class FeedSettings:
     """How vendor feeds are read: the reorder window, state names, CSV headers."""
 
     reorder_window_s: int = 5
+    #: The floor is stale when no feed has delivered anything for this long (agents logged in).
+    stale_after_s: int = 60
     states: dict[str, str] = field(default_factory=lambda: dict(DEFAULT_FEED_STATES))
     csv: dict[str, dict[str, str]] = field(
         default_factory=lambda: {k: {c: c for c in v} for k, v in CSV_COLUMNS.items()}
@@ -281,6 +283,9 @@ def _feeds(path: Path, value: Any) -> FeedSettings:
     window = value.get("reorder_window_s", feeds.reorder_window_s)
     if isinstance(window, bool) or not isinstance(window, int) or not 0 <= window <= 600:
         raise _fail(path, "feeds.reorder_window_s", "must be whole seconds from 0 to 600")
+    stale = value.get("stale_after_s", feeds.stale_after_s)
+    if isinstance(stale, bool) or not isinstance(stale, int) or not 5 <= stale <= 86400:
+        raise _fail(path, "feeds.stale_after_s", "must be whole seconds from 5 to 86400")
     states = dict(feeds.states)
     raw_states = value.get("states", {})
     if not isinstance(raw_states, dict):
@@ -305,10 +310,10 @@ def _feeds(path: Path, value: Any) -> FeedSettings:
             if not isinstance(theirs, str) or not theirs.strip():
                 raise _fail(path, f"feeds.csv.{kind}.{ours}", "must name a column")
             csv[kind][ours] = theirs
-    unknown = set(value) - {"reorder_window_s", "states", "csv"}
+    unknown = set(value) - {"reorder_window_s", "stale_after_s", "states", "csv"}
     if unknown:
         raise _fail(path, f"feeds.{sorted(unknown)[0]}", "is not a known setting")
-    return FeedSettings(reorder_window_s=window, states=states, csv=csv)
+    return FeedSettings(reorder_window_s=window, stale_after_s=stale, states=states, csv=csv)
 
 
 def load_settings(path: Path | None = None) -> Settings:
@@ -399,6 +404,7 @@ approval_second_above = 10000.0
 
 [feeds]
 reorder_window_s = 5            # out-of-order events within this many seconds are sorted
+stale_after_s = 60              # the header says STALE when no feed has sent anything this long
 # [feeds.states]                # vendor status / activity / pause reason -> floorlead state
 # "Away" = "break"
 # [feeds.csv.roster]            # floorlead column = the header in your export

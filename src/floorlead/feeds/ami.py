@@ -564,6 +564,7 @@ def follow_manager(
     stop: threading.Event,
     say: Callable[[str], None] = lambda _s: None,
     backoff: tuple[float, ...] = BACKOFF_S,
+    on_status: Callable[[str], None] = lambda _s: None,
 ) -> None:
     """Read a manager for ever: reconnect with growing pauses when the connection drops.
 
@@ -577,6 +578,7 @@ def follow_manager(
         try:
             banner = conn.open()
             connected = True
+            on_status("live")
             say(f"connected to {conn.host}:{conn.port} ({banner})")
             failures = 0
             for item in translator.records(conn.lines(0.2, stop)):
@@ -585,6 +587,7 @@ def follow_manager(
             raise
         except (OSError, ConnectionError) as exc:
             deliver(None)
+            on_status("reconnecting")
             pause = backoff[min(failures, len(backoff) - 1)]
             failures += 1
             what = "connection to" if connected else "cannot reach"

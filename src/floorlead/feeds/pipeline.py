@@ -13,6 +13,7 @@ import bisect
 import gc
 import hashlib
 import json
+import logging
 import os
 import time
 from collections.abc import Iterable
@@ -170,6 +171,43 @@ class Reorder:
         self._head = i
 
 
+class Beacon:
+    """A live feed's reports of itself to the floor (the header's feed health): when it last
+    received anything, whether it is connected, what it quarantined. Written at most every
+    ``BEAT_S`` and whenever its status changes; a failed report never stops the feed."""
+
+    def __init__(self, db: FloorDatabase, kind: str, where: str) -> None:
+        from floorlead.store.feed_health import FeedState
+
+        self.db = db
+        self.state = FeedState(id=f"{kind} {where} ({os.getpid()})", kind=kind)
+        self.arrived: float | None = None  # time.time() of the last record
+        self._reported = 0.0
+
+    def status(self, status: str, counts: FeedCounts, path: Path | None) -> None:
+        if status != self.state.status:
+            self.state.status = status
+            self.report(counts, path, force=True)
+
+    def report(self, counts: FeedCounts, path: Path | None, force: bool = False) -> None:
+        from floorlead.domain.feed_health import BEAT_S
+        from floorlead.store.feed_health import report
+
+        now = time.time()
+        if not force and now - self._reported < BEAT_S:
+            return
+        self._reported = now
+        s = self.state
+        if self.arrived is not None:
+            s.last_event_at = datetime.fromtimestamp(self.arrived, UTC)
+        s.records, s.quarantined = counts.read, counts.quarantined
+        s.quarantine_path = str(path) if counts.quarantined and path else ""
+        try:
+            report(self.db, s)
+        except Exception:  # the floor locked or gone for a moment: the next beat tries again
+            logging.getLogger("floorlead.feeds").warning("the feed could not report itself")
+
+
 @dataclass
 class FeedCounts:
     read: int = 0
@@ -191,8 +229,10 @@ class FeedRun:
         actor: str = "feed",
         batch: int = BATCH,
         default_sl: ev.SlTarget | None = None,
+        beacon: Beacon | None = None,
     ) -> None:
         self.db = db
+        self.beacon = beacon
         self.actor = actor
         self.batch = batch
         self.default_sl = default_sl
@@ -204,6 +244,8 @@ class FeedRun:
 
     def add(self, record: Record) -> None:
         self.counts.read += 1
+        if self.beacon is not None:
+            self.beacon.arrived = time.time()
         if record.error is not None:
             self.reject(record.number, record.error, record.raw)
             return
@@ -232,11 +274,19 @@ class FeedRun:
         self._pending.extend(self.reorder.due(now or datetime.now(UTC)))
         if self._pending and time.monotonic() - self._last_flush >= LIVE_FLUSH_S:
             self.flush()
+        if self.beacon is not None:
+            self.beacon.report(self.counts, self.quarantine.path)
+
+    def status(self, status: str) -> None:
+        """A live feed's connection changed: live, reconnecting or stopped."""
+        if self.beacon is not None:
+            self.beacon.status(status, self.counts, self.quarantine.path)
 
     def finish(self) -> None:
         self._pending.extend(self.reorder.drain())
         self.flush()
         self.quarantine.close()
+        self.status("stopped")
 
     def flush(self) -> None:
         self._last_flush = time.monotonic()

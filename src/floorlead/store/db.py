@@ -394,7 +394,10 @@ class ChangeWatcher:
                     "SELECT (SELECT coalesce(max(id), 0) FROM audit_log),"
                     " (SELECT coalesce(max(id), 0) FROM agent_state),"
                     f" (SELECT coalesce(max({stored}), 0) FROM contact),"
-                    " (SELECT coalesce(max(id), 0) FROM punch)"
+                    " (SELECT coalesce(max(id), 0) FROM punch),"
+                    # a feed's report (every few seconds, and when its connection changes)
+                    " (SELECT coalesce(extract(epoch FROM max(beat_at)), 0)::bigint"
+                    " FROM feed_source)"
                 )
             ).one()
             return tuple(int(v) for v in row)

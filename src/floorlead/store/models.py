@@ -207,3 +207,20 @@ class AppliedEvent(SQLModel, table=True):
     __tablename__ = "applied_event"
     id: str = Field(primary_key=True, max_length=200)
     at: datetime = Field(sa_column=_utc())
+
+
+class FeedSource(SQLModel, table=True):
+    """A live feed writing to this floor, as it reports itself every few seconds: the header's
+    feed health (how old its newest event is, connected or not, what it quarantined)."""
+
+    __tablename__ = "feed_source"
+    id: str = Field(primary_key=True, max_length=300)
+    kind: str = Field(max_length=32)
+    pid: int = 0
+    status: str = Field(default="live", max_length=16)  # live | reconnecting | stopped
+    started_at: datetime = Field(sa_column=_utc())
+    beat_at: datetime = Field(sa_column=_utc())
+    last_event_at: datetime | None = Field(default=None, sa_column=_utc(nullable=True))
+    records: int = 0
+    quarantined: int = 0
+    quarantine_path: str = Field(default="", max_length=1000)

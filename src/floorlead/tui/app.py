@@ -35,6 +35,7 @@ from floorlead.tui.screens.base import FloorScreen
 from floorlead.tui.screens.queues import QueuesScreen
 
 if TYPE_CHECKING:  # the store loads in a worker after the first paint
+    from floorlead.domain.feed_health import FeedReport, Freshness
     from floorlead.store.db import ChangeWatcher, FloorDatabase
     from floorlead.store.handover import Handover
     from floorlead.store.live import LiveFloor
@@ -162,6 +163,9 @@ class FloorleadApp(App[None]):
         self._live: LiveFloor | None = None  # today's rows, kept by the refresh worker
         #: people who have acted on this floor, read by the refresh worker once a minute
         self.supervisors: tuple[str, ...] = ()
+        #: what the live feeds last reported of themselves, read with every load
+        self.feed_reports: list[FeedReport] = []
+        self._stale_said = False
         self._supervisors_at = -SUPERVISORS_EVERY_S
         self._failing = False
         self._timer: Timer | None = None
@@ -221,6 +225,7 @@ class FloorleadApp(App[None]):
     def _load_snapshot(self) -> None:
         """Runs in a thread: never touches widgets, only posts messages."""
         from floorlead.store.db import ChangeWatcher
+        from floorlead.store.feed_health import feed_reports
         from floorlead.store.live import LiveFloor
         from floorlead.store.read import supervisors
 
@@ -236,6 +241,7 @@ class FloorleadApp(App[None]):
                 self._live = LiveFloor(self.settings)
             with self.db.connect() as conn:
                 snapshot = self._live.snapshot(conn, self.clock())
+                self.feed_reports = feed_reports(conn)
                 if time.monotonic() - self._supervisors_at > SUPERVISORS_EVERY_S:
                     self.supervisors = supervisors(conn)
                     self._supervisors_at = time.monotonic()
@@ -287,6 +293,34 @@ class FloorleadApp(App[None]):
 
     def _tick(self) -> None:
         self.render_screen(self._shown())
+        self._say_if_stale()
+
+    def freshness(self) -> Freshness | None:
+        """Can the board be trusted now? (None before the first complete read.)"""
+        from floorlead.domain.feed_health import freshness
+
+        snap = self.snapshot
+        if snap is None:
+            return None
+        logged_in = sum(1 for a in snap.agents if a.state != "offline")
+        return freshness(
+            self.feed_reports,
+            self.clock(),
+            logged_in=logged_in,
+            stale_after_s=self.settings.feeds.stale_after_s,
+            since=snap.day_start,
+        )
+
+    def _say_if_stale(self) -> None:
+        """Once when the floor goes stale (with the bell), once when it is live again."""
+        fresh = self.freshness()
+        stale = fresh is not None and fresh.stale
+        if stale and not self._stale_said and fresh is not None:
+            self.bell()
+            self.notify(f"The board may be frozen: {fresh.why}.", severity="error", timeout=15)
+        elif self._stale_said and not stale:
+            self.notify("The feeds are live again.", timeout=5)
+        self._stale_said = stale
 
     def _shown(self) -> Screen | None:  # type: ignore[type-arg]
         """The screen on show, or None in the moment a mode's stack is empty (a screen

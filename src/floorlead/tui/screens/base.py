@@ -17,6 +17,7 @@ from floorlead.tui.widgets.floor_table import FloorTable
 from floorlead.tui.widgets.header import FloorHeader
 
 if TYPE_CHECKING:
+    from floorlead.domain.feed_health import Freshness
     from floorlead.store.views import FloorSnapshot
 
 
@@ -67,7 +68,9 @@ class FloorScreen(Screen[None]):
         gone), so that tick is skipped here, for every screen at once."""
         try:
             tz = self.floor_app.settings.floor.timezone
-            self.query_one(FloorHeader).set_clock(clock_text(now, tz))
+            header = self.query_one(FloorHeader)
+            header.set_clock(clock_text(now, tz))
+            header.set_feeds(*feeds_text(self.floor_app.freshness()))
             if snapshot is not None and (snapshot.complete or self.BOARD_ONLY):
                 self.show(snapshot, now)
         except NoMatches:
@@ -87,3 +90,16 @@ class FloorScreen(Screen[None]):
             return False
         table.focus()
         return True
+
+
+def feeds_text(fresh: Freshness | None) -> tuple[str, bool]:
+    """The header's feed part: the feeds' ages, ‼ STALE when the board may be frozen, and
+    the lines quarantined today."""
+    if fresh is None:
+        return "", False
+    parts = [fresh.summary] if fresh.summary else []
+    if fresh.stale:
+        parts.insert(0, "‼ STALE")
+    if fresh.quarantined:
+        parts.append(f"{fresh.quarantined} quarantined")
+    return " · ".join(parts), fresh.stale
