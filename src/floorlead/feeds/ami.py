@@ -27,6 +27,7 @@ and the contact is wrapped as soon as the call completes.
 
 from __future__ import annotations
 
+import heapq
 import logging
 import socket
 import threading
@@ -142,8 +143,20 @@ class AmiTranslator:
         self._paused: dict[str, tuple[str, str] | None] = {}  # agent -> (state, reason)
         self._wrapup: dict[str, int] = {}  # agent -> Wrapuptime seconds
         self._talks: dict[str, _Talk] = {}
+        self._dues: list[tuple[datetime, str]] = []  # (wrap-up end, agent), a heap
         self._reply: dict[str, set[str]] | None = None  # queue -> members, while a reply runs
         self._unstamped: list[tuple[int, str, dict[str, str]]] = []
+        self._handlers: dict[str, Callable[[dict[str, str], datetime], list[ev.Event]]] = {
+            "QueueCallerJoin": self._join,
+            "QueueCallerAbandon": self._abandon,
+            "AgentConnect": self._connect,
+            "AgentComplete": self._complete,
+            "QueueMemberRemoved": self._removed,
+            "QueueParams": self._params,
+            "QueueMember": self._listed,
+            "QueueEntry": self._waiting,
+            "QueueStatusComplete": self._reply_done,
+        }
 
     def records(self, lines: Iterable[str | None]) -> Iterator[Record | None]:
         for item in blocks(lines):
@@ -198,17 +211,7 @@ class AmiTranslator:
                 return []
             raise ev.EventError("neither an Event nor a Response")
         name = RENAMED.get(name, name)
-        handler = {
-            "QueueCallerJoin": self._join,
-            "QueueCallerAbandon": self._abandon,
-            "AgentConnect": self._connect,
-            "AgentComplete": self._complete,
-            "QueueMemberRemoved": self._removed,
-            "QueueParams": self._params,
-            "QueueMember": self._listed,
-            "QueueEntry": self._waiting,
-            "QueueStatusComplete": self._reply_done,
-        }.get(name)
+        handler = self._handlers.get(name)
         if handler is None and name not in MEMBER_EVENTS:
             # Ringing, leaving, and the dozens of other events AMI sends (Newchannel, ...).
             self.left_out[name] += 1
@@ -344,7 +347,7 @@ class AmiTranslator:
         talk.completed = at
         out: list[ev.Event] = [ended, *self._set_state(agent, "acw", at)]
         if talk.freed is not None:  # the device was free before the queue said complete
-            talk.due = max(at, self._wrapup_end(agent, at))
+            self._set_due(agent, talk, max(at, self._wrapup_end(agent, at)))
             out += self._due_wraps(at)
         return out
 
@@ -360,15 +363,25 @@ class AmiTranslator:
         if talk.completed is None:
             talk.freed = talk.freed or at
             return []
-        talk.due = max(at, self._wrapup_end(agent, talk.completed))
+        self._set_due(agent, talk, max(at, self._wrapup_end(agent, talk.completed)))
         return self._due_wraps(at)
 
     def _due_wraps(self, now: datetime) -> list[ev.Event]:
+        """Wrap-ups whose time has come (runs before every event: the common case is none)."""
+        dues = self._dues
+        if not dues or dues[0][0] > now:
+            return []
         out: list[ev.Event] = []
-        for agent, talk in list(self._talks.items()):
-            if talk.due is not None and talk.due <= now:
-                out += self._wrap(agent, talk, talk.due)
+        while dues and dues[0][0] <= now:
+            due, agent = heapq.heappop(dues)
+            talk = self._talks.get(agent)
+            if talk is not None and talk.due == due:  # else replaced or wrapped already
+                out += self._wrap(agent, talk, due)
         return out
+
+    def _set_due(self, agent: str, talk: _Talk, due: datetime) -> None:
+        talk.due = due
+        heapq.heappush(self._dues, (due, agent))
 
     def _wrap(self, agent: str, talk: _Talk, at: datetime) -> list[ev.Event]:
         del self._talks[agent]
