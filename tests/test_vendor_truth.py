@@ -896,3 +896,23 @@ def test_feed_check_warns_where_the_board_would_mislead(tmp_path: Path) -> None:
     assert "contacts never wrapped" in out
     assert "would quarantine line 10" in out
     assert "still open at the end 2" in out  # c1 in after-call work, c2 waiting
+
+
+def test_a_snapshot_of_an_earlier_instant_staffs_who_was_a_member_then(
+    db: FloorDatabase, db_path: Path
+) -> None:
+    """A member who left the queue at 2200 s was staffed at 1000 s: both read paths (the full
+    one and the quick one of `snapshot --json`) say so; after 2200 s nobody is staffed."""
+    from floorlead.store import plain
+
+    removed = block(
+        "QueueMemberRemoved", 2200, Queue="support", Location="SIP/2001", MemberName="Ana Silva"
+    )
+    rejoined = block("QueueMemberAdded", 2400, **A11_MEMBER, Status="1", Paused="0")
+    ami(db, *A11_SESSION, removed, rejoined)
+    settings = Settings(floor=FloorSettings(timezone="UTC"))
+    for seconds, staffed in ((1000, 1), (2300, 0), (2500, 1)):
+        assert queue_row(board(db, at(seconds)), "support").staffed == staffed, seconds
+        quick = plain.board_at(db_path, settings, at(seconds))
+        assert quick is not None
+        assert queue_row(quick, "support").staffed == staffed, seconds

@@ -15,8 +15,9 @@ from sqlalchemy import select
 from sqlalchemy.engine import Connection
 
 from floorlead.config import Settings
+from floorlead.domain.membership import skills_at
 from floorlead.store.figures import Definitions, FloorDay, floor_figures
-from floorlead.store.ingest import AGENT, AGENT_QUEUE, QUEUE
+from floorlead.store.ingest import AGENT, AGENT_QUEUE, AGENT_QUEUE_CHANGE, QUEUE
 from floorlead.store.read import (
     _contacts,
     _schedules,
@@ -37,11 +38,22 @@ from floorlead.store.views import (
 )
 
 
-def definitions(conn: Connection) -> Definitions:
+def definitions(conn: Connection, at: datetime | None = None) -> Definitions:
+    """Agents, the queues each could take at ``at`` (memberships changed since are undone),
+    and the queues."""
     agents = conn.execute(select(AGENT).where(AGENT.c.active).order_by(AGENT.c.name)).all()
     skills: dict[str, list[str]] = defaultdict(list)
     for r in conn.execute(select(AGENT_QUEUE)):
         skills[r.agent_id].append(r.queue_id)
+    if at is not None:
+        c = AGENT_QUEUE_CHANGE.c
+        later = conn.execute(
+            select(c.agent_id, c.queue_id, c.member)
+            .where(c.at > at)
+            .order_by(c.at.desc(), c.id.desc())
+        ).all()
+        if later:
+            skills = defaultdict(list, skills_at(skills, [tuple(r) for r in later]))
     queues = conn.execute(select(QUEUE).order_by(QUEUE.c.name)).all()
     return Definitions(agents, skills, queues)
 
@@ -55,7 +67,7 @@ def floor_snapshot(
     figures between refreshes without recomputing the day.
     """
     d = FloorDay.at(settings, now)
-    defs = definitions(conn)
+    defs = definitions(conn, now)
     if rows is None:
         rows = FloorRows(
             _contacts(conn, d.day_start, now),

@@ -30,6 +30,7 @@ def _table(model: type[Any]) -> Table:
 QUEUE = _table(m.Queue)
 AGENT = _table(m.Agent)
 AGENT_QUEUE = _table(m.AgentQueue)
+AGENT_QUEUE_CHANGE = _table(m.AgentQueueChange)
 AGENT_STATE = _table(m.AgentState)
 CONTACT = _table(m.Contact)
 SCHEDULE = _table(m.Schedule)
@@ -220,14 +221,15 @@ class EventApplier:
             self._need_agent(e.agent)
             self._need_queue(e.queue)
             pair = {"agent_id": e.agent, "queue_id": e.queue}
+            this = (AGENT_QUEUE.c.agent_id == e.agent, AGENT_QUEUE.c.queue_id == e.queue)
+            was = c.execute(select(AGENT_QUEUE.c.agent_id).where(*this)).first() is not None
+            if was == e.member:
+                return True  # no change, so nothing for the history either
             if e.member:
-                upsert(c, AGENT_QUEUE, pair, ["agent_id", "queue_id"])
+                c.execute(AGENT_QUEUE.insert(), [pair])
             else:
-                c.execute(
-                    AGENT_QUEUE.delete().where(
-                        AGENT_QUEUE.c.agent_id == e.agent, AGENT_QUEUE.c.queue_id == e.queue
-                    )
-                )
+                c.execute(AGENT_QUEUE.delete().where(*this))
+            c.execute(AGENT_QUEUE_CHANGE.insert(), [{**pair, "at": e.at, "member": e.member}])
         elif isinstance(e, ev.EscalationRaised):
             self._raise_escalation(e)
         elif isinstance(e, HOT):

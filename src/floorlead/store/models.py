@@ -224,3 +224,16 @@ class FeedSource(SQLModel, table=True):
     records: int = 0
     quarantined: int = 0
     quarantine_path: str = Field(default="", max_length=1000)
+
+
+class AgentQueueChange(SQLModel, table=True):
+    """When an agent joined or left a queue (a feed's membership events): ``snapshot --at``
+    shows who was staffed then, not who is now."""
+
+    __tablename__ = "agent_queue_change"
+    __table_args__ = (Index("ix_agent_queue_change_at", "at"),)
+    id: int | None = Field(default=None, primary_key=True)
+    agent_id: str = Field(max_length=64)
+    queue_id: str = Field(max_length=64)
+    at: datetime = Field(sa_column=_utc())
+    member: bool

@@ -27,6 +27,7 @@ from urllib.parse import quote
 from floorlead.config import Settings
 from floorlead.domain import checkpoint as ck
 from floorlead.domain import metrics as mx
+from floorlead.domain.membership import skills_at
 from floorlead.store import checkpoints
 from floorlead.store.figures import Definitions, FloorDay, floor_figures
 from floorlead.store.sqlite import (
@@ -90,13 +91,27 @@ DEFINITIONS_SQL = (
 )
 
 
-def definitions(conn: Any) -> Definitions:
-    """Active agents (by name), the queues each can take, the queues (by name); plain tuples,
-    because a refresh reads their attributes thousands of times."""
+#: Membership changes after an instant, newest first (``domain.membership.skills_at``).
+LATER_MEMBERSHIP_SQL = (
+    "SELECT agent_id, queue_id, member FROM agent_queue_change WHERE at > {p} "
+    "ORDER BY at DESC, id DESC"
+)
+
+
+def definitions(conn: Any, at: datetime | None = None, d: Dialect | None = None) -> Definitions:
+    """Active agents (by name), the queues each can take (at ``at``, when memberships changed
+    since), the queues (by name); plain tuples, because a refresh reads them thousands of
+    times."""
     agents, memberships, queues = (conn.execute(sql).fetchall() for sql in DEFINITIONS_SQL)
     skills: dict[str, list[str]] = defaultdict(list)
     for agent_id, queue_id in memberships:
         skills[agent_id].append(queue_id)
+    if at is not None:
+        d = d or SQLITE
+        sql = LATER_MEMBERSHIP_SQL.format(p=d.param)
+        later = conn.execute(sql, (d.when(at),)).fetchall()
+        if later:
+            skills = defaultdict(list, skills_at(skills, later))
     return Definitions([AgentDef(*r) for r in agents], skills, [QueueDef(*r) for r in queues])
 
 
@@ -274,7 +289,7 @@ def board_snapshot(
     made) and saved, if that can be done at once: ``conn`` must be a read-write connection
     whose read transaction is still open."""
     d = FloorDay.at(settings, now)
-    defs = definitions(conn)
+    defs = definitions(conn, now)
     earliest = d.earliest(now)
     kept = mark = checkpoints.load(conn, d.day_start, d.day_end)
     if mark is not None and not mark.serves(

@@ -1,4 +1,6 @@
-"""Live feeds report themselves (``feed_source``): the header's feed health.
+"""Live feeds report themselves (``feed_source``): the header's feed health. Queue
+memberships keep their history (``agent_queue_change``): a snapshot of an earlier instant
+staffs who was a member then.
 
 Revision ID: 0011
 Revises: 0010
@@ -31,6 +33,18 @@ def upgrade() -> None:
         sa.Column("quarantine_path", sa.String(1000), nullable=False, server_default=""),
     )
 
+    op.create_table(
+        "agent_queue_change",
+        sa.Column("id", sa.Integer(), primary_key=True, autoincrement=True),
+        sa.Column("agent_id", sa.String(64), nullable=False),
+        sa.Column("queue_id", sa.String(64), nullable=False),
+        sa.Column("at", sa.DateTime(), nullable=False),
+        sa.Column("member", sa.Boolean(), nullable=False),
+    )
+    op.create_index("ix_agent_queue_change_at", "agent_queue_change", ["at"])
+
 
 def downgrade() -> None:
+    op.drop_index("ix_agent_queue_change_at", "agent_queue_change")
+    op.drop_table("agent_queue_change")
     op.drop_table("feed_source")
