@@ -11,7 +11,7 @@ from floorlead.domain import events as ev
 from floorlead.domain.feed_health import FeedReport, freshness
 from floorlead.feeds.pipeline import Beacon, FeedRun, Quarantine, Record
 from floorlead.store.db import FloorDatabase
-from floorlead.store.feed_health import FeedState, feed_reports, report
+from floorlead.store.feed_health import feed_reports, report
 from tests.conftest import FROZEN
 from tests.tui_helpers import make_app, wait_for_load, wait_until
 
@@ -92,9 +92,15 @@ def feed_reports_of(db: FloorDatabase) -> list[FeedReport]:
 async def test_every_screen_says_stale_when_the_feed_froze(floor_db: FloorDatabase) -> None:
     """A feed that last delivered five minutes ago while agents work: the header of every
     screen says ‼ STALE, the bell rings once and a notification says why."""
-    state = FeedState(id="ami pbx:5038 (9)", kind="ami", started_at=FROZEN - timedelta(hours=2))
-    state.last_event_at = FROZEN - timedelta(minutes=5)
-    report(floor_db, state, now=FROZEN - timedelta(seconds=2))
+    frozen = FeedReport(
+        id="ami pbx:5038 (9)",
+        kind="ami",
+        status="live",
+        started_at=FROZEN - timedelta(hours=2),
+        beat_at=FROZEN - timedelta(seconds=2),
+        last_event_at=FROZEN - timedelta(minutes=5),
+    )
+    report(floor_db, frozen)
     app = make_app(floor_db)
     bells: list[int] = []
     app.bell = lambda: bells.append(1)  # type: ignore[method-assign]
@@ -109,9 +115,15 @@ async def test_every_screen_says_stale_when_the_feed_froze(floor_db: FloorDataba
 
 
 async def test_a_live_feed_shows_its_age_and_no_alarm(floor_db: FloorDatabase) -> None:
-    state = FeedState(id="taskrouter :8085 (9)", kind="taskrouter", started_at=FROZEN)
-    state.last_event_at = FROZEN - timedelta(seconds=4)
-    report(floor_db, state, now=FROZEN)
+    live = FeedReport(
+        id="taskrouter :8085 (9)",
+        kind="taskrouter",
+        status="live",
+        started_at=FROZEN,
+        beat_at=FROZEN,
+        last_event_at=FROZEN - timedelta(seconds=4),
+    )
+    report(floor_db, live)
     app = make_app(floor_db)
     async with app.run_test(size=(120, 40)) as pilot:
         await wait_for_load(pilot)

@@ -273,10 +273,10 @@ PIECES = st.sampled_from(
     lines=st.lists(st.one_of(PIECES, st.text(max_size=40)), max_size=12),
 )
 def test_no_input_makes_an_adapter_raise(fmt: str, lines: list[str]) -> None:
-    from floorlead.cli_feeds import translate
+    from floorlead.cli_feeds import adapter
     from floorlead.config import Settings
 
-    out = list(translate(fmt, [line + "\n" for line in lines], Settings()))
+    out = list(adapter(fmt, Settings())[0]([line + "\n" for line in lines]))
     for record in out:
         assert record is None or isinstance(record, Record)
         if isinstance(record, Record):

@@ -48,10 +48,13 @@ def utc(seconds: float) -> str:
 # ------------------------------------------------------------------------------ Asterisk
 
 
-def ami_event(name: str, at: float, **fields: str) -> str:
+def ami_event(name: str, at: float | None, **fields: str) -> str:
     """One AMI event block as Asterisk writes it with timestampevents=yes (docs.asterisk.org,
-    AMI Events: QueueCallerJoin, AgentConnect, AgentComplete, QueueMemberStatus, ...)."""
-    lines = [f"Event: {name}", "Privilege: agent,all", f"Timestamp: {EPOCH + at:.6f}"]
+    AMI Events: QueueCallerJoin, AgentConnect, AgentComplete, QueueMemberStatus, ...); ``at``
+    None leaves out ``Timestamp:``, as in the reply to an action."""
+    lines = [f"Event: {name}"]
+    if at is not None:
+        lines += ["Privilege: agent,all", f"Timestamp: {EPOCH + at:.6f}"]
     lines += [f"{k}: {v}" for k, v in fields.items()]
     return "\r\n".join(lines) + "\r\n\r\n"
 

@@ -24,6 +24,9 @@ from floorlead.feeds.taskrouter import TaskRouterTranslator
 from floorlead.store.db import FloorDatabase
 from floorlead.store.floor import floor_snapshot
 from floorlead.store.views import FloorSnapshot
+from tests.test_cli import run
+from tests.test_vendor_feeds import CALLER, EPOCH, MEMBER, T0
+from tests.test_vendor_feeds import ami_event as block
 
 STATES = dict(DEFAULT_FEED_STATES)
 SAMPLES = Path(__file__).resolve().parents[2] / "shared" / "vendor-samples"
@@ -236,21 +239,9 @@ def test_connect_heartbeat_sample_is_an_available_agent_in_its_queue(db: FloorDa
 
 # ------------------------------------------------------------------------------ Asterisk
 
-T0 = datetime(2026, 11, 23, 15, 0, tzinfo=UTC)
-EPOCH = T0.timestamp()
-
 
 def at(seconds: float) -> datetime:
     return T0 + timedelta(seconds=seconds)
-
-
-def block(name: str, seconds: float | None, **fields: str) -> str:
-    """One AMI message; ``seconds`` None leaves out ``Timestamp:`` (an action's reply)."""
-    lines = [f"Event: {name}"]
-    if seconds is not None:
-        lines += ["Privilege: agent,all", f"Timestamp: {EPOCH + seconds:.6f}"]
-    lines += [f"{k}: {v}" for k, v in fields.items()]
-    return "\r\n".join(lines) + "\r\n\r\n"
 
 
 def ami(db: FloorDatabase, *messages: str, clock: datetime | None = None) -> FeedRun:
@@ -411,33 +402,9 @@ def test_asterisk_11_member_removed_leaves_the_queue(db: FloorDatabase) -> None:
     assert queue_row(board(db, at(2300)), "support").staffed == 0
 
 
-#: Asterisk 12+ members (docs.asterisk.org "QueueMemberStatus"): Interface, InCall, Wrapuptime.
-MEMBER16 = {
-    "Queue": "sales",
-    "MemberName": "Dana Reyes",
-    "Interface": "PJSIP/1001",
-    "StateInterface": "PJSIP/1001",
-    "Membership": "dynamic",
-    "Penalty": "0",
-    "CallsTaken": "0",
-    "LastCall": "0",
-    "LastPause": "0",
-    "Ringinuse": "0",
-}
-CALLER16 = {"Channel": "PJSIP/trunk-00000001", "Linkedid": "1795964410.1", "Queue": "sales"}
-
-
 def member16(name: str, seconds: float, status: str, in_call: str, wrapup: str = "0") -> str:
-    return block(
-        name,
-        seconds,
-        **MEMBER16,
-        InCall=in_call,
-        Status=status,
-        Paused="0",
-        PausedReason="",
-        Wrapuptime=wrapup,
-    )
+    fields = {**MEMBER, "InCall": in_call, "Status": status, "Paused": "0", "Wrapuptime": wrapup}
+    return block(name, seconds, **fields, PausedReason="")
 
 
 def call16(wrapup: str, device_free_at: float) -> list[str]:
@@ -446,11 +413,11 @@ def call16(wrapup: str, device_free_at: float) -> list[str]:
     agent = {"MemberName": "Dana Reyes", "Interface": "PJSIP/1001"}
     return [
         member16("QueueMemberAdded", 0, "1", "0", wrapup),
-        block("QueueCallerJoin", 10, **CALLER16, Uniqueid="1795964410.1", Position="1", Count="1"),
+        block("QueueCallerJoin", 10, **CALLER, Uniqueid="1795964410.1", Position="1", Count="1"),
         block(
             "AgentConnect",
             18,
-            **CALLER16,
+            **CALLER,
             Uniqueid="1795964410.1",
             **agent,
             HoldTime="8",
@@ -461,7 +428,7 @@ def call16(wrapup: str, device_free_at: float) -> list[str]:
         block(
             "AgentComplete",
             138,
-            **CALLER16,
+            **CALLER,
             Uniqueid="1795964410.1",
             **agent,
             HoldTime="8",
@@ -487,7 +454,7 @@ def test_asterisk_device_free_before_agent_complete_wraps_the_call(db: FloorData
 
 def test_asterisk_wrapuptime_holds_acw_after_the_device_is_free(db: FloorDatabase) -> None:
     later = block(
-        "QueueCallerJoin", 400, **CALLER16, Uniqueid="1795964800.5", Position="1", Count="1"
+        "QueueCallerJoin", 400, **CALLER, Uniqueid="1795964800.5", Position="1", Count="1"
     )
     run = ami(db, *call16("30", 137), later)
     assert run.quarantine.items == []
@@ -596,9 +563,7 @@ def test_queue_status_reply_staffs_members_logged_in_before_floorlead(db: FloorD
 
 
 def test_queue_status_reply_in_a_capture_takes_the_next_events_time(db: FloorDatabase) -> None:
-    nxt = block(
-        "QueueCallerJoin", 1000, **CALLER16, Uniqueid="1795965000.1", Position="2", Count="2"
-    )
+    nxt = block("QueueCallerJoin", 1000, **CALLER, Uniqueid="1795965000.1", Position="2", Count="2")
     run = ami(db, *reply16(), nxt)
     assert run.quarantine.items == []
     assert queue_row(board(db, at(1001)), "sales").staffed == 3
@@ -840,25 +805,11 @@ def test_csv_roster_creates_the_queues_it_names(db: FloorDatabase) -> None:
 # ------------------------------------------------------------------------ feed check
 
 
-def floorlead(*args: str, env: dict[str, str] | None = None) -> Any:
-    import os
-    import subprocess
-    import sys
-
-    return subprocess.run(
-        [sys.executable, "-m", "floorlead", *args],
-        capture_output=True,
-        text=True,
-        env={**os.environ, **(env or {})},
-        timeout=120,
-    )
-
-
 def test_feed_check_says_what_an_asterisk_11_capture_gives(tmp_path: Path) -> None:
     capture = tmp_path / "a11.ami"
     capture.write_text("".join(A11_SESSION))
     floor = tmp_path / "floor.db"
-    result = floorlead("--db", str(floor), "feed", "check", "-f", "ami", str(capture), "--json")
+    result = run("--db", str(floor), "feed", "check", "-f", "ami", str(capture), "--json")
     assert result.returncode == 0, result.stderr
     doc = json.loads(result.stdout)
     assert doc["agents"] == [{"id": "SIP/2001", "name": "Ana Silva", "queues": ["support"]}]
@@ -888,7 +839,7 @@ def test_feed_check_warns_where_the_board_would_mislead(tmp_path: Path) -> None:
     ]
     feed = tmp_path / "feed.jsonl"
     feed.write_text("".join(json.dumps(x) + "\n" for x in lines) + "{broken\n")
-    result = floorlead("--db", str(tmp_path / "f.db"), "feed", "check", str(feed))
+    result = run("--db", str(tmp_path / "f.db"), "feed", "check", str(feed))
     assert result.returncode == 1 and "Traceback" not in result.stderr
     out = result.stdout
     assert "no queue membership seen: staffed will read 0" in out

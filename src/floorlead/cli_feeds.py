@@ -37,14 +37,9 @@ DurationOption = Annotated[
 ]
 
 
-def translate(fmt: str, lines: Iterable[str | None], settings: Any) -> Iterator[Any]:
-    """The adapter for ``fmt``: lines in, records out (``None`` passed through when idle)."""
-    return adapter(fmt, settings)[0](lines)
-
-
 def adapter(fmt: str, settings: Any) -> tuple[Callable[[Iterable[str | None]], Iterator[Any]], Any]:
-    """The translator of ``fmt`` (as a function of lines) and its count of event names it
-    reads and leaves out (empty for formats that leave nothing out)."""
+    """The adapter for ``fmt`` — lines in, records out (``None`` passed through when idle) —
+    and its count of event names read and left out (empty for formats that leave none out)."""
     from collections import Counter
 
     from floorlead.feeds import jsonl
@@ -159,7 +154,8 @@ def ingest(
                 raise FloorleadError(f"Cannot read {path}: {exc.strerror}.") from None
             lines = text_lines(handle)
         try:
-            for record in translate(fmt, lines, settings):
+            records, _left_out = adapter(fmt, settings)
+            for record in records(lines):
                 if record is None:
                     run.idle()
                 else:

@@ -31,11 +31,9 @@ def to_json(event: Event) -> str:  # noqa: C901 - one branch per event type
     """Serialise an event back to one native JSON Lines record."""
     out: dict[str, Any] = {}
     if isinstance(event, QueueUpsert):
-        out = {
-            "type": "queue.upsert",
-            "queue": event.queue,
-            "name": event.name,
-        }
+        out = {"type": "queue.upsert", "queue": event.queue}
+        if event.name is not None:
+            out["name"] = event.name
         if event.channel is not None:
             out["channel"] = event.channel
         if event.sl_target is not None:

@@ -47,10 +47,11 @@ class Event:
 
 @dataclass(frozen=True)
 class QueueUpsert(Event):
-    """A queue and its settings; None keeps what is stored (voice and 80/20 when new)."""
+    """A queue and its settings; None keeps what is stored (its id as name, voice and 80/20
+    when new): a vendor mentioning a queue never renames one a supervisor named."""
 
     queue: str
-    name: str
+    name: str | None
     channel: str | None
     sl_target: SlTarget | None
 
@@ -220,7 +221,7 @@ def _amount(value: Any) -> Decimal | None:
 def _queue_upsert(obj: dict[str, Any], ident: str | None) -> Event:
     return QueueUpsert(
         queue=_text(obj, "queue"),
-        name=_text(obj, "name", required=False) or _text(obj, "queue"),
+        name=_text(obj, "name", required=False) or None,
         channel=_choice(obj, "channel", CHANNELS) if obj.get("channel") is not None else None,
         sl_target=SlTarget.parse(str(obj["sl_target"])) if obj.get("sl_target") else None,
         id=ident,

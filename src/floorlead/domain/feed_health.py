@@ -65,9 +65,8 @@ def freshness(
     lines count from it; feeds that stopped before it are forgotten)."""
     parts: list[str] = []
     trouble: list[str] = []
-    ages: list[float] = []
+    ages: list[float] = []  # of the feeds connected and reporting
     quarantined, path = 0, ""
-    running = 0
     for r in sorted(reports, key=lambda r: r.id):
         if r.status == "stopped" and r.beat_at < since:
             continue
@@ -77,23 +76,19 @@ def freshness(
                 path = r.quarantine_path
         if r.status == "stopped":
             continue
-        running += 1
-        age = (now - (r.last_event_at or r.started_at)).total_seconds()
-        name = r.kind
-        if (now - r.beat_at).total_seconds() > LOST_AFTER_S:
-            parts.append(f"{name} gone")
-            silent = short_age((now - r.beat_at).total_seconds())
-            trouble.append(f"the {name} feed stopped reporting {silent} ago")
+        silent = (now - r.beat_at).total_seconds()
+        if silent > LOST_AFTER_S:
+            parts.append(f"{r.kind} gone")
+            trouble.append(f"the {r.kind} feed stopped reporting {short_age(silent)} ago")
         elif r.status == "reconnecting":
-            parts.append(f"{name} reconnecting")
-            trouble.append(f"the {name} feed has lost its connection")
+            parts.append(f"{r.kind} reconnecting")
+            trouble.append(f"the {r.kind} feed has lost its connection")
         else:
-            parts.append(f"{name} {short_age(age)}")
+            age = (now - (r.last_event_at or r.started_at)).total_seconds()
+            parts.append(f"{r.kind} {short_age(age)}")
             ages.append(age)
-    if running and logged_in and ages and min(ages) > stale_after_s:
+    if logged_in and ages and min(ages) > stale_after_s:
         trouble.append(f"nothing has arrived from any feed for {short_age(min(ages))}")
-    elif running and logged_in and not ages and not trouble:
-        trouble.append("no feed is receiving")
     return Freshness(
         stale=bool(trouble),
         summary=" · ".join(parts),

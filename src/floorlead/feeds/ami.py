@@ -42,19 +42,6 @@ from floorlead.feeds.pipeline import Record, definition_id
 
 log = logging.getLogger("floorlead.feeds.ami")
 
-#: Queue events read and deliberately left out: ringing, the caller leaving the queue and a
-#: member's penalty say nothing the answer, the abandon or the member's status does not.
-IGNORED = frozenset(
-    {
-        "QueueCallerLeave",
-        "Leave",
-        "AgentCalled",
-        "AgentRingNoAnswer",
-        "AgentDump",
-        "QueueMemberPenalty",
-        "QueueMemberRinginuse",
-    }
-)
 #: Asterisk 11's names for the events 12 renamed.
 RENAMED = {"Join": "QueueCallerJoin", "QueueMemberPaused": "QueueMemberPause"}
 MEMBER_EVENTS = frozenset({"QueueMemberStatus", "QueueMemberPause", "QueueMemberAdded"})
@@ -213,7 +200,8 @@ class AmiTranslator:
         name = RENAMED.get(name, name)
         handler = self._handlers.get(name)
         if handler is None and name not in MEMBER_EVENTS:
-            # Ringing, leaving, and the dozens of other events AMI sends (Newchannel, ...).
+            # Ringing, the caller leaving, a member's penalty, and the dozens of other events
+            # AMI sends (Newchannel, VarSet, ...): nothing the board shows.
             self.left_out[name] += 1
             return []
         at = self._at(f)
@@ -263,7 +251,7 @@ class AmiTranslator:
             return []
         self._queues.add(queue)
         ident = definition_id("ami", "queue", queue)
-        return [ev.QueueUpsert(queue=queue, name=queue, channel="voice", sl_target=None, id=ident)]
+        return [ev.QueueUpsert(queue=queue, name=None, channel="voice", sl_target=None, id=ident)]
 
     def _agent(self, f: dict[str, str], interface: str) -> list[ev.Event]:
         name = f.get("MemberName") or f.get("Name") or interface
@@ -393,7 +381,8 @@ class AmiTranslator:
         return out
 
     def _resting(self, agent: str) -> tuple[str, str]:
-        """What a member is when no queue call holds it: paused, unreachable or available."""
+        """What a member is once its call is wrapped (its device was reported free, or the
+        wrap-up time is over): paused, unreachable or available."""
         paused = self._paused.get(agent)
         if paused is not None:
             return paused
@@ -446,11 +435,11 @@ class AmiTranslator:
         status = self._note_device(agent, f)
         if "Paused" in f:
             self._paused[agent] = self._pause(f) if f["Paused"] == "1" else None
-        talk = self._talks.get(agent)
         if status == FREE:
             out += self._device_free(agent, at)
-        if agent in self._talks:  # a queue call holds the member until it is wrapped
-            if talk is not None and talk.completed is None and status in IN_USE:
+        talk = self._talks.get(agent)
+        if talk is not None:  # a queue call holds the member until it is wrapped
+            if talk.completed is None and status in IN_USE:
                 out += self._set_state(agent, "on_contact", at)
             return out
         state, reason = self._member_state(agent, status, f.get("InCall") == "1")
@@ -477,7 +466,8 @@ class AmiTranslator:
     def _member_state(
         self, agent: str, status: str | None, in_call: bool
     ) -> tuple[str | None, str]:
-        """The floorlead state of a member no queue call holds (None: no change)."""
+        """The floorlead state a member event means when no queue call holds the member: its
+        device may be in use for a call of its own (None: no change)."""
         paused = self._paused.get(agent)
         if paused is not None:
             return paused

@@ -41,8 +41,8 @@ class FeedCheck:
 
     def see(self, event: ev.Event) -> None:
         at = getattr(event, "at", None)
-        if isinstance(at, datetime) and (self.last_at is None or at > self.last_at):
-            self.last_at = at
+        if isinstance(at, datetime):
+            self._later(at)
         if isinstance(event, ev.QueueUpsert):
             self.queues.add(event.queue)
         elif isinstance(event, ev.AgentUpsert):
@@ -70,11 +70,9 @@ class FeedCheck:
                 "wrapped": event.wrapped_at,
             }
             self._later(event.wrapped_at or event.ended_at or event.abandoned_at)
-        else:
-            step = CONTACT_STEPS.get(type(event))
-            if step is not None:
-                contact = self.contacts.setdefault(event.contact, {})  # type: ignore[attr-defined]
-                contact.setdefault(step, at)
+        elif isinstance(event, CONTACT_EVENTS):
+            step = CONTACT_STEPS[type(event)]
+            self.contacts.setdefault(event.contact, {}).setdefault(step, event.at)
 
     def _later(self, at: datetime | None) -> None:
         if at is not None and (self.last_at is None or at > self.last_at):
@@ -146,13 +144,16 @@ class FeedCheck:
         }
 
 
-CONTACT_STEPS: dict[type, str] = {
-    ev.ContactQueued: "queued",
-    ev.ContactAnswered: "answered",
-    ev.ContactAbandoned: "abandoned",
-    ev.ContactEnded: "ended",
-    ev.ContactWrapped: "wrapped",
-}
+CONTACT_EVENTS = (
+    ev.ContactQueued,
+    ev.ContactAnswered,
+    ev.ContactAbandoned,
+    ev.ContactEnded,
+    ev.ContactWrapped,
+)
+CONTACT_STEPS: dict[type, str] = dict(
+    zip(CONTACT_EVENTS, ("queued", "answered", "abandoned", "ended", "wrapped"), strict=True)
+)
 
 
 def check_feed(fmt: str, records: Iterable[Record | None], left_out: Counter[str]) -> FeedCheck:

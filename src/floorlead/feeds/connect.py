@@ -111,7 +111,7 @@ class ConnectTranslator:
             return []
         self._queues[name] = channel
         ident = definition_id("connect", "queue", name, channel)
-        return [ev.QueueUpsert(queue=name, name=name, channel=channel, sl_target=None, id=ident)]
+        return [ev.QueueUpsert(queue=name, name=None, channel=channel, sl_target=None, id=ident)]
 
     def _agent(
         self, agent: str, name: str, team: str | None = None, queues: tuple[str, ...] | None = None

@@ -142,15 +142,17 @@ class CsvTranslator:
             team = cell("team") if "team" in index else None
             skills = tuple(queues) if "queues" in index else None
             ident = definition_id("csv", "agent", agent, name, team, skills)
-            # A queue the roster names is created as it appears (like every vendor's): its
-            # channel and SL target stay what is stored, or the defaults until set.
+            # A queue the roster names is created as it appears, as every vendor's is.
             new = [
                 ev.QueueUpsert(
-                    queue=q, name=q, channel=None, sl_target=None,
+                    queue=q,
+                    name=None,
+                    channel=None,
+                    sl_target=None,
                     id=definition_id("csv", "queue", q),
                 )
                 for q in queues
-            ]  # fmt: skip
+            ]
             upsert = ev.AgentUpsert(agent=agent, name=name, team=team, queues=skills, id=ident)
             return [*new, upsert]
         if self.kind == "schedule":

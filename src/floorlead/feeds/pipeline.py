@@ -25,8 +25,12 @@ from typing import TextIO
 import platformdirs
 
 from floorlead.domain import events as ev
+from floorlead.domain.feed_health import BEAT_S, FeedReport
 from floorlead.store.db import FloorDatabase
+from floorlead.store.feed_health import report
 from floorlead.store.ingest import apply_events
+
+log = logging.getLogger("floorlead.feeds")
 
 #: Events a transaction: big enough that commits (and WAL checkpoints) are rare, small
 #: enough that a watching board sees a file arrive in steps of a fraction of a second.
@@ -177,35 +181,39 @@ class Beacon:
     ``BEAT_S`` and whenever its status changes; a failed report never stops the feed."""
 
     def __init__(self, db: FloorDatabase, kind: str, where: str) -> None:
-        from floorlead.store.feed_health import FeedState
-
         self.db = db
-        self.state = FeedState(id=f"{kind} {where} ({os.getpid()})", kind=kind)
+        self.id = f"{kind} {where} ({os.getpid()})"
+        self.kind = kind
+        self.started_at = datetime.now(UTC)
+        self.current = "live"
         self.arrived: float | None = None  # time.time() of the last record
         self._reported = 0.0
 
     def status(self, status: str, counts: FeedCounts, path: Path | None) -> None:
-        if status != self.state.status:
-            self.state.status = status
+        if status != self.current:
+            self.current = status
             self.report(counts, path, force=True)
 
     def report(self, counts: FeedCounts, path: Path | None, force: bool = False) -> None:
-        from floorlead.domain.feed_health import BEAT_S
-        from floorlead.store.feed_health import report
-
         now = time.time()
         if not force and now - self._reported < BEAT_S:
             return
         self._reported = now
-        s = self.state
-        if self.arrived is not None:
-            s.last_event_at = datetime.fromtimestamp(self.arrived, UTC)
-        s.records, s.quarantined = counts.read, counts.quarantined
-        s.quarantine_path = str(path) if counts.quarantined and path else ""
+        arrived = self.arrived
+        feed = FeedReport(
+            id=self.id,
+            kind=self.kind,
+            status=self.current,
+            started_at=self.started_at,
+            beat_at=datetime.fromtimestamp(now, UTC),
+            last_event_at=None if arrived is None else datetime.fromtimestamp(arrived, UTC),
+            quarantined=counts.quarantined,
+            quarantine_path=str(path) if counts.quarantined and path else "",
+        )
         try:
-            report(self.db, s)
+            report(self.db, feed, counts.read)
         except Exception:  # the floor locked or gone for a moment: the next beat tries again
-            logging.getLogger("floorlead.feeds").warning("the feed could not report itself")
+            log.warning("the feed could not report itself")
 
 
 @dataclass

@@ -60,10 +60,9 @@ IGNORED = frozenset(
     }
 )
 CLOUD_EVENT_PREFIX = "com.twilio.taskrouter."
-#: A reservation that ends without the task being handled (or handled by another worker).
-RESERVATION_OVER = frozenset(
+#: A reservation that ends without the worker handling the task.
+RESERVATION_DROPPED = frozenset(
     {
-        "reservation.completed",
         "reservation.rejected",
         "reservation.timeout",
         "reservation.canceled",
@@ -224,15 +223,10 @@ class TaskRouterTranslator:
             holding[task] = "accepted"
             self._task_worker[task] = worker
             out.append(ev.ContactAnswered(at=at, contact=task, agent=worker, id=tag))
-        elif kind == "reservation.wrapup":
-            if task in holding:
-                holding[task] = "wrapping"
-            out.append(ev.ContactEnded(at=at, contact=task, id=f"taskrouter:{task}:wrapup"))
-        elif kind in RESERVATION_OVER:
-            if holding.pop(task, None) is not None and kind == "reservation.completed":
-                out.append(
-                    ev.ContactWrapped(at=at, contact=task, id=f"taskrouter:{task}:completed")
-                )
+        elif kind in ("reservation.wrapup", "reservation.completed"):
+            out += self._handled(kind, task, worker, at)
+        elif kind in RESERVATION_DROPPED:
+            holding.pop(task, None)
         else:
             self.left_out[kind] += 1  # created: the worker is only being offered the task
             return out
@@ -241,30 +235,32 @@ class TaskRouterTranslator:
     def _task_end(self, kind: str, f: dict[str, str], at: datetime, tag: str) -> list[ev.Event]:
         (task,) = self._need(f, "TaskSid")
         worker = self._task_worker.get(task) or f.get("WorkerSid", "")
-        holding = self._holding.get(worker, {})
         out: list[ev.Event]
-        if kind == "task.wrapup":
-            if task in holding:
-                holding[task] = "wrapping"
-            out = [ev.ContactEnded(at=at, contact=task, id=f"taskrouter:{task}:wrapup")]
-        elif kind == "task.completed":
-            holding.pop(task, None)
-            out = [ev.ContactWrapped(at=at, contact=task, id=f"taskrouter:{task}:completed")]
+        if kind in ("task.wrapup", "task.completed"):
+            out = self._handled(kind, task, worker, at)
         else:
-            held = holding.pop(task, None)
-            if held is None and f.get("TaskAssignmentStatus", "canceled") in (
-                "pending",
-                "reserved",
-                "canceled",
-            ):
+            held = self._holding.get(worker, {}).pop(task, None)
+            self._task_worker.pop(task, None)
+            unanswered = ("pending", "reserved", "canceled")
+            if held is None and f.get("TaskAssignmentStatus", "canceled") in unanswered:
                 out = [ev.ContactAbandoned(at=at, contact=task, id=f"taskrouter:{task}:abandoned")]
             else:
                 out = []  # canceled after an answer: the talk's own events tell the story
-        if kind != "task.wrapup":
-            self._task_worker.pop(task, None)
         if worker:
             out += self._worker_state(worker, at, tag)
         return out
+
+    def _handled(self, kind: str, task: str, worker: str, at: datetime) -> list[ev.Event]:
+        """Wrap-up or completion of a handled task, said by its reservation or by the task
+        (both come; their ids make them one): the talk ends, then the wrap-up."""
+        holding = self._holding.get(worker, {})
+        if kind.endswith(".wrapup"):
+            if task in holding:
+                holding[task] = "wrapping"
+            return [ev.ContactEnded(at=at, contact=task, id=f"taskrouter:{task}:wrapup")]
+        holding.pop(task, None)
+        self._task_worker.pop(task, None)
+        return [ev.ContactWrapped(at=at, contact=task, id=f"taskrouter:{task}:completed")]
 
     def _worker_state(self, worker: str, at: datetime, tag: str) -> list[ev.Event]:
         """The worker's state from what it holds, else from its activity; emitted on change."""
@@ -319,7 +315,7 @@ class TaskRouterTranslator:
             return []
         self._queues.add(queue)
         ident = definition_id("taskrouter", "queue", queue, channel)
-        return [ev.QueueUpsert(queue=queue, name=queue, channel=channel, sl_target=None, id=ident)]
+        return [ev.QueueUpsert(queue=queue, name=None, channel=channel, sl_target=None, id=ident)]
 
     def _worker(self, f: dict[str, str], worker: str) -> list[ev.Event]:
         name = f.get("WorkerName") or worker

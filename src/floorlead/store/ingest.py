@@ -192,16 +192,15 @@ class EventApplier:
                 QUEUE,
                 {
                     "id": e.queue,
-                    "name": e.name,
+                    "name": e.name or e.queue,
                     "channel": e.channel or "voice",
                     "sl_percent": target.percent,
                     "sl_seconds": target.seconds,
                 },
                 ["id"],
-                # A vendor mentioning a queue names it by its id: that keeps a stored name.
                 keep=(() if e.sl_target else ("sl_percent", "sl_seconds"))
                 + (() if e.channel else ("channel",))
-                + (("name",) if e.name == e.queue else ()),
+                + (() if e.name else ("name",)),
             )
             self._queues.add(e.queue)
         elif isinstance(e, ev.AgentUpsert):

@@ -165,6 +165,8 @@ class FloorleadApp(App[None]):
         self.supervisors: tuple[str, ...] = ()
         #: what the live feeds last reported of themselves, read with every load
         self.feed_reports: list[FeedReport] = []
+        #: the feeds judged at the last render (every screen's header shows it)
+        self.fresh: Freshness | None = None
         self._stale_said = False
         self._supervisors_at = -SUPERVISORS_EVERY_S
         self._failing = False
@@ -313,7 +315,7 @@ class FloorleadApp(App[None]):
 
     def _say_if_stale(self) -> None:
         """Once when the floor goes stale (with the bell), once when it is live again."""
-        fresh = self.freshness()
+        fresh = self.fresh
         stale = fresh is not None and fresh.stale
         if stale and not self._stale_said and fresh is not None:
             self.bell()
@@ -331,6 +333,7 @@ class FloorleadApp(App[None]):
             return None
 
     def render_screen(self, screen: Screen | None) -> None:  # type: ignore[type-arg]
+        self.fresh = self.freshness()
         if isinstance(screen, FloorScreen) and screen.is_mounted:
             screen.tick(self.snapshot, self.clock())
 

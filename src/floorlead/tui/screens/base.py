@@ -70,7 +70,7 @@ class FloorScreen(Screen[None]):
             tz = self.floor_app.settings.floor.timezone
             header = self.query_one(FloorHeader)
             header.set_clock(clock_text(now, tz))
-            header.set_feeds(*feeds_text(self.floor_app.freshness()))
+            header.set_feeds(*feeds_text(self.floor_app.fresh))
             if snapshot is not None and (snapshot.complete or self.BOARD_ONLY):
                 self.show(snapshot, now)
         except NoMatches:
