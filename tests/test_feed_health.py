@@ -134,3 +134,14 @@ async def test_a_live_feed_shows_its_age_and_no_alarm(floor_db: FloorDatabase) -
 def header_feeds(pilot: object) -> str:
     label = pilot.app.screen.query_one("#feeds", Label)  # type: ignore[attr-defined]
     return str(label.render())
+
+
+def test_a_feed_started_again_replaces_the_report_of_the_one_before(db: FloorDatabase) -> None:
+    """A follower killed without a word, then started again on the same file: one report,
+    the new one's, so the floor is not called stale for ever after a restart."""
+    for _ in range(2):
+        beacon = Beacon(db, "jsonl", "/var/feeds/floor.jsonl")
+        run = FeedRun(db, "jsonl", window_s=0, quarantine=Quarantine(None, "x"), beacon=beacon)
+        run.idle()
+    (only,) = feed_reports_of(db)
+    assert only.status == "live"

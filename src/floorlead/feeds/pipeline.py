@@ -182,7 +182,9 @@ class Beacon:
 
     def __init__(self, db: FloorDatabase, kind: str, where: str) -> None:
         self.db = db
-        self.id = f"{kind} {where} ({os.getpid()})"
+        # By what it reads, not by process: a feed started again replaces the report of the
+        # one before it (which may have been killed without saying so).
+        self.id = f"{kind} {where}"
         self.kind = kind
         self.started_at = datetime.now(UTC)
         self.current = "live"
