@@ -11,6 +11,8 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Input, Label, Select
 
+from floorlead.tui.widgets.modals import FIELD_KEYS
+
 MARK_CHOICES = [("pass", "pass"), ("fail", "fail"), ("n/a", "na")]
 
 
@@ -31,6 +33,7 @@ class GradeModal(ModalScreen[tuple[dict[str, str], str] | None]):
             id="grade.save",
         ),
         Binding("escape", "cancel", "Cancel", tooltip="Back out, nothing saved", id="grade.cancel"),
+        *FIELD_KEYS[:2],  # Tab and shift+Tab; Enter in the note saves
     ]
 
     def __init__(self, agent_name: str, criteria: tuple[tuple[str, int, bool], ...]) -> None:

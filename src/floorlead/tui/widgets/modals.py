@@ -23,6 +23,26 @@ MODAL_CSS = """
 """
 
 
+#: Tab, shift+Tab and Enter in dialogs of several fields. Textual hands a key to the widget
+#: focused when the key is read, so keys typed right after a Tab (a paste, a fast typist)
+#: would land in the field being left; as priority bindings these move the focus before
+#: the next key is read.
+FIELD_KEYS: list[BindingType] = [
+    Binding("tab", "app.focus_next", "Next field", show=False, priority=True, id="field.next"),
+    Binding(
+        "shift+tab",
+        "app.focus_previous",
+        "Previous field",
+        show=False,
+        priority=True,
+        id="field.previous",
+    ),
+    Binding(
+        "enter", "next_field", "Next field", show=False, priority=True, id="field.enter"
+    ),
+]
+
+
 class PromptModal(ModalScreen[str | None]):
     """One line of text. ``required`` refuses an empty answer."""
 

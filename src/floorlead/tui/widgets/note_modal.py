@@ -10,8 +10,11 @@ from typing import ClassVar
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
+from textual.actions import SkipAction
 from textual.screen import ModalScreen
 from textual.widgets import Input, Label, Select
+
+from floorlead.tui.widgets.modals import FIELD_KEYS
 
 CATEGORIES = ("coaching", "kudos", "observation", "commitment", "correction")
 
@@ -35,6 +38,7 @@ class NoteModal(ModalScreen[NoteDraft | None]):
             "ctrl+s,f2", "save", "Save", key_display="^s", tooltip="Save the note", id="note.save"
         ),
         Binding("escape", "cancel", "Cancel", tooltip="Close without saving", id="note.cancel"),
+        *FIELD_KEYS,
     ]
 
     def __init__(
@@ -78,8 +82,13 @@ class NoteModal(ModalScreen[NoteDraft | None]):
 
     AUTO_FOCUS = "#note-text"  # the cursor is in the text when the dialog shows
 
-    def on_input_submitted(self, event: Input.Submitted) -> None:
-        if event.input.id == "note-follow-up":
+    def action_next_field(self) -> None:
+        """Enter: the next field, or save on the last one (a priority binding, so the keys
+        typed after it already go to the next field)."""
+        focused = self.focused
+        if not isinstance(focused, Input):
+            raise SkipAction  # a Select's own Enter opens it
+        if focused.id == "note-follow-up":
             self.action_save()
         else:
             self.focus_next()
