@@ -288,6 +288,8 @@ async def test_snooze_with_a_typed_time(esc_db: FloorDatabase) -> None:
     async with app.run_test(size=(110, 32)) as pilot:
         await open_escalations(pilot)
         await pilot.press("s", *"15m", "enter")
+        assert isinstance(app.screen, ConfirmModal)  # it is past its respond target already
+        await pilot.press("enter")
         await app.workers.wait_for_complete()
         await pilot.pause()
         with esc_db.connect() as conn:

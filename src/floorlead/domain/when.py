@@ -98,6 +98,16 @@ def hhmm(at: datetime | None, tz: str) -> str:
     return local(at, tz).format("HH:mm") if at is not None else "—"
 
 
+def day_time_text(at: datetime, now: datetime, tz: str) -> str:
+    """A time as people say it: ``11:00`` today, ``11:00 tomorrow``, else ``11:00 Fri 27 Nov``."""
+    when, today = local(at, tz), local(now, tz).date()
+    if when.date() == today:
+        return when.format("HH:mm")
+    if when.date() == today.add(days=1):
+        return f"{when.format('HH:mm')} tomorrow"
+    return when.format("HH:mm ddd D MMM")
+
+
 def duration_text(seconds: float | None) -> str:
     """``m:ss`` under an hour, ``h:mm:ss`` above; ``—`` when there is no figure."""
     if seconds is None:

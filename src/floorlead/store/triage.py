@@ -58,7 +58,7 @@ def act(
     escalation_id: str,
     *,
     action: str,
-    expected_version: int,
+    expected_version: int | None,
     actor: str,
     at: datetime,
     tz: str,
@@ -66,12 +66,13 @@ def act(
     detail: dict[str, Any] | None = None,
     note: str = "",
 ) -> Outcome:
-    """Check, change and audit one escalation in one transaction."""
+    """Check, change and audit one escalation in one transaction. ``expected_version`` None
+    acts on whatever the row is now: only for adding a note, which overwrites nothing."""
     with db.begin() as conn:
         row = conn.execute(select(ESCALATION).where(ESCALATION.c.id == escalation_id)).first()
         if row is None:
             raise FloorleadError(f"Escalation {escalation_id} no longer exists.")
-        if row.version != expected_version:
+        if expected_version is not None and row.version != expected_version:
             raise ConflictError(_last_change(conn, escalation_id, tz))
         status = rules.effective_status(row.status, row.snoozed_until, at)
         try:
@@ -83,7 +84,7 @@ def act(
         values.update(version=row.version + 1, updated_by=actor, updated_at=at)
         done = conn.execute(
             update(ESCALATION)
-            .where(ESCALATION.c.id == escalation_id, ESCALATION.c.version == expected_version)
+            .where(ESCALATION.c.id == escalation_id, ESCALATION.c.version == row.version)
             .values(**values)
         )
         if done.rowcount != 1:  # pragma: no cover - BEGIN IMMEDIATE makes this unreachable
@@ -233,7 +234,7 @@ def set_priority(
 
 
 def add_note(
-    db: FloorDatabase, esc: str, version: int, actor: str, at: datetime, tz: str, note: str
+    db: FloorDatabase, esc: str, version: int | None, actor: str, at: datetime, tz: str, note: str
 ) -> Outcome:
     if not note.strip():
         raise FloorleadError("A note needs some text.")

@@ -9,12 +9,13 @@ row first; marked rows are acted on one transaction each, so one refusal stops n
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from textual import work
 
-from floorlead.domain.when import hhmm
+from floorlead.domain.escalations import SlaClock, sla_clock
+from floorlead.domain.when import day_time_text
 from floorlead.tui.screens.base import FloorScreen
 from floorlead.tui.widgets.floor_table import FloorTable
 from floorlead.tui.widgets.modals import ChoiceModal, ConfirmModal, PromptModal
@@ -27,6 +28,23 @@ def money(cents: int | None) -> str:
     return "" if cents is None else f"{cents / 100:,.2f}"
 
 
+def name(e: EscalationRow) -> str:
+    """An escalation as the supervisor knows it: by its customer."""
+    return e.customer or e.id
+
+
+def plural(n: int, word: str) -> str:
+    return f"{n} {word}" if n == 1 else f"{n} {word}s"
+
+
+def names(rows: list[EscalationRow], first: int = 3) -> str:
+    """``J. Doe``; ``J. Doe, K. Lee (2 escalations)``; the first few and how many more."""
+    shown = ", ".join(name(e) for e in rows[:first])
+    if len(rows) > first:
+        shown += f" and {len(rows) - first} more"
+    return shown if len(rows) == 1 else f"{shown} ({len(rows)} escalations)"
+
+
 class EscalationActions(FloorScreen):
     """The escalation screen's actions; the screen (``EscalationsScreen``) binds the keys."""
 
@@ -36,6 +54,26 @@ class EscalationActions(FloorScreen):
     last_actions: list[Any]
 
     # ------------------------------------------------------------------ helpers
+
+    def in_view(self, e: EscalationRow) -> bool:
+        """Whether ``e`` is on screen (the view and the search); the screen decides."""
+        raise NotImplementedError
+
+    def hidden_by(self) -> str:
+        """What hides rows now, in words (``the search 'fox'``, ``the view 'mine'``)."""
+        raise NotImplementedError
+
+    def clock_of(self, e: EscalationRow, now: datetime) -> SlaClock:
+        settings = self.floor_app.settings.escalations
+        return sla_clock(
+            raised_at=e.raised_at,
+            responded_at=e.responded_at,
+            now=now,
+            respond_min=settings.respond_minutes.get(e.priority, 60),
+            resolve_min=settings.resolve_minutes.get(e.priority, 480),
+            paused_s=e.paused_s,
+            paused_since=e.paused_since,
+        )
 
     def selected(self) -> EscalationRow | None:
         key = self.query_one(FloorTable).selected_key
@@ -51,43 +89,130 @@ class EscalationActions(FloorScreen):
             return
         then(e)
 
-    def _targets(self, bulk: bool) -> list[EscalationRow]:
-        """The marked rows (for actions that make sense in bulk), else the selected one."""
+    def marked_rows(self) -> tuple[list[EscalationRow], list[EscalationRow]]:
+        """The marked rows still on the floor: (on screen, hidden by the view or search)."""
         snap = self.floor_app.snapshot
-        if bulk and self.marked and snap is not None:
-            return [e for e in snap.escalations if e.id in self.marked]
-        selected = self.selected()
-        return [selected] if selected is not None else []
+        rows = [e for e in (snap.escalations if snap else ()) if e.id in self.marked]
+        return [e for e in rows if self.in_view(e)], [e for e in rows if not self.in_view(e)]
 
-    def _write(self, call: Callable[[EscalationRow], Any], done: str, *, bulk: bool = True) -> None:
-        targets = self._targets(bulk)
-        if bulk:
+    def _targets(self, bulk: bool) -> tuple[list[EscalationRow], list[EscalationRow]]:
+        """(what the action reaches on screen: the marked rows, else the selected one;
+        marked rows the supervisor cannot see, which it reaches only if they say so)."""
+        seen, hidden = self.marked_rows() if bulk else ([], [])
+        if not seen:
+            selected = self.selected()
+            seen = [selected] if selected is not None else []
+        return seen, hidden
+
+    def _write(
+        self,
+        call: Callable[[EscalationRow], Any],
+        done: str | Callable[[Any], str],
+        *,
+        bulk: bool = True,
+        typed: str = "",
+        refused: str = "",
+    ) -> None:
+        """Run ``call`` on the targets; ``done`` names the result (``Taken``), ``refused`` a
+        row it could not change (``Not taken``, the default), ``typed`` is the text the
+        supervisor wrote, kept as a note if someone else changed the row first."""
+        if not refused:
+            word = done.split(" ")[0].lower() if isinstance(done, str) else "changed"
+            refused = f"Not {word}"
+        seen, hidden = self._targets(bulk)
+        if not seen and not hidden:
+            self.notify("No escalation selected.", severity="warning")
+            return
+        if not hidden:
+            if bulk:
+                self.marked.clear()
+            self._write_all(seen, call, done, refused, typed)
+            return
+
+        def choose(which: str | None) -> None:
+            if which is None:
+                return  # Escape: nothing done, the marks stay
             self.marked.clear()
-        self._write_all(targets, call, done)
+            self._write_all(seen + hidden if which == "all" else seen, call, done, refused, typed)
+
+        choices = [("seen", f"Only what I see: {names(seen)}")] if seen else []
+        also = f"{names(seen)} and the {len(hidden)} hidden" if seen else f"The {len(hidden)}"
+        self.app.push_screen(
+            ChoiceModal(
+                f"{plural(len(hidden), 'marked escalation')} hidden by {self.hidden_by()}: "
+                f"{names(hidden)}.",
+                [*choices, ("all", also)],
+            ),
+            choose,
+        )
 
     @work(thread=True, exit_on_error=False, group="escalation-write")
     def _write_all(
-        self, targets: list[EscalationRow], call: Callable[[EscalationRow], Any], done: str
+        self,
+        targets: list[EscalationRow],
+        call: Callable[[EscalationRow], Any],
+        done: str | Callable[[Any], str],
+        refused: str,
+        typed: str,
     ) -> None:
-        """Each target in its own transaction: one refused row does not stop the others."""
+        """Each target in its own transaction: one refused row does not stop the others,
+        and the messages name the rows done and the rows refused, with why."""
         from floorlead.errors import FloorleadError
+        from floorlead.store.triage import ConflictError
 
+        said: dict[str, list[EscalationRow]] = {}
         outcomes: list[Any] = []
-        problems: list[str] = []
+        failed: list[tuple[EscalationRow, str]] = []
+        lost: tuple[EscalationRow, str] | None = None
         for target in targets:
             try:
-                outcomes.append(call(target))
+                outcome = call(target)
+            except ConflictError as exc:
+                failed.append((target, str(exc)))
+                lost = lost or (target, str(exc))
             except FloorleadError as exc:
-                problems.append(str(exc))
+                failed.append((target, str(exc)))
+            else:
+                outcomes.append(outcome)
+                said.setdefault(done(outcome) if callable(done) else done, []).append(target)
         if outcomes:
             # screen state changes on the UI thread, like everything the screen reads
             self.app.call_from_thread(setattr, self, "last_actions", outcomes)
-            more = f" ({len(outcomes)} escalations)" if len(outcomes) > 1 else ""
-            self.app.call_from_thread(self.notify, done + more, timeout=3)
-        for problem in problems[:3]:
-            self.app.call_from_thread(self.notify, problem, severity="warning", timeout=8)
+        for headline, rows in said.items():
+            self.app.call_from_thread(self.notify, f"{headline}: {names(rows)}.", timeout=4)
+        for target, why in failed:
+            self.app.call_from_thread(
+                self.notify, f"{refused}: {name(target)} — {why}", severity="warning", timeout=8
+            )
+        if lost is not None and typed.strip():
+            self.app.call_from_thread(self._offer_as_note, lost[0], lost[1], typed)
         # read the rows again now, not at the next poll: the next key acts on what is true
         self.app.call_from_thread(self.floor_app.refresh_now)
+
+    def _offer_as_note(self, e: EscalationRow, why: str, typed: str) -> None:
+        """Someone else changed the row first: what this supervisor wrote is not dropped."""
+        from floorlead.store import triage
+
+        def keep(text: str | None) -> None:
+            if text:
+                db, me, now, tz = self._ctx()
+                self._write_all(
+                    [e],
+                    lambda t: triage.add_note(db, t.id, None, me, now, tz, text),
+                    "Your text kept as a note",
+                    "Your text not kept",
+                    "",
+                )
+
+        self.app.push_screen(
+            PromptModal(
+                f"{name(e)}: {why} Keep what you typed as a note on it?",
+                value=typed,
+                hint="Enter keeps it as a note · Esc drops it",
+                required=True,
+            ),
+            keep,
+        )
 
     def _prompt(
         self,
@@ -98,6 +223,7 @@ class EscalationActions(FloorScreen):
         bulk: bool = False,
         required: bool = True,
         placeholder: str = "",
+        refused: str = "",
     ) -> None:
         """Ask one line about the selected escalation, then run
         ``act(db, id, version, me, now, tz, answer)`` on it (or on every marked row)."""
@@ -108,7 +234,11 @@ class EscalationActions(FloorScreen):
                     return
                 db, me, now, tz = self._ctx()
                 self._write(
-                    lambda t: act(db, t.id, t.version, me, now, tz, answer), done, bulk=bulk
+                    lambda t: act(db, t.id, t.version, me, now, tz, answer),
+                    done,
+                    bulk=bulk,
+                    typed=answer,
+                    refused=refused,
                 )
 
             self.app.push_screen(
@@ -126,14 +256,8 @@ class EscalationActions(FloorScreen):
     def action_take(self) -> None:
         from floorlead.store import triage
 
-        def go(e: EscalationRow) -> None:
-            db, me, now, tz = self._ctx()
-            self._write(
-                lambda e: triage.take(db, e.id, e.version, me, now, tz),
-                f"Taken: {e.customer or e.id}.",
-            )
-
-        self._with_selected(go)
+        db, me, now, tz = self._ctx()
+        self._write(lambda e: triage.take(db, e.id, e.version, me, now, tz), "Taken")
 
     def action_resolve(self) -> None:
         from floorlead.store import triage
@@ -151,13 +275,12 @@ class EscalationActions(FloorScreen):
                     db, me, now, tz = self._ctx()
                     self._write(
                         lambda e: triage.resolve(db, e.id, e.version, me, now, tz, code, note),
-                        f"Resolved ({code}): {e.customer or e.id}.",
+                        f"Resolved ({code})",
+                        typed=note,
                     )
 
                 self.app.push_screen(
-                    PromptModal(
-                        f"Resolve {e.customer or e.id} as {code}", placeholder="Note (optional)"
-                    ),
+                    PromptModal(f"Resolve {name(e)} as {code}", placeholder="Note (optional)"),
                     with_note,
                 )
 
@@ -179,9 +302,30 @@ class EscalationActions(FloorScreen):
                 except WhenError as exc:
                     self.notify(str(exc), severity="warning")
                     return
-                self._write(
-                    lambda e: triage.snooze(db, e.id, e.version, me, now, tz, until),
-                    f"Snoozed until {hhmm(until, tz)}: {e.customer or e.id}.",
+                when = day_time_text(until, now, tz)
+
+                def snooze() -> None:
+                    self._write(
+                        lambda e: triage.snooze(db, e.id, e.version, me, now, tz, until),
+                        f"Snoozed until {when}",
+                    )
+
+                seen, hidden = self._targets(True)
+                late = [t for t in seen + hidden if self._snooze_outlasts_target(t, now, until)]
+                if not late:
+                    snooze()
+                    return
+                clock = self.clock_of(late[0], now)
+                label = "resolve" if clock.responded else "respond"
+                due = clock.resolve_due if clock.responded else clock.respond_due
+                past = ", already past" if clock.breached else ""
+                self.app.push_screen(
+                    ConfirmModal(
+                        f"Snooze {names(late)} until {when}? That is after its {label} target "
+                        f"({day_time_text(due, now, tz)}{past}): it stays marked ‼ and "
+                        "counted past target while snoozed."
+                    ),
+                    lambda yes: snooze() if yes else None,
                 )
 
             self.app.push_screen(
@@ -191,30 +335,36 @@ class EscalationActions(FloorScreen):
 
         self._with_selected(go)
 
+    def _snooze_outlasts_target(self, e: EscalationRow, now: datetime, until: datetime) -> bool:
+        clock = self.clock_of(e, now)
+        return e.paused_since is None and until > now + timedelta(seconds=clock.seconds_left)
+
     def action_assign(self) -> None:
         from floorlead.store import triage
 
+        snap = self.floor_app.snapshot
+        people = [
+            (a.name, f"{a.name} · agent · {a.team}")
+            for a in (snap.agents if snap else ())
+            if a.on_shift
+        ]
+        me = self.floor_app.supervisor()
+        others = [(s, f"{s} · supervisor") for s in self.floor_app.supervisors if s != me]
+        people = [(me, f"{me} · supervisor (me)"), *others, *people]
+
+        def with_person(who: str | None) -> None:
+            if who is None:
+                return
+            db, me2, now, tz = self._ctx()
+            self._write(
+                lambda e: triage.assign(db, e.id, e.version, me2, now, tz, who),
+                f"Assigned to {who}",
+            )
+
         def go(e: EscalationRow) -> None:
-            snap = self.floor_app.snapshot
-            people = [
-                (a.name, f"{a.name} · agent · {a.team}")
-                for a in (snap.agents if snap else ())
-                if a.on_shift
-            ]
-            me = self.floor_app.supervisor()
-            others = [(s, f"{s} · supervisor") for s in self.floor_app.supervisors if s != me]
-            people = [(me, f"{me} · supervisor (me)"), *others, *people]
-
-            def with_person(who: str | None) -> None:
-                if who is None:
-                    return
-                db, me2, now, tz = self._ctx()
-                self._write(
-                    lambda e: triage.assign(db, e.id, e.version, me2, now, tz, who),
-                    f"Assigned to {who}.",
-                )
-
-            self.app.push_screen(ChoiceModal("Assign to", people, filterable=True), with_person)
+            self.app.push_screen(
+                ChoiceModal(f"Assign {name(e)} to", people, filterable=True), with_person
+            )
 
         self._with_selected(go)
 
@@ -226,13 +376,22 @@ class EscalationActions(FloorScreen):
         ) -> Any:
             return triage.hand_up(db, esc, version, me, now, tz, "manager", note)
 
-        self._prompt(lambda e: "Hand up to the manager: why?", hand_up, "Handed up to the manager.")
+        self._prompt(
+            lambda e: f"Hand {name(e)} up to the manager: why?",
+            hand_up,
+            "Handed up to the manager",
+            refused="Not handed up",
+        )
 
     def action_note(self) -> None:
         from floorlead.store import triage
 
         self._prompt(
-            lambda e: f"Note on {e.customer or e.id}", triage.add_note, "Note added.", bulk=True
+            lambda e: f"Note on {name(e)}",
+            triage.add_note,
+            "Note added",
+            bulk=True,
+            refused="Note not added",
         )
 
     def action_priority(self) -> None:
@@ -251,15 +410,16 @@ class EscalationActions(FloorScreen):
                         lambda e: triage.set_priority(
                             db, e.id, e.version, me, now, tz, priority, reason
                         ),
-                        f"Priority now {priority}.",
+                        f"Priority now {priority}",
                         bulk=False,
+                        typed=reason,
                     )
 
                 self.app.push_screen(PromptModal(f"Why {priority}?", required=True), with_reason)
 
             choices = [(p, p) for p in ("P1", "P2", "P3", "P4") if p != e.priority]
             self.app.push_screen(
-                ChoiceModal(f"Priority (now {e.priority})", choices), with_priority
+                ChoiceModal(f"Priority of {name(e)} (now {e.priority})", choices), with_priority
             )
 
         self._with_selected(go)
@@ -268,9 +428,9 @@ class EscalationActions(FloorScreen):
         from floorlead.store import triage
 
         self._prompt(
-            lambda e: "Reopen: why?",
+            lambda e: f"Reopen {name(e)}: why?",
             triage.reopen,
-            "Reopened.",
+            "Reopened",
             required=False,
             placeholder="Reason (optional)",
         )
@@ -282,27 +442,37 @@ class EscalationActions(FloorScreen):
 
         def go(e: EscalationRow) -> None:
             amount = money(e.amount_cents) or "no amount"
-            second = (
-                " This is the second approval."
-                if e.first_approver
-                else " Above the limit: a second supervisor must also approve."
-                if (e.amount_cents or 0) > threshold
-                else ""
-            )
+            if e.first_approver:
+                question = (
+                    f"Second approval of two: approve {amount} for {name(e)}? ({e.reason}). "
+                    f"{e.first_approver} gave the first."
+                )
+            elif (e.amount_cents or 0) > threshold:
+                question = (
+                    f"First approval of two: approve {amount} for {name(e)}? ({e.reason}). "
+                    "Above the limit, a second, different supervisor must approve too."
+                )
+            else:
+                question = f"Approve {amount} for {name(e)}? ({e.reason})."
+
+            def said(outcome: Any) -> str:
+                if outcome.status == "awaiting_second":
+                    return (
+                        f"First approval of {amount}: approved by you — waiting for a second "
+                        "supervisor"
+                    )
+                return f"Approved {amount}"
 
             def answer(yes: bool | None) -> None:
                 if yes:
                     db, me, now, tz = self._ctx()
                     self._write(
                         lambda e: triage.approve(db, e.id, e.version, me, now, tz, threshold),
-                        f"Approved {amount}.",
+                        said,
                         bulk=False,
                     )
 
-            self.app.push_screen(
-                ConfirmModal(f"Approve {amount} for {e.customer or e.id}? ({e.reason}).{second}"),
-                answer,
-            )
+            self.app.push_screen(ConfirmModal(question), answer)
 
         self._with_selected(go)
 
@@ -310,9 +480,9 @@ class EscalationActions(FloorScreen):
         from floorlead.store import triage
 
         self._prompt(
-            lambda e: f"Decline {money(e.amount_cents)} for {e.customer or e.id}: why?",
+            lambda e: f"Decline {money(e.amount_cents)} for {name(e)}: why?",
             triage.decline,
-            "Declined.",
+            "Declined",
         )
 
     def action_pause(self) -> None:
@@ -323,7 +493,7 @@ class EscalationActions(FloorScreen):
             if e.paused_since is not None:
                 self._write(
                     lambda e: triage.resume(db, e.id, e.version, me, now, tz),
-                    "SLA clock running again.",
+                    "SLA clock running again",
                     bulk=False,
                 )
                 return
@@ -334,13 +504,14 @@ class EscalationActions(FloorScreen):
                 db2, me2, now2, tz2 = self._ctx()
                 self._write(
                     lambda e: triage.pause(db2, e.id, e.version, me2, now2, tz2, reason),
-                    "SLA clock paused.",
+                    "SLA clock paused",
                     bulk=False,
+                    typed=reason,
                 )
 
             self.app.push_screen(
                 PromptModal(
-                    "Pause the SLA clock: waiting for what?",
+                    f"Pause the SLA clock of {name(e)}: waiting for what?",
                     placeholder="the customer, billing team…",
                     required=True,
                 ),

@@ -15,12 +15,13 @@ from rich.text import Text
 from textual.binding import Binding, BindingType
 from textual.widgets import Input, Static
 
-from floorlead.domain.escalations import WORDS, sla_clock
-from floorlead.domain.when import duration_text, hhmm
+from floorlead.domain.escalations import WORDS
+from floorlead.domain.when import day_time_text, duration_text, hhmm
 from floorlead.tui.screens.escalation_actions import EscalationActions, money
-from floorlead.tui.widgets.floor_table import FloorTable, Row
+from floorlead.tui.widgets.floor_table import Cell, FloorTable, Row
 
 if TYPE_CHECKING:
+    from floorlead.domain.escalations import SlaClock
     from floorlead.store.views import EscalationRow, FloorSnapshot
 
 COLUMNS = (
@@ -106,7 +107,14 @@ class EscalationsScreen(EscalationActions):
             tooltip="Why, history, contact",
             id="esc.detail",
         ),
-        Binding("escape", "clear", "Clear", show=False, tooltip="Clear the search", id="esc.clear"),
+        Binding(
+            "escape",
+            "clear",
+            "Clear",
+            show=False,
+            tooltip="Clear the search, then the marks",
+            id="esc.clear",
+        ),
     ]
     SCREEN_COMMANDS = (
         ("Take escalation", "Assign it to me", "take"),
@@ -145,7 +153,7 @@ class EscalationsScreen(EscalationActions):
 
     # ------------------------------------------------------------------ rendering
 
-    def _in_view(self, e: EscalationRow) -> bool:
+    def in_view(self, e: EscalationRow) -> bool:
         me = self.floor_app.supervisor()
         view = VIEWS[self.view]
         if view == "closed today":
@@ -164,83 +172,83 @@ class EscalationsScreen(EscalationActions):
         hay = f"{e.id} {e.customer} {e.reason} {e.kind} {e.queue_id} {e.agent_name}".lower()
         return ok and (not needle or needle in hay)
 
+    def hidden_by(self) -> str:
+        parts = [f"the search {self.search!r}"] if self.search else []
+        if VIEWS[self.view] != "open":
+            parts.append(f"the view {VIEWS[self.view]!r}")
+        return " and ".join(parts) or "the view"
+
     def show(self, snapshot: FloorSnapshot, now: datetime) -> None:
-        settings = self.floor_app.settings.escalations
+        tz = snapshot.timezone
         self._ring_for_new_p1(snapshot)
-        rows: list[Row] = []
-        breached = 0
-        clocks = {
-            e.id: sla_clock(
-                raised_at=e.raised_at,
-                responded_at=e.responded_at,
-                now=now,
-                respond_min=settings.respond_minutes.get(e.priority, 60),
-                resolve_min=settings.resolve_minutes.get(e.priority, 480),
-                paused_s=e.paused_s,
-                paused_since=e.paused_since,
-            )
-            for e in snapshot.escalations
-            if self._in_view(e)
-        }
+        clocks = {e.id: self.clock_of(e, now) for e in snapshot.escalations}
         # priority first, then whichever SLA clock runs out soonest
         order = sorted(
-            (e for e in snapshot.escalations if e.id in clocks),
+            (e for e in snapshot.escalations if self.in_view(e)),
             key=lambda e: (e.closed, e.priority, clocks[e.id].seconds_left),
         )
-        for e in order:
-            clock = clocks[e.id]
-            label = "resolve" if clock.responded else "respond"
-            if e.closed:
-                sla = Text(
-                    f"  {WORDS.get(e.status, e.status)} {hhmm(e.resolved_at, snapshot.timezone)}"
-                )
-            elif e.paused_since is not None:
-                sla = Text(f"‖ paused {duration_text(clock.paused_s)}, {label} clock stopped")
-            elif e.status == "snoozed":
-                sla = Text(f"  snoozed to {hhmm(e.snoozed_until, snapshot.timezone)}")
-            elif clock.breached:
-                breached += 1
-                sla = Text(f"‼ {label} late {duration_text(-clock.seconds_left)}", style="bold red")
-            elif clock.seconds_left < 120 or (clock.responded and clock.seconds_left < 600):
-                sla = Text(f"▲ {label} in {duration_text(clock.seconds_left)}", style="yellow")
-            else:
-                sla = Text(f"  {label} in {duration_text(clock.seconds_left)}")
-            mark = "●" if e.id in self.marked else " "
-            pri = Text(f"{mark}{e.priority}", style="bold red" if e.priority == "P1" else "")
-            status = WORDS.get(e.status, e.status)
-            if e.status == "awaiting_second":
-                status = f"1st: {e.first_approver}"
-            rows.append(
-                (
-                    e.id,
-                    [
-                        pri,
-                        duration_text((now - e.raised_at).total_seconds()),
-                        sla,
-                        e.customer,
-                        e.queue_id or "",
-                        e.agent_name,
-                        e.kind,
-                        money(e.amount_cents),
-                        e.assignee or "unassigned",
-                        status,
-                        e.reason,
-                    ],
-                )
-            )
+        rows: list[Row] = [(e.id, self._cells(e, clocks[e.id], now, tz)) for e in order]
         self.query_one(FloorTable).sync(rows)
+        # the counts are the floor's, whatever the view or search shows
         open_rows = [e for e in snapshot.escalations if not e.closed]
         p1 = sum(e.priority == "P1" for e in open_rows)
+        breached = sum(clocks[e.id].breached for e in open_rows)
         listed = (
             f" (the {len(open_rows)} most urgent listed)"
             if snapshot.open_escalation_count > len(open_rows)
             else ""
         )
         search = f" · search {self.search!r}" if self.search else ""
+        seen, hidden = self.marked_rows()
+        marked = ""
+        if seen or hidden:
+            marked = f" · {len(seen) + len(hidden)} marked"
+            marked += f" ({len(hidden)} hidden)" if hidden else ""
         self.query_one("#escalations-summary", Static).update(
-            f"view: {VIEWS[self.view]} ({len(rows)}){search} · {snapshot.open_escalation_count}"
-            f" open{listed} · {p1} P1 · {breached} past target"
+            f"view: {VIEWS[self.view]} ({len(rows)}){search}{marked} · "
+            f"{snapshot.open_escalation_count} open{listed} · {p1} P1 · {breached} past target"
         )
+
+    def _cells(self, e: EscalationRow, clock: SlaClock, now: datetime, tz: str) -> list[Cell]:
+        label = "resolve" if clock.responded else "respond"
+        late = f"‼ {label} late {duration_text(-clock.seconds_left)}"
+        if e.closed:
+            sla = Text(f"  {WORDS.get(e.status, e.status)} {hhmm(e.resolved_at, tz)}")
+        elif e.paused_since is not None:
+            paused = f"‖ paused {duration_text(clock.paused_s)}, {label} clock stopped"
+            sla = Text(f"{late} · {paused}" if clock.breached else paused)
+        elif e.status == "snoozed":
+            until = f"snoozed to {day_time_text(e.snoozed_until or now, now, tz)}"
+            # a snooze never hides a breach: it keeps its ‼ and its count
+            sla = (
+                Text(f"{late} · {until}", style="bold red")
+                if clock.breached
+                else Text(f"  {until}")
+            )
+        elif clock.breached:
+            sla = Text(late, style="bold red")
+        elif clock.seconds_left < 120 or (clock.responded and clock.seconds_left < 600):
+            sla = Text(f"▲ {label} in {duration_text(clock.seconds_left)}", style="yellow")
+        else:
+            sla = Text(f"  {label} in {duration_text(clock.seconds_left)}")
+        mark = "●" if e.id in self.marked else " "
+        pri = Text(f"{mark}{e.priority}", style="bold red" if e.priority == "P1" else "")
+        status = WORDS.get(e.status, e.status)
+        if e.status == "awaiting_second":
+            status = f"waiting for a 2nd (1st: {e.first_approver})"
+        return [
+            pri,
+            duration_text((now - e.raised_at).total_seconds()),
+            sla,
+            e.customer,
+            e.queue_id or "",
+            e.agent_name,
+            e.kind,
+            money(e.amount_cents),
+            e.assignee or "unassigned",
+            status,
+            e.reason,
+        ]
 
     def _ring_for_new_p1(self, snapshot: FloorSnapshot) -> None:
         ids = {e.id for e in snapshot.escalations if not e.closed}
@@ -268,7 +276,10 @@ class EscalationsScreen(EscalationActions):
         box.focus()
 
     def action_clear(self) -> None:
+        """Escape: the search first, then the marks."""
         box = self.query_one("#esc-search", Input)
+        if not self.search and not box.has_class("visible"):
+            self.marked.clear()
         box.value, self.search = "", ""
         box.remove_class("visible")
         box.disabled = True

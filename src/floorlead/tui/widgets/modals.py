@@ -37,9 +37,7 @@ FIELD_KEYS: list[BindingType] = [
         priority=True,
         id="field.previous",
     ),
-    Binding(
-        "enter", "next_field", "Next field", show=False, priority=True, id="field.enter"
-    ),
+    Binding("enter", "next_field", "Next field", show=False, priority=True, id="field.enter"),
 ]
 
 

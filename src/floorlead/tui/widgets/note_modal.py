@@ -7,10 +7,10 @@ from dataclasses import dataclass
 from datetime import date
 from typing import ClassVar
 
+from textual.actions import SkipAction
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
-from textual.actions import SkipAction
 from textual.screen import ModalScreen
 from textual.widgets import Input, Label, Select
 

@@ -1,0 +1,225 @@
+"""Actions a supervisor can trust: they reach only the rows on screen (or ask, naming the
+others), every message names what changed, and losing a race keeps what was typed."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from textual import events
+from textual.widgets import Input, Label, Static
+
+from floorlead.domain.when import day_time_text
+from floorlead.feeds.jsonl import ingest_lines
+from floorlead.store import triage
+from floorlead.store.db import FloorDatabase
+from floorlead.tui.app import FloorleadApp
+from floorlead.tui.screens.escalations import EscalationsScreen
+from floorlead.tui.widgets.floor_table import FloorTable
+from floorlead.tui.widgets.modals import ChoiceModal, ConfirmModal, PromptModal
+from floorlead.tui.widgets.note_modal import NoteModal
+from tests.conftest import FROZEN, TZ
+from tests.test_escalations import esc_db, make_app, notes_of, open_escalations, status
+from tests.tui_helpers import settle_tables, wait_until
+
+__all__ = ["esc_db"]  # the fixture, used by name
+
+
+def modal_text(app: FloorleadApp) -> str:
+    return " ".join(str(label.render()) for label in app.screen.query(Label))
+
+
+def summary(app: FloorleadApp) -> str:
+    return str(app.screen.query_one("#escalations-summary", Static).render())
+
+
+async def burst(app: FloorleadApp, *keys: str) -> None:
+    """Keys as a terminal delivers a paste: all queued before the app handles the first."""
+    driver = app._driver
+    assert driver is not None
+    for key in keys:
+        char = key if len(key) == 1 else None
+        event = events.Key(key, char)
+        event.set_sender(app)
+        driver.send_message(event)
+
+
+async def test_marks_hidden_by_a_search_are_named_and_not_acted_on_unasked(
+    esc_db: FloorDatabase,
+) -> None:
+    app = make_app(esc_db)
+    async with app.run_test(size=(110, 32)) as pilot:
+        await open_escalations(pilot)
+        await pilot.press("space", "space")  # the two P1s
+        assert "2 marked" in summary(app)
+        await pilot.press("slash", *"fox", "enter")  # only M. Fox shows
+        await settle_tables(pilot)
+        table = app.screen.query_one(FloorTable)
+        assert table._keys == ["e-small"]
+        assert "2 marked (2 hidden)" in summary(app)
+        await pilot.press("t")
+        assert isinstance(app.screen, ChoiceModal)
+        asked = modal_text(app)
+        assert "J. Doe" in asked and "K. Lee" in asked and "hidden" in asked
+        await pilot.press("escape")  # backs out: nothing changes
+        assert isinstance(app.screen, EscalationsScreen)
+        assert status(esc_db, "e-old-p1")[0] == "open"
+        await pilot.press("t", "enter")  # the first choice: only what I see
+        await wait_until(pilot, lambda: status(esc_db, "e-small")[0] == "assigned")
+        assert status(esc_db, "e-small")[:2] == ("assigned", "sam")
+        assert status(esc_db, "e-old-p1")[:2] == ("open", "")
+        assert status(esc_db, "e-new-p1")[:2] == ("open", "")
+        assert "Taken: M. Fox." in notes_of(app)
+
+
+async def test_escape_clears_the_search_then_the_marks(esc_db: FloorDatabase) -> None:
+    app = make_app(esc_db)
+    async with app.run_test(size=(110, 32)) as pilot:
+        await open_escalations(pilot)
+        await pilot.press("space", "space", "slash", *"fox", "enter", "escape")
+        await settle_tables(pilot)
+        screen = app.screen
+        assert isinstance(screen, EscalationsScreen)
+        assert screen.search == "" and len(screen.marked) == 2
+        assert "2 marked" in summary(app) and "hidden" not in summary(app)
+        await pilot.press("escape")
+        assert not screen.marked and "marked" not in summary(app)
+
+
+async def test_a_partial_result_names_what_was_done_and_what_failed(
+    esc_db: FloorDatabase,
+) -> None:
+    app = make_app(esc_db, poll=3600)  # this screen is not refreshed meanwhile
+    async with app.run_test(size=(110, 32)) as pilot:
+        await open_escalations(pilot)
+        await pilot.press("space", "space")
+        triage.take(esc_db, "e-new-p1", 1, "maria", FROZEN, TZ)  # another supervisor
+        await pilot.press("t")
+        await wait_until(pilot, lambda: status(esc_db, "e-old-p1")[0] == "assigned")
+        await wait_until(pilot, lambda: len(notes_of(app)) >= 2)
+        said = notes_of(app)
+        assert "Taken: J. Doe." in said
+        assert any(n.startswith("Not taken: K. Lee — Taken by maria at 12:00") for n in said)
+        assert status(esc_db, "e-new-p1")[1] == "maria"
+
+
+async def test_a_two_person_approval_says_it_is_the_first_of_two(esc_db: FloorDatabase) -> None:
+    app = make_app(esc_db)
+    async with app.run_test(size=(110, 32)) as pilot:
+        await open_escalations(pilot)
+        table = app.screen.query_one(FloorTable)
+        table.select_key("e-big")
+        await pilot.press("A")
+        assert isinstance(app.screen, ConfirmModal)
+        assert "First approval of two" in modal_text(app)
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: status(esc_db, "e-big")[0] == "awaiting_second")
+        assert any("approved by you — waiting for a second supervisor" in n for n in notes_of(app))
+        await wait_until(pilot, lambda: "waiting" in str(table.get_row("e-big")[9]))
+        assert "waiting for a 2nd (1st: sam)" in str(table.get_row("e-big")[9])
+
+
+async def test_losing_a_race_keeps_the_typed_text_as_a_note(esc_db: FloorDatabase) -> None:
+    app = make_app(esc_db, poll=3600)
+    async with app.run_test(size=(110, 32)) as pilot:
+        await open_escalations(pilot)
+        triage.resolve(esc_db, "e-old-p1", 1, "maria", FROZEN, TZ, "resolved")
+        await pilot.press("r", "enter", *"refund promised", "enter")
+        await wait_until(pilot, lambda: isinstance(app.screen, PromptModal))
+        assert isinstance(app.screen, PromptModal)
+        assert "Resolved by maria at 12:00" in modal_text(app)
+        assert app.screen.query_one(Input).value == "refund promised"
+        await pilot.press("enter")
+        lines: list[str] = []
+
+        def noted() -> bool:
+            lines[:] = [h.what for h in triage.history(esc_db, "e-old-p1")]
+            return "note: refund promised" in lines
+
+        assert await wait_until(pilot, noted), lines
+
+
+async def test_a_snoozed_breach_keeps_its_mark_and_its_count(esc_db: FloorDatabase) -> None:
+    # e-old-p1 was raised 20 minutes ago: its 2-minute respond target is long past
+    triage.snooze(esc_db, "e-old-p1", 1, "maria", FROZEN, TZ, FROZEN + timedelta(hours=1))
+    app = make_app(esc_db)
+    async with app.run_test(size=(110, 32)) as pilot:
+        await open_escalations(pilot)
+        table = app.screen.query_one(FloorTable)
+        assert "‼" in str(table.get_row("e-old-p1")[2])
+        assert "snoozed" in str(table.get_row("e-old-p1")[2])
+        past = summary(app).split("·")[-1]
+        assert "3 past target" in past  # both P1s and the P2
+        await pilot.press("slash", *"fox", "enter")  # the header counts the same set
+        await settle_tables(pilot)
+        assert "2 P1 · 3 past target" in summary(app)
+
+
+async def test_snoozing_past_the_deadline_warns_and_tomorrow_says_so(
+    esc_db: FloorDatabase,
+) -> None:
+    app = make_app(esc_db)
+    async with app.run_test(size=(110, 32)) as pilot:
+        await open_escalations(pilot)
+        app.screen.query_one(FloorTable).select_key("e-small")  # P2, respond by 16:40 local
+        await pilot.press("s", *"tomorrow 11", "enter")
+        assert isinstance(app.screen, ConfirmModal)
+        assert "after its" in modal_text(app) and "target" in modal_text(app)
+        await pilot.press("escape")
+        assert status(esc_db, "e-small")[0] == "open"
+        await pilot.press("s", *"tomorrow 11", "enter", "enter")
+        await wait_until(pilot, lambda: status(esc_db, "e-small")[0] == "snoozed")
+        assert "Snoozed until 11:00 tomorrow: M. Fox." in notes_of(app)
+
+
+def test_snooze_times_say_which_day() -> None:
+    assert day_time_text(FROZEN + timedelta(minutes=15), FROZEN, TZ) == "12:15"
+    assert day_time_text(FROZEN + timedelta(hours=23), FROZEN, TZ) == "11:00 tomorrow"
+    assert day_time_text(FROZEN + timedelta(days=4), FROZEN, TZ) == "12:00 Fri 27 Nov"
+
+
+async def test_keys_typed_fast_after_tab_land_in_the_next_field(db: FloorDatabase) -> None:
+    ingest_lines(
+        db,
+        ['{"type":"agent.upsert","agent":"a1","name":"Dana Reyes","team":"North","queues":[]}'],
+    )
+    app = make_app(db)
+    async with app.run_test(size=(110, 32)) as pilot:
+        await pilot.pause()
+        app.push_screen(NoteModal("a1", "Dana Reyes", today=FROZEN.date()))
+        await wait_until(pilot, lambda: isinstance(app.screen, NoteModal))
+        await burst(app, *"hold", "tab", "tab", *"ask", "tab", *"fri")
+        modal = app.screen
+        await wait_until(pilot, lambda: modal.query_one("#note-follow-up", Input).value == "fri")
+        assert modal.query_one("#note-text", Input).value == "hold"
+        assert modal.query_one("#note-commitment", Input).value == "ask"
+        assert modal.query_one("#note-follow-up", Input).value == "fri"
+
+
+async def test_a_burst_of_action_keys_never_leaves_an_invisible_dialog(
+    esc_db: FloorDatabase,
+) -> None:
+    """Seen by hand: `t`, `r`, Down×3, Enter froze the clock with no dialog drawn."""
+    app = make_app(esc_db)
+    async with app.run_test(size=(110, 32)) as pilot:
+        await open_escalations(pilot)
+        for _ in range(15):
+            await burst(app, "t", "r", "down", "down", "down", "enter")
+            await wait_until(pilot, lambda: not isinstance(app.screen, EscalationsScreen))
+            await app.workers.wait_for_complete()
+            await pilot.pause()
+            # whatever is on top is drawn and answers the keyboard
+            top = app.screen
+            assert top.is_current and top.is_attached
+            if isinstance(top, PromptModal):
+                assert top.query_one(Input).has_focus
+            await pilot.press("escape")
+            await wait_until(pilot, lambda: isinstance(app.screen, EscalationsScreen))
+            assert isinstance(app.screen, EscalationsScreen)
+            triage_reopen_all(esc_db)
+
+
+def triage_reopen_all(db: FloorDatabase) -> None:
+    from sqlalchemy import text
+
+    with db.begin() as conn:
+        conn.execute(text("UPDATE escalation SET status='open', assignee='', resolved_at=NULL"))
