@@ -261,6 +261,8 @@ def test_timesheet_export_and_show(tmp_path: Path) -> None:
         "2026-11-20",
         "--to",
         "2026-11-20",
+        "--status",
+        "pending",
         "-o",
         str(out),
     )
@@ -278,10 +280,9 @@ def test_timesheet_export_and_show(tmp_path: Path) -> None:
         "2026-11-20",
         "--to",
         "2026-11-20",
-        "--status",
-        "approved",
     )
-    assert approved_only.stdout.count("\n") == 1  # the header alone
+    assert approved_only.stdout.count("\n") == 1  # approved only, by default: the header
+    assert "1 pending not exported" in approved_only.stderr
     assert_one_sentence(
         run("--db", str(path), "timesheets", "export", "--from", "20/11/2026", "--to", "2026-11-20")
     )

@@ -164,7 +164,7 @@ def test_a_missing_out_punch_after_the_shift() -> None:
 
     day = worked_day([PunchTime(at(0), "in")], now=at(40000), shift_end=at(30600))
     assert "missing out punch" in day.exceptions
-    assert day.worked_s == 30600  # counted to the scheduled end, flagged for the supervisor
+    assert day.worked_s is None  # unknown until a correction adds the punch: never guessed
 
 
 def test_a_contact_spanning_an_interval_boundary_counts_where_it_queued() -> None:

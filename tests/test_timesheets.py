@@ -11,6 +11,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from sqlalchemy import text
 
+from floorlead.config import Settings
 from floorlead.domain.timesheets import weekly_overtime, workweek_start
 from floorlead.errors import FloorleadError
 from floorlead.reports.payroll import HEADER, csv_text
@@ -49,15 +50,25 @@ def test_decisions_need_reasons_follow_the_rules_and_are_audited(floor_db: Floor
     agent = day_of(floor_db)[0]
     d = Decision(agent, FROZEN.date(), 0)
     with pytest.raises(FloorleadError, match="give a reason"):
-        decide(floor_db, d, "reject", actor="sam", at=FROZEN, tz=TZ)
+        decide(floor_db, d, "reject", actor="sam", at=FROZEN, tz=TZ, settings=Settings())
     with pytest.raises(FloorleadError, match="pending cannot be reopened"):
-        decide(floor_db, d, "reopen", actor="sam", at=FROZEN, tz=TZ, reason="x")
-    decide(floor_db, d, "approve", actor="sam", at=FROZEN, tz=TZ)
+        decide(
+            floor_db, d, "reopen", actor="sam", at=FROZEN, tz=TZ, reason="x", settings=Settings()
+        )
+    decide(floor_db, d, "approve", actor="sam", at=FROZEN, tz=TZ, settings=Settings())
     with pytest.raises(ConflictError, match="Approved by sam at 12:00"):
-        decide(floor_db, d, "approve", actor="ana", at=FROZEN, tz=TZ)  # stale version 0
+        decide(
+            floor_db, d, "approve", actor="ana", at=FROZEN, tz=TZ, settings=Settings()
+        )  # stale version 0
     with pytest.raises(FloorleadError, match="approved cannot be approved"):
         decide(
-            floor_db, Decision(agent, FROZEN.date(), 1), "approve", actor="ana", at=FROZEN, tz=TZ
+            floor_db,
+            Decision(agent, FROZEN.date(), 1),
+            "approve",
+            actor="ana",
+            at=FROZEN,
+            tz=TZ,
+            settings=Settings(),
         )
     decide(
         floor_db,
@@ -67,6 +78,7 @@ def test_decisions_need_reasons_follow_the_rules_and_are_audited(floor_db: Floor
         at=FROZEN,
         tz=TZ,
         reason="missed a correction",
+        settings=Settings(),
     )
     with floor_db.connect() as conn:
         audits = conn.execute(
@@ -80,10 +92,21 @@ def test_decisions_need_reasons_follow_the_rules_and_are_audited(floor_db: Floor
 def test_bulk_approval_skips_rows_changed_meanwhile(floor_db: FloorDatabase) -> None:
     agents = day_of(floor_db)[:3]
     decide(
-        floor_db, Decision(agents[0], FROZEN.date(), 0), "approve", actor="ana", at=FROZEN, tz=TZ
+        floor_db,
+        Decision(agents[0], FROZEN.date(), 0),
+        "approve",
+        actor="ana",
+        at=FROZEN,
+        tz=TZ,
+        settings=Settings(),
     )
     approved, problems = approve_many(
-        floor_db, [Decision(a, FROZEN.date(), 0) for a in agents], actor="sam", at=FROZEN, tz=TZ
+        floor_db,
+        [Decision(a, FROZEN.date(), 0) for a in agents],
+        actor="sam",
+        at=FROZEN,
+        tz=TZ,
+        settings=Settings(),
     )
     assert approved == 2
     assert len(problems) == 1 and "Approved by ana" in problems[0]
@@ -337,6 +360,7 @@ def test_kill_9_during_a_bulk_approval_leaves_nothing_half_done(
 import time, sys
 from datetime import datetime, UTC
 import floorlead.store.approvals as ap
+from floorlead.config import Settings
 from floorlead.store.db import open_database, resolve_target
 from sqlalchemy import text
 original = ap.audit
@@ -350,7 +374,7 @@ with db.connect() as conn:
     agents = list(conn.execute(text("SELECT DISTINCT agent_id FROM punch")).scalars())
 day = datetime(2026, 11, 23, tzinfo=UTC).date()
 ap.approve_many(db, [ap.Decision(a, day, 0) for a in agents], actor="sam",
-                at=datetime(2026, 11, 23, 17, tzinfo=UTC), tz="UTC")
+                at=datetime(2026, 11, 23, 17, tzinfo=UTC), tz="UTC", settings=Settings())
 print("finished", flush=True)
 """
     floor_db.dispose()
@@ -447,7 +471,15 @@ def test_corrections_keep_the_original_and_change_the_hours(floor_db: FloorDatab
             tz=TZ,
             punch_id=clock_in.id,
         )
-    decide(floor_db, Decision(agent, day, 1), "approve", actor="sam", at=FROZEN, tz=TZ)
+    decide(
+        floor_db,
+        Decision(agent, day, 1),
+        "approve",
+        actor="sam",
+        at=FROZEN,
+        tz=TZ,
+        settings=Settings(),
+    )
     with pytest.raises(FloorleadError, match="locked"):
         correct_punch(
             floor_db,

@@ -126,7 +126,11 @@ def timesheets_export(
     from_: Annotated[str, typer.Option("--from", help="First shift date, YYYY-MM-DD.")],
     to: Annotated[str, typer.Option("--to", help="Last shift date, YYYY-MM-DD.")],
     status: Annotated[
-        str | None, typer.Option(help="Only timesheets with this status (e.g. approved).")
+        list[str] | None,
+        typer.Option(
+            help="Export timesheets with this status (approved, pending, reopened, rejected, "
+            "leave, or all); repeat for several. Default: approved only."
+        ),
     ] = None,
     output: Annotated[
         Path | None, typer.Option("-o", "--output", help="CSV file (default: standard output).")
@@ -134,20 +138,27 @@ def timesheets_export(
     db: DbOption = None,
 ) -> None:
     """Payroll CSV: one row per agent per day with regular, overtime and double-time hours."""
-    from floorlead.reports.payroll import csv_text, write_csv
+    from floorlead.reports.payroll import STATUSES, csv_text, payable, write_csv
 
-    sheets = _sheets(ctx, db, _parse_day(from_, "--from"), _parse_day(to, "--to"))
-    if status:
-        sheets = [t for t in sheets if t.status == status]
+    statuses = status or ["approved"]
+    unknown = [s for s in statuses if s not in STATUSES]
+    if unknown:
+        raise FloorleadError(
+            f"--status {unknown[0]!r} is not a timesheet status ({', '.join(STATUSES)})."
+        )
+    everything = _sheets(ctx, db, _parse_day(from_, "--from"), _parse_day(to, "--to"))
+    sheets, left_out = payable(everything, statuses)
     tz = settings_of(ctx).floor.timezone
     if output is None:
         typer.echo(csv_text(sheets, tz), nl=False)
+        if left_out:
+            typer.echo(f"{left_out.removeprefix('; ').capitalize()}.", err=True)
         return
     try:
         count = write_csv(output, sheets, tz)
     except OSError as exc:
         raise FloorleadError(f"Cannot write {output}: {exc.strerror}.") from None
-    typer.echo(f"Wrote {count} rows to {output}.", err=True)
+    typer.echo(f"Wrote {count} rows to {output}{left_out}.", err=True)
 
 
 @ts_app.command("show")
@@ -178,10 +189,11 @@ def timesheets_show(
                     "scheduled_end": iso(t.scheduled_end),
                     "first_in": iso(t.first_in),
                     "last_out": iso(t.last_out),
-                    "worked_h": round(t.worked_s / 3600, 4),
-                    "regular_h": round(t.regular_h, 4),
-                    "overtime_h": round(t.overtime_h, 4),
-                    "double_h": round(t.double_h, 4),
+                    # null where a punch is missing: the hours are unknown, never guessed
+                    "worked_h": None if t.worked_s is None else round(t.worked_s / 3600, 4),
+                    "regular_h": round(t.regular_h, 4) if t.hours_known else None,
+                    "overtime_h": round(t.overtime_h, 4) if t.hours_known else None,
+                    "double_h": round(t.double_h, 4) if t.hours_known else None,
                     "break_h": round(t.break_s / 3600, 4),
                     "meal_h": round(t.meal_s / 3600, 4),
                     "exceptions": list(t.exceptions),

@@ -1,7 +1,7 @@
 """Worked time from clock punches. Pure: punches in, figures and exceptions out.
 
-The timesheet issue extends this with overtime rule sets and rounding; the foundation needs
-worked time and the obvious exceptions so the approval screen shows real figures.
+Hours are never guessed: a shift that is over with an in or out punch missing, or a meal
+whose start or end is missing, has no worked hours (None) until a correction adds the punch.
 """
 
 from __future__ import annotations
@@ -23,14 +23,20 @@ class PunchTime:
 class WorkedDay:
     first_in: datetime | None
     last_out: datetime | None
-    worked_s: float
+    worked_s: float | None  # None: a punch is missing, the hours are unknown
     break_s: float
     meal_s: float
     exceptions: tuple[str, ...]
 
 
 def _pair(
-    punches: Sequence[PunchTime], opener: str, closer: str, until: datetime, *, nested: bool
+    punches: Sequence[PunchTime],
+    opener: str,
+    closer: str,
+    until: datetime,
+    *,
+    nested: bool,
+    running: bool,
 ) -> tuple[float, list[str]]:
     """Seconds between matching opener/closer punches, and the unmatched ones as exceptions."""
     total = 0.0
@@ -50,12 +56,12 @@ def _pair(
     if open_at is not None:
         # a break or meal is over once anything else is punched; a shift only by in/out
         later = [p for p in punches if p.at > open_at and (nested or p.kind in (opener, closer))]
-        if later or until <= open_at:
+        if later or until <= open_at or not running:
             # the agent punched something else since: the closing punch is missing, and
             # guessing its time would invent worked or unpaid time
             problems.append(f"missing {closer.replace('_', ' ')} punch")
         else:
-            # still open (in progress): counts up to ``until`` (the shift's end or now)
+            # still open while the shift is on: counts up to now
             total += (until - open_at).total_seconds()
     return total, problems
 
@@ -63,24 +69,28 @@ def _pair(
 def worked_day(
     punches: Sequence[PunchTime], *, now: datetime, shift_end: datetime | None
 ) -> WorkedDay:
-    """Worked time = clocked-in time minus unpaid meal periods; rest breaks are paid."""
+    """Worked time = clocked-in time minus unpaid meal periods; rest breaks are paid. While
+    the shift is on, an open punch counts up to ``now``; once it is over, a missing punch
+    makes the hours unknown rather than guessed."""
     ordered = sorted(punches, key=lambda p: p.at)
-    shift_over = shift_end is not None and now >= shift_end
-    until = now if not shift_over or shift_end is None else shift_end
-    clocked, exceptions = _pair(ordered, "in", "out", until, nested=False)
-    breaks, b_problems = _pair(ordered, "break_start", "break_end", until, nested=True)
-    meals, m_problems = _pair(ordered, "meal_start", "meal_end", until, nested=True)
-    exceptions += b_problems + m_problems
+    running = shift_end is None or now < shift_end
+    clocked, exceptions = _pair(ordered, "in", "out", now, nested=False, running=running)
+    breaks, b_problems = _pair(
+        ordered, "break_start", "break_end", now, nested=True, running=running
+    )
+    meals, m_problems = _pair(ordered, "meal_start", "meal_end", now, nested=True, running=running)
     ins = [p.at for p in ordered if p.kind == "in"]
     outs = [p.at for p in ordered if p.kind == "out"]
-    if shift_over and ins and (not outs or outs[-1] < ins[-1]):
+    if not running and ins and (not outs or outs[-1] < ins[-1]):
         exceptions.append("missing out punch")
-    if shift_over and not ins and ordered:
+    if not running and not ins and ordered:
         exceptions.append("missing in punch")
+    known = not exceptions and not m_problems
+    exceptions += b_problems + [f"{m}: the meal could not be deducted" for m in m_problems]
     return WorkedDay(
         first_in=ins[0] if ins else None,
         last_out=outs[-1] if outs else None,
-        worked_s=max(0.0, clocked - meals),
+        worked_s=max(0.0, clocked - meals) if known else None,
         break_s=breaks,
         meal_s=meals,
         exceptions=tuple(dict.fromkeys(exceptions)),
@@ -107,6 +117,24 @@ def weekly_overtime(days: Sequence[tuple[date, float]], limit_h: float = 40.0) -
         out.append(PaySplit(regular_h=regular, overtime_h=hours - regular))
         total += hours
     return out
+
+
+def worked_after(punches: Sequence[PunchTime], boundary: datetime) -> float:
+    """Worked seconds after ``boundary`` (clocked-in time minus meals, both cut there): the
+    part of a shift that belongs to the next workweek."""
+    ordered = sorted(punches, key=lambda p: p.at)
+
+    def after(opener: str, closer: str) -> float:
+        total, open_at = 0.0, None
+        for p in ordered:
+            if p.kind == opener:
+                open_at = p.at
+            elif p.kind == closer and open_at is not None:
+                total += max(0.0, (p.at - max(open_at, boundary)).total_seconds())
+                open_at = None
+        return total
+
+    return max(0.0, after("in", "out") - after("meal_start", "meal_end"))
 
 
 def workweek_start(day: date, start_weekday: int) -> date:

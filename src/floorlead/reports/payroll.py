@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+from collections import Counter
 from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -12,6 +13,9 @@ from floorlead.domain.when import local
 
 if TYPE_CHECKING:
     from floorlead.store.sheets import TimesheetRow
+
+#: what ``--status`` accepts
+STATUSES = ("approved", "pending", "reopened", "rejected", "leave", "all")
 
 HEADER = (
     "employee_id",
@@ -27,18 +31,39 @@ HEADER = (
 )
 
 
+def payable(
+    sheets: Iterable[TimesheetRow], statuses: Iterable[str]
+) -> tuple[list[TimesheetRow], str]:
+    """The timesheets with one of ``statuses`` (``all``: every one), and what was left out,
+    in words: ``; 3 pending, 1 rejected not exported`` (empty when nothing was)."""
+    wanted = set(statuses)
+    rows: list[TimesheetRow] = []
+    left: Counter[str] = Counter()
+    for t in sheets:
+        if "all" in wanted or t.status in wanted:
+            rows.append(t)
+        else:
+            left["still on shift" if t.in_progress else t.status] += 1
+    said = ", ".join(f"{n} {status}" for status, n in sorted(left.items()))
+    return rows, f"; {said} not exported" if said else ""
+
+
 def rows_for(sheets: Iterable[TimesheetRow], tz: str) -> list[list[str]]:
+    """Hours with two decimals; blank where they are unknown (a punch is missing)."""
     out = []
     for t in sheets:
         approved = t.status == "approved"
+        hours = (
+            [f"{t.regular_h:.2f}", f"{t.overtime_h:.2f}", f"{t.double_h:.2f}"]
+            if t.hours_known
+            else ["", "", ""]
+        )
         out.append(
             [
                 t.employee_id or t.agent_id,
                 t.name,
                 t.shift_date.isoformat(),
-                f"{t.regular_h:.2f}",
-                f"{t.overtime_h:.2f}",
-                f"{t.double_h:.2f}",
+                *hours,
                 "; ".join(t.exceptions),
                 t.status,
                 t.decided_by if approved else "",

@@ -16,6 +16,7 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.engine import Connection
 
+from floorlead.config import Settings
 from floorlead.domain.when import hhmm
 from floorlead.errors import FloorleadError
 from floorlead.store import models as m
@@ -67,10 +68,20 @@ def _conflict(conn: Connection, agent_id: str, day: date, tz: str) -> ConflictEr
 
 
 def _decide_in(
-    conn: Connection, d: Decision, action: str, actor: str, at: datetime, tz: str, reason: str
+    conn: Connection,
+    d: Decision,
+    action: str,
+    actor: str,
+    at: datetime,
+    settings: Settings,
+    reason: str,
 ) -> None:
-    if conn.execute(select(AGENT.c.id).where(AGENT.c.id == d.agent_id)).first() is None:
+    tz = settings.floor.timezone
+    agent = conn.execute(select(AGENT.c.name).where(AGENT.c.id == d.agent_id)).first()
+    if agent is None:
         raise FloorleadError(f"Agent {d.agent_id} is not on this floor.")
+    if action == "approve":
+        _check_hours(conn, settings, d, at, agent.name)
     row = _current(conn, d.agent_id, d.shift_date)
     version = row.version if row is not None else 0
     if version != d.version:
@@ -112,6 +123,22 @@ def _decide_in(
     )
 
 
+def _check_hours(
+    conn: Connection, settings: Settings, d: Decision, at: datetime, name: str
+) -> None:
+    """Payroll never carries guessed hours: a timesheet whose hours are unknown (a missing
+    punch) cannot be approved. (The screen also waits for a running shift to end.)"""
+    from floorlead.store.sheets import day_timesheets
+
+    for sheet in day_timesheets(conn, settings, d.shift_date, at, {}, agents={d.agent_id}):
+        if not sheet.hours_known:
+            missing = "; ".join(e for e in sheet.exceptions if "missing" in e or "without" in e)
+            raise FloorleadError(
+                f"{name}'s hours are unknown ({missing}): add the punch in the timesheet's "
+                "detail (Enter, then +) before approving."
+            )
+
+
 def decide(
     db: FloorDatabase,
     d: Decision,
@@ -120,30 +147,46 @@ def decide(
     actor: str,
     at: datetime,
     tz: str,
+    settings: Settings,
     reason: str = "",
 ) -> None:
     """Approve, reject (with a reason) or reopen (with a reason) one timesheet."""
     if action in ("reject", "reopen") and not reason.strip():
         raise FloorleadError(f"To {action} a timesheet, give a reason.")
     with db.begin() as conn:
-        _decide_in(conn, d, action, actor, at, tz, reason)
+        _decide_in(conn, d, action, actor, at, _in_zone(settings, tz), reason)
+
+
+def _in_zone(settings: Settings, tz: str) -> Settings:
+    from dataclasses import replace
+
+    if settings.floor.timezone == tz:
+        return settings
+    return replace(settings, floor=replace(settings.floor, timezone=tz))
 
 
 def approve_many(
-    db: FloorDatabase, decisions: Sequence[Decision], *, actor: str, at: datetime, tz: str
+    db: FloorDatabase,
+    decisions: Sequence[Decision],
+    *,
+    actor: str,
+    at: datetime,
+    tz: str,
+    settings: Settings,
 ) -> tuple[int, list[str]]:
     """Approve all in one transaction; those changed by someone else meanwhile are left as
     they are and named. Returns (approved, problems)."""
     approved = 0
     problems: list[str] = []
     with db.begin() as conn:
+        names = {r.id: r.name for r in conn.execute(select(AGENT.c.id, AGENT.c.name))}
         for d in decisions:
             try:
                 with conn.begin_nested():  # a refused one rolls back alone
-                    _decide_in(conn, d, "approve", actor, at, tz, "")
+                    _decide_in(conn, d, "approve", actor, at, _in_zone(settings, tz), "")
                 approved += 1
             except FloorleadError as exc:
-                problems.append(f"{d.agent_id}: {exc}")
+                problems.append(f"{names.get(d.agent_id, d.agent_id)}: {exc}")
     return approved, problems
 
 

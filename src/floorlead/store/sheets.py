@@ -31,7 +31,7 @@ class TimesheetRow:
     scheduled_end: datetime | None
     first_in: datetime | None
     last_out: datetime | None
-    worked_s: float
+    worked_s: float | None  # None: a punch is missing, so the hours are unknown
     break_s: float
     meal_s: float
     exceptions: tuple[str, ...]
@@ -45,10 +45,16 @@ class TimesheetRow:
     double_h: float = 0.0
     employee_id: str = ""
     in_progress: bool = False  # clocked in, shift not over: not ready to approve
+    #: worked seconds after the start of the next workweek (a shift across the boundary)
+    next_week_s: float = 0.0
 
     @property
     def clean(self) -> bool:
         return not self.exceptions
+
+    @property
+    def hours_known(self) -> bool:
+        return self.worked_s is not None
 
 
 def day_timesheets(
@@ -58,10 +64,20 @@ def day_timesheets(
     now: datetime,
     names: dict[str, str],
     schedules: dict[str, list[mx.ScheduleBlock]] | None = None,
+    agents: set[str] | None = None,
 ) -> list[TimesheetRow]:
-    """One row per agent whose shift starts on ``day`` (scheduled, or punched in that day)."""
+    """One row per agent whose shift starts on ``day`` (scheduled, or punched in that day);
+    only ``agents`` when given."""
+    from floorlead.domain.timesheets import worked_after, workweek_start
+
     tz = settings.floor.timezone
     start, end = when.day_bounds(day, tz, settings.floor.day_start)
+    # the next workweek starts at the floor's day start on the workweek's first day
+    next_week = when.day_bounds(
+        workweek_start(day, week_first_day(settings)) + timedelta(days=7),
+        tz,
+        settings.floor.day_start,
+    )[0]
     if schedules is None:
         schedules = _schedules(conn, start - timedelta(hours=12), end + timedelta(hours=12))
     shifts: dict[str, tuple[datetime | None, datetime | None]] = {}
@@ -89,6 +105,8 @@ def day_timesheets(
         by_agent[p.agent_id].append(p)
     out: list[TimesheetRow] = []
     for agent, (s_start, s_end) in shifts.items():
+        if agents is not None and agent not in agents:
+            continue
         lo = (s_start or start) - timedelta(hours=2)
         hi = (s_end or end) + timedelta(hours=4)
         rounding = settings.timesheets.rounding_minutes
@@ -128,7 +146,8 @@ def day_timesheets(
                 decided_by=decisions[agent].decided_by if agent in decisions else "",
                 decided_at=decisions[agent].decided_at if agent in decisions else None,
                 reason=decisions[agent].reason if agent in decisions else "",
-                regular_h=worked.worked_s / 3600,
+                regular_h=(worked.worked_s or 0.0) / 3600,
+                next_week_s=worked_after(punches, next_week) if worked.worked_s else 0.0,
                 in_progress=worked.first_in is not None
                 and (
                     worked.last_out is None
@@ -155,22 +174,39 @@ def range_timesheets(
     weekly over 40). Each day is read once; the workweek before ``first`` only for its hours."""
     from dataclasses import replace
 
-    from floorlead.domain.timesheets import split_week, workweek_start
+    from floorlead.domain.timesheets import PaySplit, split_week, workweek_start
 
-    weekdays = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
-    start_weekday = weekdays.index(settings.timesheets.workweek_start.lower())
+    rules = settings.timesheets.overtime_rules
+    start_weekday = week_first_day(settings)
     employee = {r[0]: r[1] for r in conn.execute(select(AGENT.c.id, AGENT.c.employee_id))}
     week: dict[str, list[tuple[date, float]]] = defaultdict(list)
+    #: hours of shifts that ran past the end of their workweek, owed to the next one
+    carry: dict[str, float] = {}
     out: list[TimesheetRow] = []
-    day = workweek_start(first, start_weekday)
+    # from the day before the first workweek: a night shift then may run into it
+    day = workweek_start(first, start_weekday) - timedelta(days=1)
     while day <= last:
         if day == workweek_start(day, start_weekday):
             week.clear()
+            for agent, hours in carry.items():
+                week[agent].append((day, hours))
+            carry.clear()
         for t in day_timesheets(conn, settings, day, now, names):
-            week[t.agent_id].append((day, t.worked_s / 3600))
+            # weekly overtime counts each hour in the fixed workweek it was worked in (29 CFR
+            # 778.105); the California rule set keeps a shift whole on its day
+            later_h = t.next_week_s / 3600 if rules != "california" else 0.0
+            week[t.agent_id].append((day, (t.worked_s or 0.0) / 3600 - later_h))
+            split = split_week(rules, week[t.agent_id])[-1]
+            if later_h:
+                carry[t.agent_id] = carry.get(t.agent_id, 0.0) + later_h
+                owed = split_week(rules, [(day, carry[t.agent_id])])[-1]
+                split = PaySplit(
+                    split.regular_h + owed.regular_h,
+                    split.overtime_h + owed.overtime_h,
+                    split.double_h + owed.double_h,
+                )
             if day < first:
                 continue
-            split = split_week(settings.timesheets.overtime_rules, week[t.agent_id])[-1]
             out.append(
                 replace(
                     t,
@@ -182,6 +218,12 @@ def range_timesheets(
             )
         day += timedelta(days=1)
     return out
+
+
+def week_first_day(settings: Settings) -> int:
+    """The workweek's first day from the settings (Monday = 0)."""
+    weekdays = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+    return weekdays.index(settings.timesheets.workweek_start.lower())
 
 
 def week_timesheets(

@@ -169,10 +169,12 @@ class TimesheetsScreen(FloorScreen):
                         scheduled,
                         hhmm(t.first_in, tz),
                         hhmm(t.last_out, tz),
-                        hours_text(t.worked_s),
-                        f"{t.regular_h:.2f}",
-                        f"{t.overtime_h:.2f}",
-                        f"{t.double_h:.2f}",
+                        hours_text(t.worked_s) if t.hours_known else "? unknown",
+                        *(
+                            (f"{t.regular_h:.2f}", f"{t.overtime_h:.2f}", f"{t.double_h:.2f}")
+                            if t.hours_known
+                            else ("?", "?", "?")
+                        ),
                         exceptions,
                         status,
                         hours_text(t.break_s),
@@ -216,6 +218,7 @@ class TimesheetsScreen(FloorScreen):
                 actor=app.supervisor(),
                 at=app.clock(),
                 tz=app.settings.floor.timezone,
+                settings=app.settings,
                 reason=reason,
             )
             app.call_from_thread(self.notify, done, timeout=3)
@@ -230,8 +233,20 @@ class TimesheetsScreen(FloorScreen):
                 f"{t.name} is still on shift; approve it when the shift ends.", severity="warning"
             )
             return
-        if t is not None:
+        if t is None:
+            return
+        if not t.exceptions or not t.hours_known:  # unknown hours: the store says why not
             self._decide(t, "approve", "", f"Approved: {t.name}.")
+            return
+
+        def answer(yes: bool | None) -> None:
+            if yes:
+                self._decide(t, "approve", "", f"Approved with exceptions: {t.name}.")
+
+        self.app.push_screen(
+            ConfirmModal(f"Approve {t.name}'s timesheet with {'; '.join(t.exceptions)}?"),
+            answer,
+        )
 
     def action_reject(self) -> None:
         t = self._selected()
@@ -290,6 +305,7 @@ class TimesheetsScreen(FloorScreen):
                 actor=app.supervisor(),
                 at=app.clock(),
                 tz=app.settings.floor.timezone,
+                settings=app.settings,
             )
             app.call_from_thread(self.notify, f"Approved {approved} timesheets.", timeout=4)
             for problem in problems[:3]:
@@ -335,17 +351,24 @@ class TimesheetsScreen(FloorScreen):
                 self._export(path)
 
         self.app.push_screen(
-            PromptModal("Write the day's timesheets as CSV to", value=default, required=True),
+            PromptModal(
+                "Write the day's approved timesheets as CSV to", value=default, required=True
+            ),
             with_path,
         )
 
     @work(thread=True, exit_on_error=False, group="timesheet-export")
     def _export(self, path: str) -> None:
-        from floorlead.reports.payroll import write_csv
+        from floorlead.reports.payroll import payable, write_csv
 
+        rows, left_out = payable(self.rows, ("approved",))
         try:
-            count = write_csv(path, self.rows, self.floor_app.settings.floor.timezone)
-            self.app.call_from_thread(self.notify, f"Wrote {count} rows to {path}.", timeout=5)
+            count = write_csv(path, rows, self.floor_app.settings.floor.timezone)
+            self.app.call_from_thread(
+                self.notify,
+                f"Wrote {count} approved timesheets to {path}{left_out}.",
+                timeout=8,
+            )
         except OSError as exc:
             self.app.call_from_thread(
                 self.notify, f"Cannot write {path}: {exc.strerror}.", severity="error", timeout=8
