@@ -8,7 +8,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, Any
 
-import platformdirs
 import typer
 
 from floorlead import __version__
@@ -92,10 +91,6 @@ def root(
         open_floor(db, config)
 
 
-def _demo_path() -> Path:
-    return Path(platformdirs.user_cache_dir("floorlead")) / "demo" / "demo.db"
-
-
 @app.command()
 def demo(
     ctx: typer.Context,
@@ -107,15 +102,16 @@ def demo(
     ] = 1.0,
     history: Annotated[int, typer.Option(min=0, max=90, help="Past days to backfill.")] = 0,
 ) -> None:
-    """Open the TUI on a live simulated floor, in its own fresh database (never yours)."""
+    """Open the TUI on a live simulated floor, in its own fresh database (never yours, and
+    never another demo's: each demo has its own file)."""
+    from floorlead.demo_floor import DemoFloor
     from floorlead.feeds.live import LiveSimulation, SimClock, backfill
     from floorlead.feeds.simulator import FloorSimulator, simulation_begin
     from floorlead.store.db import open_database, resolve_target
 
     settings = settings_of(ctx)
-    path = _demo_path()
-    for suffix in ("", "-wal", "-shm"):
-        Path(f"{path}{suffix}").unlink(missing_ok=True)
+    floor = DemoFloor()
+    path = floor.path
     database = open_database(resolve_target(str(path)))
     now = datetime.now(UTC)
     tz = settings.floor.timezone
@@ -126,7 +122,11 @@ def demo(
         agents=agents,
         queues=queues,
     )
-    typer.echo(f"Building the demo floor in {path} …", err=True)
+    typer.echo(
+        f"Building the demo floor in {path} … (watch it from another window with "
+        f"floorlead --db {path})",
+        err=True,
+    )
     backfill(database, sim, now)
     clock = SimClock(now, speed)
     runner = LiveSimulation(
@@ -138,6 +138,8 @@ def demo(
     finally:
         runner.stop()
         runner.join(timeout=5)
+        floor.release()
+    typer.echo(f"The demo floor was {path}.", err=True)
 
 
 @app.command()
@@ -368,8 +370,12 @@ def db_check(ctx: typer.Context, db: DbOption = None) -> None:
 
 @db_app.command("path")
 def db_path(ctx: typer.Context, db: DbOption = None) -> None:
-    """Print where the floor database is."""
+    """Print where the floor database is, and the demos running now."""
+    from floorlead.demo_floor import running_demos
+
     typer.echo(target_of(ctx, db).describe())
+    for demo_db in running_demos():
+        typer.echo(f"A demo is running on {demo_db} (floorlead --db {demo_db}).")
 
 
 # The feed, report and record commands live in their own modules and register on ``app``
