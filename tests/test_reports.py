@@ -152,8 +152,8 @@ def test_markdown_and_html_say_the_same_and_html_is_self_contained(worked: Floor
     md = render.markdown(r)
     assert "Billing short two at 17:00 <call Sam>\n\n— maria" in md
     assert (
-        "| Billing | 3 | 2 | 1 | 33.3 % (MISSED; target 80/20) | 0:20 | 5:00 | 09:30 (0.0 %) |"
-        in md
+        "| Billing | 3 | 2 | 1 | 33.3 % | 33.3 % (MISSED; target 80/20) | 0:20 | 5:00 "
+        "| 09:30 (0.0 %) |" in md
     )
     assert "Notes written: 1; commitments due tomorrow: 1" in md
     assert "Good save" not in md  # never the text of a coaching note
@@ -295,3 +295,23 @@ async def test_r_writes_the_handover_with_the_note_for_the_next_shift(
     text = page.read_text()
     assert "Sam covers\nbilling" in text and page.stat().st_mode & 0o777 == 0o600
     assert (tmp_path / "reports" / "handover-2026-11-23.md").exists()
+
+
+def test_the_handover_queue_table_has_the_abandon_rate_and_rounds_times(
+    worked: FloorDatabase,
+) -> None:
+    from dataclasses import replace
+
+    from floorlead.domain.when import average_text
+    from floorlead.reports.shift import QUEUE_HEAD, queue_lines
+
+    assert average_text(22.8) == "0:23" and average_text(22.4) == "0:22"
+    assert average_text(None) == "—"
+    r = report_for(worked)
+    billing = r.queues[0]
+    # 2 answered after 45.6 s in the queue in all: ASA 22.8 s
+    metrics = replace(billing.metrics, queue_time_answered_s=45.6)
+    r = replace(r, queues=[replace(billing, metrics=metrics)])
+    row = dict(zip(QUEUE_HEAD, queue_lines(r)[0], strict=True))
+    assert row["Abandon rate"] == "33.3 %"
+    assert row["ASA"] == "0:23"

@@ -492,3 +492,37 @@ async def test_a_clock_tick_on_a_screen_missing_widgets_waits_for_the_next(
         await pilot.pause()
         assert app.return_code is None  # still running: the tick was skipped
         assert app.screen.query("#coaching-agents")
+
+
+async def test_the_interval_abandon_rate_is_flagged_like_the_days(db: FloorDatabase) -> None:
+    from datetime import timedelta
+
+    from floorlead.feeds.jsonl import ingest_lines
+    from tests.conftest import FROZEN
+
+    lines = [
+        '{"type":"queue.upsert","queue":"billing","name":"Billing","channel":"voice"}',
+        '{"type":"agent.upsert","agent":"a1","name":"Dana Reyes","team":"North"}',
+    ]
+    for n, (queued, done, kind) in enumerate(
+        [("17:01:00", "17:01:40", "abandoned"), ("17:02:00", "17:02:10", "answered")]
+    ):
+        lines.append(
+            f'{{"type":"contact.queued","at":"2026-11-23T{queued}Z","contact":"c{n}",'
+            '"queue":"billing"}'
+        )
+        extra = ',"agent":"a1"' if kind == "answered" else ""
+        lines.append(
+            f'{{"type":"contact.{kind}","at":"2026-11-23T{done}Z","contact":"c{n}"{extra}}}'
+        )
+    assert not ingest_lines(db, lines).errors
+    app = make_app(db, FROZEN + timedelta(minutes=10))  # 12:10, the interval from 12:00
+    async with app.run_test(size=(200, 32)) as pilot:
+        await wait_for_load(pilot)
+        table = app.screen.query_one(FloorTable)
+        row = table.get_row("billing")
+        columns = [key for key, _label in table._column_spec]
+        day = str(row[columns.index("abandon")])
+        interval = str(row[columns.index("abandon_int")])
+        assert day.startswith("▲") and "50" in day
+        assert interval.startswith("▲") and "50" in interval

@@ -118,6 +118,12 @@ def duration_text(seconds: float | None) -> str:
     return f"{h}:{m:02d}:{s:02d}" if h else f"{m}:{s:02d}"
 
 
+def average_text(seconds: float | None) -> str:
+    """An average (ASA, AHT) rounded to the second, not cut: 22.8 s is ``0:23``. Clocks that
+    tick (ages, waits) stay cut, as a stopwatch shows them."""
+    return "—" if seconds is None else duration_text(round(seconds))
+
+
 def hours_text(seconds: float | None) -> str:
     """Worked time as ``7h45``."""
     if seconds is None:

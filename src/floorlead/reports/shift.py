@@ -14,7 +14,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from floorlead.domain import metrics as mx
-from floorlead.domain.when import duration_text, hhmm, iso_utc, local
+from floorlead.domain.when import average_text, hhmm, iso_utc, local
 from floorlead.store.handover import QueueReport, ShiftReport
 
 FORMATS = ("md", "html", "csv")
@@ -26,7 +26,7 @@ def pct(value: float | None) -> str:
 
 
 def secs(value: float | None) -> str:
-    return "—" if value is None else duration_text(value)
+    return average_text(value)
 
 
 def money(cents: int) -> str:
@@ -62,6 +62,7 @@ def queue_lines(r: ShiftReport) -> list[list[str]]:
                 str(m.offered),
                 str(m.answered),
                 str(m.abandoned),
+                pct(m.abandon_rate),
                 f"{pct(m.service_level)} ({_sl_word(q)}; target {q.sl_percent}/{q.sl_seconds})",
                 secs(m.asa_s),
                 secs(m.aht_s),
@@ -71,12 +72,22 @@ def queue_lines(r: ShiftReport) -> list[list[str]]:
     t = r.totals
     rows.append(
         ["All queues", str(t.offered), str(t.answered), str(t.abandoned),
-         pct(t.service_level), secs(t.asa_s), secs(t.aht_s), ""]
+         pct(t.abandon_rate), pct(t.service_level), secs(t.asa_s), secs(t.aht_s), ""]
     )  # fmt: skip
     return rows
 
 
-QUEUE_HEAD = ["Queue", "Offered", "Answered", "Abandoned", "SL", "ASA", "AHT", "Worst interval"]
+QUEUE_HEAD = [
+    "Queue",
+    "Offered",
+    "Answered",
+    "Abandoned",
+    "Abandon rate",
+    "SL",
+    "ASA",
+    "AHT",
+    "Worst interval",
+]
 AGENT_HEAD = ["Agent", "Team", "Adherence", "Occupancy", "Handled", "AHT", "Flags"]
 
 

@@ -11,7 +11,7 @@ from textual.binding import Binding, BindingType
 from textual.widgets import Static
 
 from floorlead.domain.metrics import sparkline
-from floorlead.domain.when import duration_text, hhmm
+from floorlead.domain.when import average_text, hhmm
 from floorlead.tui.screens.base import FloorScreen
 from floorlead.tui.screens.queue_detail import QueueDetailScreen
 from floorlead.tui.widgets.cells import level_cell, percent, sl_cell, wait_cell
@@ -117,12 +117,11 @@ class QueuesScreen(FloorScreen):
         q: QueueRow, now: datetime, warn: int, critical: int, abandon_warn: float
     ) -> list[str | Text]:
         longest = (now - q.oldest_waiting_at).total_seconds() if q.oldest_waiting_at else None
-        rate = q.today.abandon_rate
-        abandon = (
-            level_cell(percent(rate), "warn")
-            if rate is not None and rate >= abandon_warn
-            else Text(f"  {percent(rate)}")
-        )
+
+        def abandon(rate: float | None) -> Text:
+            warn = rate is not None and rate >= abandon_warn
+            return level_cell(percent(rate), "warn" if warn else "ok")
+
         i, d = q.interval, q.today
         if q.agents_needed is None:
             need = Text(f"  —/{q.staffed}")
@@ -138,17 +137,17 @@ class QueuesScreen(FloorScreen):
             sl_cell(q.today.service_level, q.sl_percent),
             q.sl_target,
             need,
-            abandon,
-            duration_text(d.asa_s),
-            duration_text(d.aht_s),
+            abandon(d.abandon_rate),
+            average_text(d.asa_s),
+            average_text(d.aht_s),
             sparkline([float(w) for w in q.trend.waiting]),
             sparkline(q.trend.service_level, top=1.0),
             f"{q.available}/{q.on_contact}/{q.acw}/{q.aux}",
             f"{i.offered}/{d.offered}",
             f"{i.answered}/{d.answered}",
             f"{i.abandoned}/{d.abandoned}",
-            percent(i.abandon_rate),
-            duration_text(i.asa_s),
-            duration_text(i.aht_s),
+            abandon(i.abandon_rate),
+            average_text(i.asa_s),
+            average_text(i.aht_s),
             q.channel,
         ]
