@@ -18,6 +18,7 @@ MODAL_CSS = """
     width: 64; max-width: 100%; height: auto; max-height: 90%;
     border: round $primary; background: $surface; padding: 0 1;
 }}
+{name} Label {{ width: 100%; }}
 {name} .hint {{ color: $text-muted; }}
 {name} OptionList {{ height: auto; max-height: 12; }}
 """
