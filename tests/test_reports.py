@@ -150,7 +150,7 @@ def test_markdown_and_html_say_the_same_and_html_is_self_contained(worked: Floor
     assert saved.version == 1
     r = report_for(worked)
     md = render.markdown(r)
-    assert "Billing short two at 17:00 <call Sam>\n\n— maria" in md
+    assert "Billing short two at 17:00 &lt;call Sam&gt;\n\n— maria" in md  # escaped, not HTML
     assert (
         "| Billing | 3 | 2 | 1 | 33.3 % | 33.3 % (MISSED; target 80/20) | 0:20 | 5:00 "
         "| 09:30 (0.0 %) |" in md

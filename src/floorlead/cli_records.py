@@ -247,8 +247,9 @@ def coaching_export(
         typer.echo(text, nl=False)
         return
     try:
-        output.write_text(text, encoding="utf-8")
-        output.chmod(0o600)
+        from floorlead.files import write_private
+
+        write_private(output, text)
     except OSError as exc:
         raise FloorleadError(f"Cannot write {output}: {exc.strerror}.") from None
     typer.echo(f"Wrote {len(notes)} notes to {output}.", err=True)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import os
 from pathlib import Path
 
 import platformdirs
@@ -13,16 +12,26 @@ def log_path() -> Path:
     return Path(platformdirs.user_log_dir("floorlead")) / "floorlead.log"
 
 
+class CleanFormatter(logging.Formatter):
+    """A log line is one line of plain text, whatever a peer put in what is logged (a
+    webhook's request path, a feed's field)."""
+
+    def formatMessage(self, record: logging.LogRecord) -> str:
+        from floorlead.domain.safe_text import clean
+
+        return clean(super().formatMessage(record))
+
+
 def setup_logging() -> None:
     """Best effort: a read-only home must not stop the floor."""
     path = log_path()
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        handler: logging.Handler = logging.FileHandler(path, encoding="utf-8")
-        os.chmod(path, 0o600)
+        from floorlead.files import append_private
+
+        handler: logging.Handler = logging.StreamHandler(append_private(path))
     except OSError:
         handler = logging.NullHandler()
-    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    handler.setFormatter(CleanFormatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     root = logging.getLogger("floorlead")
     root.setLevel(logging.INFO)
     root.handlers[:] = [handler]

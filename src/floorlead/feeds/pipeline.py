@@ -90,9 +90,9 @@ class Quarantine:
         if self.path is None:
             return
         if self._handle is None:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            fd = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
-            self._handle = os.fdopen(fd, "a", encoding="utf-8")
+            from floorlead.files import append_private
+
+            self._handle = append_private(self.path)
         record = {"source": self.source_name, "line": number, "reason": reason, "raw": raw}
         self._handle.write(json.dumps(record, ensure_ascii=False) + "\n")
         self._handle.flush()

@@ -9,6 +9,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from floorlead.domain.safe_text import csv_cell
 from floorlead.domain.when import local
 
 if TYPE_CHECKING:
@@ -77,15 +78,15 @@ def csv_text(sheets: Iterable[TimesheetRow], tz: str) -> str:
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(HEADER)
-    writer.writerows(rows_for(sheets, tz))
+    # names and exceptions come from feeds: no cell may start a spreadsheet formula
+    writer.writerows([csv_cell(c) for c in row] for row in rows_for(sheets, tz))
     return buffer.getvalue()
 
 
 def write_csv(path: str | Path, sheets: Iterable[TimesheetRow], tz: str) -> int:
-    """Write the file whole or not at all (a temporary file renamed into place)."""
+    """Write the file whole or not at all, readable by its owner only."""
+    from floorlead.files import write_private
+
     rows = list(sheets)
-    target = Path(path).expanduser()
-    temporary = target.with_name(f".{target.name}.part")
-    temporary.write_text(csv_text(rows, tz), encoding="utf-8")
-    temporary.replace(target)
+    write_private(Path(path), csv_text(rows, tz))  # 0600: hours and names are personal
     return len(rows)

@@ -9,11 +9,12 @@ from __future__ import annotations
 import csv
 import html
 import io
-import os
 from collections.abc import Iterable
 from pathlib import Path
 
 from floorlead.domain import metrics as mx
+from floorlead.domain.safe_text import csv_cell
+from floorlead.domain.safe_text import markdown as md
 from floorlead.domain.when import average_text, hhmm, iso_utc, local
 from floorlead.store.handover import QueueReport, ShiftReport
 
@@ -100,18 +101,15 @@ def agent_lines(r: ShiftReport) -> list[list[str]]:
 
 
 def _md_table(head: list[str], rows: Iterable[list[str]]) -> list[str]:
-    def cell(text: str) -> str:
-        return text.replace("|", "\\|").replace("\n", " ")
-
     out = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
-    out += ["| " + " | ".join(cell(c) for c in row) + " |" for row in rows]
+    out += ["| " + " | ".join(md(c) for c in row) + " |" for row in rows]
     return out
 
 
 def markdown(r: ShiftReport) -> str:
     e, t = r.escalations, r.timesheets
     lines = [
-        f"# Shift handover — {r.floor}",
+        f"# Shift handover — {md(r.floor)}",
         "",
         f"**Window:** {window_text(r)}  ",
         f"**Generated:** {hhmm(r.generated_at, r.timezone)} on the floor's clock"
@@ -119,8 +117,11 @@ def markdown(r: ShiftReport) -> str:
         "",
         "## For the next shift",
         "",
-        (r.next_shift.strip() or "_Nothing written._")
-        + (f"\n\n— {r.next_shift_by}" if r.next_shift.strip() and r.next_shift_by else ""),
+        (
+            "  \n".join(md(line) for line in r.next_shift.strip().splitlines())
+            or "_Nothing written._"
+        )
+        + (f"\n\n— {md(r.next_shift_by)}" if r.next_shift.strip() and r.next_shift_by else ""),
         "",
         "## Queues",
         "",
@@ -141,14 +142,15 @@ def markdown(r: ShiftReport) -> str:
     for o in e.still_open:
         sla = "SLA BREACHED" if o.breached else f"due {hhmm(o.due_at, r.timezone)}"
         lines.append(
-            f"  - {o.id} {o.priority} {o.kind}, {o.status}, owner {o.owner or 'nobody'} — {sla}"
+            f"  - {md(o.id)} {o.priority} {o.kind}, {o.status}, owner {md(o.owner or 'nobody')}"
+            f" — {sla}"
         )
     lines.append(f"- Approvals given: {len(e.approvals)}")
     for a in e.approvals:
-        second = f" (first: {a.first_approver})" if a.first_approver else ""
-        lines.append(f"  - {a.id}: {money(a.amount_cents)} by {a.approved_by}{second}")
+        second = f" (first: {md(a.first_approver)})" if a.first_approver else ""
+        lines.append(f"  - {md(a.id)}: {money(a.amount_cents)} by {md(a.approved_by)}{second}")
     lines.append(f"- Handed up: {len(e.handed_up)}")
-    lines += [f"  - {esc} to {who}" for esc, who in e.handed_up]
+    lines += [f"  - {md(esc)} to {md(who)}" for esc, who in e.handed_up]
     lines += [
         "",
         "## Timesheets",
@@ -156,7 +158,7 @@ def markdown(r: ShiftReport) -> str:
         f"- Approved {t.approved}, pending {t.pending}, rejected {t.rejected}; "
         f"overtime {t.overtime_h:.2f} h",
         f"- Exceptions outstanding: {len(t.exceptions_outstanding)}",
-        *(f"  - {name}: {why}" for name, why in t.exceptions_outstanding),
+        *(f"  - {md(name)}: {md(why)}" for name, why in t.exceptions_outstanding),
         "",
         "## Coaching",
         "",
@@ -368,7 +370,7 @@ def csv_text(r: ShiftReport) -> str:
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(CSV_HEADER)
-    writer.writerows(csv_rows(r))
+    writer.writerows([csv_cell(c) for c in row] for row in csv_rows(r))
     return out.getvalue()
 
 
@@ -383,13 +385,8 @@ def render(r: ShiftReport, fmt: str) -> str:
 
 
 def write_private(path: Path, text: str) -> Path:
-    """Whole or not at all (a temporary file renamed into place), readable by its owner only:
-    a handover names people and their figures."""
-    target = path.expanduser()
-    target.parent.mkdir(parents=True, exist_ok=True)
-    temporary = target.with_name(f".{target.name}.part")
-    fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w", encoding="utf-8") as handle:
-        handle.write(text)
-    temporary.replace(target)
-    return target
+    """Whole or not at all, readable by its owner only: a handover names people and their
+    figures."""
+    from floorlead.files import write_private as write
+
+    return write(path, text)

@@ -17,6 +17,7 @@ from sqlalchemy import Table, bindparam, select, update
 from sqlalchemy.engine import Connection
 
 from floorlead.domain import events as ev
+from floorlead.domain.safe_text import clean_event
 from floorlead.store.checkpoints import FORGET_SQL, forget_params
 from floorlead.store.ingest import (
     AGENT_STATE,
@@ -385,6 +386,7 @@ def apply_bulk(
     errors = result.errors
     applied = duplicates = 0
     for index, e in enumerate(events):
+        e = clean_event(e)
         ident = e.id
         if ident is not None and ident in seen:
             duplicates += 1

@@ -21,6 +21,7 @@ from sqlalchemy.exc import ArgumentError, NoSuchModuleError, OperationalError, S
 from sqlalchemy.pool import ConnectionPoolEntry
 
 from floorlead.errors import DatabaseError
+from floorlead.files import private_folder
 from floorlead.store.sqlite import (
     BUSY_TIMEOUT_MS,
     HEAD_REVISION,
@@ -157,7 +158,7 @@ def current_revision(conn: Connection) -> str | None:
 def _create_private_file(path: Path) -> None:
     """Create the database file readable by its owner only, before SQLite opens it."""
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
+        private_folder(path.parent)
         fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
         os.close(fd)
     except FileExistsError:
@@ -279,7 +280,7 @@ def open_database(target: DatabaseTarget, *, create: bool = True) -> FloorDataba
                 raise DatabaseError(f"There is no database at {target.path}.")
             if not target.path.parent.exists():
                 try:
-                    target.path.parent.mkdir(parents=True, exist_ok=True)
+                    private_folder(target.path.parent)
                 except OSError as exc:
                     raise DatabaseError(
                         f"Cannot create the folder {target.path.parent}: {exc.strerror}."

@@ -18,6 +18,7 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.exc import SQLAlchemyError
 
 from floorlead.domain import events as ev
+from floorlead.domain.safe_text import clean_event
 from floorlead.store import models as m
 
 log = logging.getLogger("floorlead.ingest")
@@ -173,7 +174,9 @@ class EventApplier:
     # -- applying --------------------------------------------------------------------------
 
     def apply(self, event: ev.Event) -> bool:
-        """Apply one event; False when its id was applied before or a newer copy is stored."""
+        """Apply one event; False when its id was applied before or a newer copy is stored.
+        Its text is cleaned of control characters first (no feed writes to a terminal)."""
+        event = clean_event(event)
         seen = select(APPLIED.c.id).where(APPLIED.c.id == event.id)
         if event.id is not None and self.conn.execute(seen).first():
             return False

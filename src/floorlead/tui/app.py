@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, ClassVar
 from textual import on, work
 from textual.app import App, ScreenStackError
 from textual.binding import Binding, BindingType
+from textual.notifications import SeverityLevel
 from textual.screen import Screen
 from textual.timer import Timer
 
@@ -355,6 +356,23 @@ class FloorleadApp(App[None]):
 
         f = self.settings.floor
         return floor_date(self.clock(), f.timezone, f.day_start)
+
+    def notify(
+        self,
+        message: str,
+        *,
+        title: str = "",
+        severity: SeverityLevel = "information",
+        timeout: float | None = None,
+        markup: bool = False,
+    ) -> None:
+        """Messages name customers and agents as feeds spelled them: plain text (no markup
+        from a name), cleaned of control characters."""
+        from floorlead.domain.safe_text import clean
+
+        super().notify(
+            clean(message), title=clean(title), severity=severity, timeout=timeout, markup=markup
+        )
 
     def supervisor(self) -> str:
         """Who is acting, for the audit log: the setting, else the login name."""

@@ -8,8 +8,18 @@ from rich.text import Text
 from textual.widgets import DataTable
 from textual.widgets.data_table import RowKey
 
+from floorlead.domain.safe_text import clean
+
 Cell = str | Text
 Row = tuple[str, Sequence[Cell]]
+
+
+def terminal_safe(cell: Cell) -> Cell:
+    """Text as it is: no control character, and no markup read from a name with ``[``."""
+    if isinstance(cell, str):
+        return Text(clean(cell))
+    plain = cell.plain
+    return cell if clean(plain) == plain else Text(clean(plain), style=cell.style)
 
 
 class FloorTable(DataTable[Cell]):
@@ -57,7 +67,9 @@ class FloorTable(DataTable[Cell]):
         return False
 
     def sync(self, rows: Sequence[Row]) -> None:
-        """Show ``rows``: update changed cells in place, or rebuild keeping the cursor's row."""
+        """Show ``rows``: update changed cells in place, or rebuild keeping the cursor's row.
+        Cells are cleaned of control characters: text from a feed never drives the terminal."""
+        rows = [(key, [terminal_safe(c) for c in cells]) for key, cells in rows]
         self._ensure_columns()
         keys = [key for key, _cells in rows]
         columns = [key for key, _label in self._column_spec]

@@ -11,6 +11,7 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Input, Label, Select
 
+from floorlead.domain.safe_text import clean
 from floorlead.tui.widgets.modals import FIELD_KEYS
 
 MARK_CHOICES = [("pass", "pass"), ("fail", "fail"), ("n/a", "na")]
@@ -43,7 +44,7 @@ class GradeModal(ModalScreen[tuple[dict[str, str], str] | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical():
-            yield Label(f"Observation · {self.agent_name}")
+            yield Label(f"Observation · {clean(self.agent_name)}", markup=False)
             for name, weight, critical in self.criteria:
                 flag = ", fails the call" if critical else ""
                 yield Label(f"{name} ({weight}{flag})")

@@ -5,12 +5,15 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import ClassVar
 
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Input, Label, OptionList
 from textual.widgets.option_list import Option
+
+from floorlead.domain.safe_text import clean
 
 MODAL_CSS = """
 {name} {{ align: center middle; }}
@@ -67,7 +70,7 @@ class PromptModal(ModalScreen[str | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical():
-            yield Label(self._title)
+            yield Label(clean(self._title), markup=False)
             yield Input(value=self._value, placeholder=self._placeholder)
             yield Label(self._hint, classes="hint")
 
@@ -106,10 +109,12 @@ class ChoiceModal(ModalScreen[str | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical():
-            yield Label(self._title)
+            yield Label(clean(self._title), markup=False)
             if self._filterable:
                 yield Input(placeholder="Type to narrow…")
-            yield OptionList(*[Option(label, id=value) for value, label in self._choices])
+            yield OptionList(
+                *[Option(Text(clean(label)), id=value) for value, label in self._choices]
+            )
             yield Label("↑↓ choose · Enter to confirm · Esc to cancel", classes="hint")
 
     def on_mount(self) -> None:
@@ -127,7 +132,7 @@ class ChoiceModal(ModalScreen[str | None]):
         options.clear_options()
         options.add_options(
             [
-                Option(label, id=value)
+                Option(Text(clean(label)), id=value)
                 for value, label in self._choices
                 if all(part in label.lower() for part in needle.split())
             ]
@@ -178,7 +183,7 @@ class ConfirmModal(ModalScreen[bool]):
 
     def compose(self) -> ComposeResult:
         with Vertical():
-            yield Label(self._question)
+            yield Label(clean(self._question), markup=False)
             yield Label("Enter or y to confirm · Esc or n to cancel", classes="hint")
 
     def action_answer(self, yes: bool) -> None:

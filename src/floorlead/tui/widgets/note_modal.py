@@ -14,6 +14,7 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Input, Label, Select
 
+from floorlead.domain.safe_text import clean
 from floorlead.tui.widgets.modals import FIELD_KEYS
 
 CATEGORIES = ("coaching", "kudos", "observation", "commitment", "correction")
@@ -59,14 +60,14 @@ class NoteModal(ModalScreen[NoteDraft | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(id="note-box"):
-            yield Label(f"Coaching note · {self.agent_name}", id="note-title")
+            yield Label(f"Coaching note · {clean(self.agent_name)}", id="note-title", markup=False)
             if self.escalation_id or self.contact_id:
                 link = (
                     f"escalation {self.escalation_id}"
                     if self.escalation_id
                     else f"contact {self.contact_id}"
                 )
-                yield Label(f"Linked to {link}", id="note-link")
+                yield Label(f"Linked to {clean(link)}", id="note-link", markup=False)
             yield Input(placeholder="What did you hear?", id="note-text")
             yield Select(
                 [(c, c) for c in CATEGORIES],
