@@ -190,13 +190,18 @@ def test_actions_are_guarded_by_version_and_audited(esc_db: FloorDatabase) -> No
     assert any(line.what == "note: called back" for line in lines)
 
 
-def test_the_same_supervisor_cannot_give_both_approvals(esc_db: FloorDatabase) -> None:
+def test_the_same_supervisor_cannot_give_both_approvals(
+    esc_db: FloorDatabase, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from floorlead.store import policy
+
     threshold = 1_000_000
     first = triage.approve(esc_db, "e-big", 1, "sam", FROZEN, TZ, threshold)
     assert first.status == "awaiting_second"
-    with pytest.raises(FloorleadError, match="second, different supervisor"):
+    with pytest.raises(FloorleadError, match="second supervisor must approve from their own"):
         triage.approve(esc_db, "e-big", 2, "sam", FROZEN, TZ, threshold)
     assert status(esc_db, "e-big")[0] == "awaiting_second"
+    monkeypatch.setattr(policy, "os_account", lambda: "ana.k")  # ana at her own desk
     done = triage.approve(esc_db, "e-big", 2, "ana", FROZEN, TZ, threshold)
     assert done.status == "approved"
 

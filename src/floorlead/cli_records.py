@@ -1,5 +1,5 @@
 """The record commands, for scripts and payroll: ``escalations list``, ``timesheets export``
-and ``timesheets show``, ``coaching export``."""
+and ``timesheets show``, ``coaching export``, ``policy show`` and ``policy set``."""
 
 from __future__ import annotations
 
@@ -253,3 +253,57 @@ def coaching_export(
     except OSError as exc:
         raise FloorleadError(f"Cannot write {output}: {exc.strerror}.") from None
     typer.echo(f"Wrote {len(notes)} notes to {output}.", err=True)
+
+
+policy_app = typer.Typer(
+    help="The floor's policy: the rules that protect money, kept in the floor's database.",
+    pretty_exceptions_enable=False,
+)
+app.add_typer(policy_app, name="policy")
+
+
+@policy_app.command("show")
+def policy_show(ctx: typer.Context, db: DbOption = None) -> None:
+    """Print the two-person limit and who set it (changes nothing)."""
+    from floorlead.store.db import open_database
+    from floorlead.store.policy import account, limit_cents
+
+    database = open_database(target_of(ctx, db), create=False)
+    try:
+        with database.connect() as conn:
+            cents, you = limit_cents(conn), account(conn)
+    finally:
+        database.dispose()
+    typer.echo(
+        f"Two-person limit: approvals above {cents / 100:,.2f} need two different accounts. "
+        f"You act as the account {you!r}."
+    )
+
+
+@policy_app.command("set")
+def policy_set(
+    ctx: typer.Context,
+    name: Annotated[str, typer.Argument(help="approval_second_above")],
+    value: Annotated[str, typer.Argument(help="The amount, e.g. 10000 or 2500.50.")],
+    reason: Annotated[str, typer.Option(help="Why it changes (kept in the audit log).")] = "",
+    db: DbOption = None,
+) -> None:
+    """Change a rule of the floor's policy, with an audit row naming your account."""
+    from floorlead.store.db import open_database
+    from floorlead.store.policy import os_account, parse_amount, set_limit
+
+    if name != "approval_second_above":
+        raise FloorleadError(f"{name!r} is not a policy setting (approval_second_above).")
+    cents = parse_amount(value)
+    database = open_database(target_of(ctx, db), create=False)
+    try:
+        old = set_limit(
+            database,
+            cents,
+            actor=settings_of(ctx).floor.supervisor or os_account(),
+            at=datetime.now(UTC),
+            reason=reason,
+        )
+    finally:
+        database.dispose()
+    typer.echo(f"Two-person limit: {old / 100:,.2f} → {cents / 100:,.2f}.")

@@ -6,6 +6,7 @@ file, so the user sees one sentence instead of a traceback.
 
 from __future__ import annotations
 
+import math
 import os
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
@@ -247,8 +248,8 @@ def _validate(path: Path, s: Settings) -> None:
         raise _fail(path, "timesheets.rounding_minutes", "must be 0, 5, 6 or 15")
     if ts.grace_minutes < 0:
         raise _fail(path, "timesheets.grace_minutes", "must be 0 or more")
-    if e.approval_second_above < 0:
-        raise _fail(path, "escalations.approval_second_above", "must be 0 or more")
+    if not math.isfinite(e.approval_second_above) or e.approval_second_above < 0:
+        raise _fail(path, "escalations.approval_second_above", "must be an amount of 0 or more")
 
 
 def _scorecard(path: Path, value: Any) -> ScorecardSettings:

@@ -86,11 +86,24 @@ class ApprovalOutcome:
 
 
 def approve(
-    *, amount_cents: int | None, threshold_cents: int, actor: str, first_approver: str
+    *,
+    amount_cents: int | None,
+    threshold_cents: int,
+    actor: str,
+    first_approver: str,
+    account: str = "",
+    first_account: str = "",
 ) -> ApprovalOutcome:
-    """Below the threshold one approval releases it; above, two different supervisors."""
+    """Below the threshold one approval releases it; above, two different supervisors — told
+    apart by their accounts (what they logged in as), not by the names they display."""
     if first_approver:
-        if first_approver == actor:
+        if first_account and account == first_account:
+            shared = "" if first_approver == actor else f" ({first_approver} and you share it)"
+            raise TransitionError(
+                f"The first approval came from the account {account!r}{shared}: a second "
+                "supervisor must approve from their own account."
+            )
+        if not first_account and first_approver == actor:
             raise TransitionError(
                 "You gave the first approval; a second, different supervisor must give the second."
             )

@@ -137,6 +137,10 @@ class Escalation(SQLModel, table=True):
     first_approver: str = Field(default="", max_length=100)
     first_approved_at: datetime | None = Field(default=None, sa_column=_utc(nullable=True))
     decided_by: str = Field(default="", max_length=100)
+    #: the accounts (database role, or operating-system account on SQLite) that approved:
+    #: who someone is, as opposed to the display name they chose
+    first_approver_account: str = Field(default="", max_length=100)
+    approver_account: str = Field(default="", max_length=100)
     decline_reason: str = Field(default="", max_length=500)
     updated_by: str = Field(default="", max_length=100)
     updated_at: datetime | None = Field(default=None, sa_column=_utc(nullable=True))
@@ -237,3 +241,14 @@ class AgentQueueChange(SQLModel, table=True):
     queue_id: str = Field(max_length=64)
     at: datetime = Field(sa_column=_utc())
     member: bool
+
+
+class FloorPolicy(SQLModel, table=True):
+    """The floor's rules that protect money (the two-person limit): set by an audited
+    command, never by a user's settings file."""
+
+    __tablename__ = "floor_policy"
+    key: str = Field(primary_key=True, max_length=64)
+    value: str = Field(max_length=200)
+    changed_by: str = Field(default="", max_length=100)
+    changed_at: datetime | None = Field(default=None, sa_column=_utc(nullable=True))

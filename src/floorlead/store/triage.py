@@ -15,6 +15,7 @@ from typing import Any
 
 from sqlalchemy import select, update
 from sqlalchemy.engine import Connection
+from sqlalchemy.exc import IntegrityError
 
 from floorlead.domain import escalations as rules
 from floorlead.domain.when import hhmm
@@ -62,7 +63,8 @@ def act(
     actor: str,
     at: datetime,
     tz: str,
-    change: Callable[[Any], dict[str, Any]],
+    change: Callable[[Any], dict[str, Any]] | None = None,
+    change_in: Callable[[Any, Connection], dict[str, Any]] | None = None,
     detail: dict[str, Any] | None = None,
     note: str = "",
 ) -> Outcome:
@@ -77,16 +79,19 @@ def act(
         status = rules.effective_status(row.status, row.snoozed_until, at)
         try:
             rules.check(action, status, kind=row.kind, has_amount=row.amount_cents is not None)
-            values = change(row)
+            values = change_in(row, conn) if change_in is not None else change(row)  # type: ignore[misc]
         except rules.TransitionError as exc:
             raise FloorleadError(str(exc)) from None
         before = {k: getattr(row, k) for k in values}
         values.update(version=row.version + 1, updated_by=actor, updated_at=at)
-        done = conn.execute(
-            update(ESCALATION)
-            .where(ESCALATION.c.id == escalation_id, ESCALATION.c.version == row.version)
-            .values(**values)
-        )
+        try:
+            done = conn.execute(
+                update(ESCALATION)
+                .where(ESCALATION.c.id == escalation_id, ESCALATION.c.version == row.version)
+                .values(**values)
+            )
+        except IntegrityError as exc:  # the database's own two-person rule said no
+            raise FloorleadError(f"Refused by the floor's database: {_reason(exc)}.") from None
         if done.rowcount != 1:  # pragma: no cover - BEGIN IMMEDIATE makes this unreachable
             raise ConflictError(_last_change(conn, escalation_id, tz))
         if note.strip():
@@ -109,6 +114,12 @@ def act(
         return Outcome(
             escalation_id, action, row.version + 1, values.get("status", row.status), before
         )
+
+
+def _reason(exc: IntegrityError) -> str:
+    """The trigger's own sentence out of a driver's error."""
+    text = str(exc.orig).strip().splitlines()[0]
+    return text.removeprefix("ERROR:").strip()
 
 
 def _responded(row: Any, at: datetime) -> dict[str, Any]:
@@ -310,20 +321,34 @@ def approve(
     actor: str,
     at: datetime,
     tz: str,
-    threshold_cents: int,
+    threshold_cents: int | None = None,
 ) -> Outcome:
-    def change(r: Any) -> dict[str, Any]:
+    """Approve the amount asked. The two-person limit is the floor's policy; a client's
+    ``threshold_cents`` may only lower it. The approver is the connection's account."""
+    from floorlead.store.policy import account, limit_cents
+
+    used: dict[str, Any] = {}
+
+    def change(r: Any, conn: Connection) -> dict[str, Any]:
+        floor_limit = limit_cents(conn)
+        limit = floor_limit if threshold_cents is None else min(threshold_cents, floor_limit)
+        who = account(conn)
+        used.update(threshold_cents=limit, account=who)
         outcome = rules.approve(
             amount_cents=r.amount_cents,
-            threshold_cents=threshold_cents,
+            threshold_cents=limit,
             actor=actor,
             first_approver=r.first_approver,
+            account=who,
+            first_account=r.first_approver_account,
         )
         values: dict[str, Any] = {"status": outcome.status, **_responded(r, at)}
         if outcome.first:
             values.update(first_approver=actor, first_approved_at=at)
+        if outcome.status == "awaiting_second":
+            values.update(first_approver_account=who)
         if outcome.status == "approved":
-            values.update(decided_by=actor, resolved_at=at)
+            values.update(decided_by=actor, resolved_at=at, approver_account=who)
         return values
 
     return act(
@@ -334,8 +359,8 @@ def approve(
         actor=actor,
         at=at,
         tz=tz,
-        change=change,
-        detail={"threshold_cents": threshold_cents},
+        change_in=change,
+        detail=used,
     )
 
 

@@ -164,6 +164,8 @@ class FloorleadApp(App[None]):
         self._live: LiveFloor | None = None  # today's rows, kept by the refresh worker
         #: people who have acted on this floor, read by the refresh worker once a minute
         self.supervisors: tuple[str, ...] = ()
+        #: the floor's two-person limit (its policy, read with the supervisors); None unread
+        self.approval_limit_cents: int | None = None
         #: what the live feeds last reported of themselves, read with every load
         self.feed_reports: list[FeedReport] = []
         #: the feeds judged at the last render (every screen's header shows it)
@@ -230,6 +232,7 @@ class FloorleadApp(App[None]):
         from floorlead.store.db import ChangeWatcher
         from floorlead.store.feed_health import feed_reports
         from floorlead.store.live import LiveFloor
+        from floorlead.store.policy import limit_cents
         from floorlead.store.read import supervisors
 
         try:
@@ -247,6 +250,7 @@ class FloorleadApp(App[None]):
                 self.feed_reports = feed_reports(conn)
                 if time.monotonic() - self._supervisors_at > SUPERVISORS_EVERY_S:
                     self.supervisors = supervisors(conn)
+                    self.approval_limit_cents = limit_cents(conn)
                     self._supervisors_at = time.monotonic()
             self._token = token
             self._last_load = time.monotonic()

@@ -438,7 +438,10 @@ class EscalationActions(FloorScreen):
     def action_approve(self) -> None:
         from floorlead.store import triage
 
-        threshold = round(self.floor_app.settings.escalations.approval_second_above * 100)
+        # the floor's policy; a user's own setting may only lower it, never raise it
+        mine = round(self.floor_app.settings.escalations.approval_second_above * 100)
+        floor_limit = self.floor_app.approval_limit_cents
+        threshold = mine if floor_limit is None else min(mine, floor_limit)
 
         def go(e: EscalationRow) -> None:
             amount = money(e.amount_cents) or "no amount"
