@@ -217,7 +217,9 @@ def test_ingest_follow_applies_a_growing_file_until_interrupted(tmp_path: Path) 
     try:
         with feed.open("a") as f:
             f.write(AGENT + "\n" + _line("contact.queued", 1, queue="billing") + "\n")
-        deadline = time.monotonic() + 30
+        # a loaded machine may take long to start the command: wait for the state, bounded
+        # generously, never for a time that only an idle machine meets
+        deadline = time.monotonic() + 180
         count = 0
         while time.monotonic() < deadline and count == 0:
             time.sleep(0.2)

@@ -13,6 +13,7 @@ import typer
 from floorlead import __version__
 from floorlead.errors import FloorleadError
 from floorlead.launch import guarded, open_floor, run_tui
+from floorlead.stopping import stops_like_ctrl_c
 
 log = logging.getLogger("floorlead.cli")
 
@@ -143,6 +144,7 @@ def demo(
 
 
 @app.command()
+@stops_like_ctrl_c
 def simulate(
     ctx: typer.Context,
     db: DbOption = None,

@@ -12,6 +12,7 @@ import typer
 
 from floorlead.cli import DbOption, app, settings_of, target_of
 from floorlead.errors import FloorleadError
+from floorlead.stopping import stops_like_ctrl_c
 
 FORMATS = (
     "jsonl",
@@ -101,6 +102,7 @@ def _report(run: Any, shown: int = 10) -> None:
 
 
 @app.command()
+@stops_like_ctrl_c
 def ingest(
     ctx: typer.Context,
     source: Annotated[str, typer.Argument(help="A file to read, or - for standard input.")],
@@ -223,6 +225,7 @@ def feed_check(
 
 
 @feed_app.command("ami")
+@stops_like_ctrl_c
 def feed_ami(
     ctx: typer.Context,
     user: Annotated[str, typer.Option("--user", help="The manager user (manager.conf).")],
@@ -271,6 +274,7 @@ def feed_ami(
 
 
 @feed_app.command("taskrouter")
+@stops_like_ctrl_c
 def feed_taskrouter(
     ctx: typer.Context,
     port: Annotated[int, typer.Option(help="The port to listen on (0: any free one).")] = 8085,
