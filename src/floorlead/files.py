@@ -50,4 +50,5 @@ def append_private(path: Path) -> TextIO:
     """Open ``path`` to append, created 0600; refuses (OSError) where ``path`` is a link."""
     private_folder(path.parent)
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND | _NOFOLLOW, 0o600)
-    return os.fdopen(fd, "a", encoding="utf-8")
+    # what a peer sent is kept as sent, a lone surrogate written as its escape
+    return os.fdopen(fd, "a", encoding="utf-8", errors="backslashreplace")

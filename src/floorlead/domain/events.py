@@ -31,10 +31,16 @@ from floorlead.domain.vocabulary import (
     PUNCH_KINDS as PUNCH_KINDS,
 )
 from floorlead.domain.vocabulary import (
+    UNREADABLE as UNREADABLE,
+)
+from floorlead.domain.vocabulary import (
     EventError as EventError,
 )
 from floorlead.domain.vocabulary import (
     SlTarget as SlTarget,
+)
+from floorlead.domain.vocabulary import (
+    unreadable as unreadable,
 )
 
 
@@ -181,9 +187,19 @@ def parse_instant(value: Any, key: str = "at") -> datetime:
             raise EventError(f"{key} {value!r} is not an ISO 8601 time") from None
     if parsed.tzinfo is None:  # fromisoformat only ever gives fixed offsets otherwise
         raise EventError(f"{key} {value!r} has no time zone offset")
-    if parsed.tzinfo is UTC:
-        return parsed
-    return parsed.astimezone(UTC)
+    return sane_instant(parsed if parsed.tzinfo is UTC else parsed.astimezone(UTC), key)
+
+
+#: the instants a floor can hold; year 1 or 9999 would overflow the reorder window's sums
+EARLIEST = datetime(1970, 1, 1, tzinfo=UTC)
+LATEST = datetime(2200, 1, 1, tzinfo=UTC)
+
+
+def sane_instant(at: datetime, key: str = "at") -> datetime:
+    """``at`` if a floor can hold it; one sentence otherwise."""
+    if not EARLIEST <= at < LATEST:
+        raise EventError(f"{key} {at.isoformat()} is not a time a floor can hold (1970–2199)")
+    return at
 
 
 def _text(obj: dict[str, Any], key: str, *, required: bool = True, default: str = "") -> str:

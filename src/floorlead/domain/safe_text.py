@@ -13,9 +13,9 @@ import re
 from dataclasses import fields, replace
 from typing import TypeVar
 
-#: C0 and C1 controls, DEL, and the bidirectional overrides and isolates that make text read
-#: differently from what it is ("Trojan Source")
-_UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+#: C0 and C1 controls, DEL, the bidirectional overrides and isolates that make text read
+#: differently from what it is ("Trojan Source"), and lone surrogates (no file can hold them)
+_UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
 _SPACES = str.maketrans({"\t": " ", "\n": " ", "\r": " "})
 
 T = TypeVar("T")

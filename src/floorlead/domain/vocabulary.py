@@ -29,6 +29,29 @@ class EventError(ValueError):
     """An event that cannot be applied; the message says why in one sentence."""
 
 
+#: what one hostile or broken record can raise while it is read: JSON nested 100,000 deep
+#: (RecursionError), a 5,000-digit integer (ValueError), a time in year 1 or 9999
+#: (OverflowError), a field of the wrong type. Each quarantines that record only.
+UNREADABLE: tuple[type[Exception], ...] = (
+    ValueError,
+    ArithmeticError,
+    RecursionError,
+    UnicodeError,
+    TypeError,
+    KeyError,
+    IndexError,
+    AttributeError,
+)
+
+
+def unreadable(exc: Exception) -> str:
+    """Why a record was quarantined, in one line (an event's own sentence when it has one)."""
+    if isinstance(exc, EventError):
+        return str(exc)
+    text = str(exc).splitlines()[0][:200] if str(exc) else ""
+    return f"unreadable record ({type(exc).__name__}{': ' + text if text else ''})"
+
+
 @dataclass(frozen=True)
 class SlTarget:
     """A service-level target such as 80/20: ``percent`` answered within ``seconds``."""

@@ -158,8 +158,8 @@ class AmiTranslator:
             raw = "\n".join(block)
             try:
                 fields = _fields(block)
-            except ev.EventError as exc:
-                yield Record(number, raw, error=str(exc))
+            except ev.UNREADABLE as exc:
+                yield Record(number, raw, error=ev.unreadable(exc))
                 continue
             if self.clock is None and "Timestamp" not in fields:
                 if fields.get("Event") in REPLY_EVENTS:
@@ -186,8 +186,8 @@ class AmiTranslator:
     def _record(self, number: int, raw: str, fields: dict[str, str]) -> Record:
         try:
             return Record(number, raw, self.translate(fields))
-        except ev.EventError as exc:
-            return Record(number, raw, error=str(exc))
+        except ev.UNREADABLE as exc:
+            return Record(number, raw, error=ev.unreadable(exc))
 
     # -- one message -----------------------------------------------------------------------
 

@@ -50,10 +50,11 @@ def json_records(lines: Iterable[str]) -> Iterator[tuple[int, str, Any]]:
             continue
         try:
             value, end = decoder.raw_decode(text, pos)
-        except json.JSONDecodeError as exc:
+        except (ValueError, RecursionError) as exc:  # bad JSON, 100,000 deep, 5,000 digits
             stop = text.find("\n", pos)
             stop = size if stop < 0 else stop
-            yield line, text[pos:stop], ValueError(f"not valid JSON ({exc.msg})")
+            why = exc.msg if isinstance(exc, json.JSONDecodeError) else ev.unreadable(exc)
+            yield line, text[pos:stop], ValueError(f"not valid JSON ({why})")
             pos = stop
             continue
         yield line, text[pos:end], value
@@ -103,8 +104,8 @@ class ConnectTranslator:
                 if not isinstance(value, dict):
                     raise ev.EventError("a record must be a JSON object")
                 yield Record(number, raw, translate(value))
-            except ev.EventError as exc:
-                yield Record(number, raw, error=str(exc))
+            except ev.UNREADABLE as exc:
+                yield Record(number, raw, error=ev.unreadable(exc))
 
     def _queue(self, name: str, channel: str | None) -> list[ev.Event]:
         if name in self._queues and (channel is None or self._queues[name] == channel):

@@ -80,19 +80,19 @@ class CsvTranslator:
         self.timezone = timezone
 
     def records(self, lines: Iterable[str]) -> Iterator[Record]:
-        rows = csv.reader(lines)
+        """One row a line: these exports have no field that spans lines, so a quote never
+        closed costs its own line only (read as CSV at large, it would swallow the rest of
+        the file into one field)."""
         header: list[str] | None = None
         index: dict[str, int] = {}
-        while True:
+        for number, line in enumerate(lines, 1):
+            raw = line.rstrip("\r\n")
             try:
-                values = next(rows)
-            except StopIteration:
-                return
-            except csv.Error as exc:  # a NUL byte, a quote never closed: this row only
-                yield Record(rows.line_num, "", error=f"not a CSV row ({exc})")
+                values = next(csv.reader([raw], strict=True), [])
+            except csv.Error as exc:  # a NUL byte, a quote never closed: this line only
+                why = "a quote is never closed" if '"' in raw else str(exc)
+                yield Record(number, raw, error=f"not a CSV row ({why})")
                 continue
-            number = rows.line_num
-            raw = ",".join(values)
             if header is None:
                 if not any(v.strip() for v in values):
                     continue
@@ -121,8 +121,8 @@ class CsvTranslator:
                 continue
             try:
                 yield Record(number, raw, self.translate(values, index))
-            except ev.EventError as exc:
-                yield Record(number, raw, error=str(exc))
+            except ev.UNREADABLE as exc:
+                yield Record(number, raw, error=ev.unreadable(exc))
 
     def _required(self) -> tuple[str, ...]:
         required = {"roster": ("agent",), "schedule": ("agent", "start", "end")}

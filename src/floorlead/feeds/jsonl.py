@@ -30,8 +30,8 @@ def records(lines: Iterable[str | None]) -> Iterator[Record | None]:
             continue
         try:
             yield Record(number, text, [ev.parse_line(text)])
-        except ev.EventError as exc:
-            yield Record(number, text, error=str(exc))
+        except ev.UNREADABLE as exc:
+            yield Record(number, text, error=ev.unreadable(exc))
 
 
 @dataclass

@@ -158,15 +158,15 @@ class TaskRouterTranslator:
         """One body's records: one per event it carries (a line, or one webhook POST)."""
         try:
             payloads = parse_payloads(text)
-        except ev.EventError as exc:
-            return [Record(number, text, error=str(exc))]
+        except ev.UNREADABLE as exc:
+            return [Record(number, text, error=ev.unreadable(exc))]
         out = []
         for fields in payloads:
             raw = text if len(payloads) == 1 else json.dumps(fields)
             try:
                 out.append(Record(number, raw, self.translate(fields)))
-            except ev.EventError as exc:
-                out.append(Record(number, raw, error=str(exc)))
+            except ev.UNREADABLE as exc:
+                out.append(Record(number, raw, error=ev.unreadable(exc)))
         return out
 
     def translate(self, f: dict[str, str]) -> list[ev.Event]:

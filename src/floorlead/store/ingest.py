@@ -15,7 +15,7 @@ from typing import Any
 
 from sqlalchemy import Table, select
 from sqlalchemy.engine import Connection
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.exc import OperationalError, SQLAlchemyError
 
 from floorlead.domain import events as ev
 from floorlead.domain.safe_text import clean_event
@@ -322,9 +322,19 @@ def apply_events(
     try:
         with conn.begin_nested():
             return apply_bulk(conn, events, actor, default_sl)
-    except SQLAlchemyError:
+    except Exception as exc:
+        if not _one_record(exc):
+            raise
         log.warning("bulk apply refused; applying the batch one event at a time", exc_info=True)
     return apply_each(conn, list(enumerate(events)), actor, default_sl)
+
+
+def _one_record(exc: Exception) -> bool:
+    """An error that one record can cause (and quarantining it cures), as opposed to the
+    database being locked, full or gone, which stops the feed and loses nothing."""
+    if isinstance(exc, OperationalError):
+        return False
+    return isinstance(exc, (SQLAlchemyError, *ev.UNREADABLE))
 
 
 def apply_each(
@@ -343,6 +353,8 @@ def apply_each(
                     result.applied += 1
                 else:
                     result.duplicates += 1
-        except ev.EventError as exc:
-            result.errors.append((number, str(exc)))
+        except Exception as exc:
+            if not _one_record(exc):
+                raise
+            result.errors.append((number, ev.unreadable(exc)))
     return result
