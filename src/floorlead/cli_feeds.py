@@ -184,6 +184,8 @@ def _read_secret(path: Path) -> str:
         secret = path.read_text(encoding="utf-8").strip()
     except OSError as exc:
         raise FloorleadError(f"Cannot read the secret file {path}: {exc.strerror}.") from None
+    except UnicodeDecodeError:  # its message would quote a byte of the secret
+        raise FloorleadError(f"The secret file {path} is not UTF-8 text.") from None
     if not secret:
         raise FloorleadError(f"The secret file {path} is empty.")
     return secret

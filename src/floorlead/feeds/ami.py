@@ -59,6 +59,14 @@ def _stamp(at: datetime) -> str:
     return f"{at.timestamp():.6f}"
 
 
+#: the longest AMI line kept (a real one is well under a kilobyte)
+MAX_LINE = 65_536
+
+
+class Oversized(str):
+    """A line longer than ``MAX_LINE`` bytes, dropped as it came: its message is quarantined."""
+
+
 def blocks(lines: Iterable[str | None]) -> Iterator[tuple[int, list[str]] | None]:
     """AMI messages: ``Key: Value`` lines ended by a blank line, numbered by their first line.
 
@@ -72,7 +80,7 @@ def blocks(lines: Iterable[str | None]) -> Iterator[tuple[int, list[str]] | None
             yield None
             continue
         number += 1
-        text = line.rstrip("\r\n")
+        text = line if isinstance(line, Oversized) else line.rstrip("\r\n")
         if text.startswith("Asterisk Call Manager/"):
             continue  # the greeting a session starts with: one line, no blank line after it
         if text.strip():
@@ -156,6 +164,12 @@ class AmiTranslator:
                 continue
             number, block = item
             raw = "\n".join(block)
+            cut = next((line for line in block if isinstance(line, Oversized)), None)
+            if cut is not None:
+                yield Record(
+                    number, raw[:2000], error=f"not AMI: {cut} longer than {MAX_LINE:,} bytes"
+                )
+                continue
             try:
                 fields = _fields(block)
             except ev.UNREADABLE as exc:
@@ -497,6 +511,8 @@ class AmiConnection:
         self.timeout = timeout
         self.sock: socket.socket | None = None
         self._buffer = b""
+        self._scanned = 0  # the buffer holds no newline before this
+        self._cut = 0  # bytes dropped of a line longer than MAX_LINE
 
     def open(self) -> str:
         """Connect and log in; returns the banner (``Asterisk Call Manager/5.0.1``)."""
@@ -520,10 +536,27 @@ class AmiConnection:
         lines += [f"{k}: {v}" for k, v in fields.items()]
         self.sock.sendall(("\r\n".join(lines) + "\r\n\r\n").encode())
 
-    def _line(self, wait: float) -> str | None:
-        """The next line, or None when nothing came within ``wait`` seconds."""
+    def _line(self, wait: float, stop: threading.Event | None = None) -> str | None:
+        """The next line, or None when nothing came within ``wait`` seconds (or ``stop`` was
+        set). A line longer than ``MAX_LINE`` bytes is not kept: its bytes are dropped up to
+        its end and it comes back as :class:`Oversized`, so a peer that never sends a newline
+        costs neither memory nor time, and cannot keep the feed from stopping."""
         assert self.sock is not None
-        while b"\n" not in self._buffer:
+        while True:
+            end = self._buffer.find(b"\n", self._scanned)
+            if end >= 0:
+                line, self._buffer = self._buffer[:end], self._buffer[end + 1 :]
+                self._scanned = 0
+                if self._cut:
+                    cut, self._cut = self._cut + len(line) + 1, 0
+                    return Oversized(f"(a line of {cut:,} bytes)")
+                return line.decode("utf-8", errors="replace").rstrip("\r")
+            if len(self._buffer) > MAX_LINE:
+                self._cut += len(self._buffer)
+                self._buffer = b""
+            self._scanned = len(self._buffer)
+            if stop is not None and stop.is_set():
+                return None
             self.sock.settimeout(wait)
             try:
                 chunk = self.sock.recv(65536)
@@ -532,8 +565,6 @@ class AmiConnection:
             if not chunk:
                 raise ConnectionError("the manager closed the connection")
             self._buffer += chunk
-        line, _, self._buffer = self._buffer.partition(b"\n")
-        return line.decode("utf-8", errors="replace").rstrip("\r")
 
     def _block(self) -> dict[str, str]:
         lines: list[str] = []
@@ -550,7 +581,7 @@ class AmiConnection:
     def lines(self, idle_s: float, stop: threading.Event) -> Iterator[str | None]:
         """Lines until the connection drops; None every ``idle_s`` of silence."""
         while not stop.is_set():
-            yield self._line(wait=idle_s)
+            yield self._line(wait=idle_s, stop=stop)
 
     def close(self) -> None:
         if self.sock is not None:

@@ -24,6 +24,7 @@ activity maps to (``[feeds.states]``). A worker serves the TaskQueues its reserv
 from __future__ import annotations
 
 import base64
+import contextlib
 import hashlib
 import hmac
 import json
@@ -355,12 +356,45 @@ class WebhookAuth:
         return hmac.compare_digest(expected.encode(), signature.encode())
 
 
+class FeedServer(ThreadingHTTPServer):
+    """A threaded HTTP server with bounds: a listen backlog for bursts of callbacks, at most
+    ``max_open`` connections served at once (more are answered 503 at once, so Twilio tries
+    again), and threads that never keep the process alive."""
+
+    daemon_threads = True
+    request_queue_size = 128  # the listen backlog (socketserver's default is 5)
+
+    def __init__(self, address: tuple[str, int], handler: Any, max_open: int) -> None:
+        super().__init__(address, handler)
+        self._slots = threading.BoundedSemaphore(max_open)
+
+    def process_request(self, request: Any, client_address: Any) -> None:
+        if not self._slots.acquire(blocking=False):
+            with contextlib.suppress(OSError):
+                request.sendall(
+                    b"HTTP/1.1 503 Service Unavailable\r\nRetry-After: 1\r\n"
+                    b"Content-Length: 0\r\nConnection: close\r\n\r\n"
+                )
+            self.shutdown_request(request)
+            return
+        super().process_request(request, client_address)
+
+    def process_request_thread(self, request: Any, client_address: Any) -> None:
+        try:
+            super().process_request_thread(request, client_address)
+        finally:
+            self._slots.release()
+
+
 def make_server(
     host: str,
     port: int,
     translator: TaskRouterTranslator,
     deliver: Callable[[Record], None],
     auth: WebhookAuth | None = None,
+    *,
+    read_timeout_s: float = 10.0,
+    max_open: int = 32,
 ) -> ThreadingHTTPServer:
     """A small HTTP endpoint for the Workspace's EventCallbackUrl.
 
@@ -375,6 +409,7 @@ def make_server(
 
     class Handler(BaseHTTPRequestHandler):
         server_version = "floorlead-taskrouter"
+        timeout = read_timeout_s  # a request half sent is dropped after this, not kept open
 
         def do_POST(self) -> None:
             try:
@@ -407,4 +442,4 @@ def make_server(
         def log_message(self, format: str, *args: Any) -> None:
             log.info("%s %s", self.address_string(), format % args)
 
-    return ThreadingHTTPServer((host, port), Handler)
+    return FeedServer((host, port), Handler, max_open)
