@@ -159,3 +159,33 @@ def test_on_postgresql_the_role_is_the_approver(pg_db: FloorDatabase, pg_server:
     finally:
         ana.dispose()
         ben.dispose()
+
+
+def test_two_first_decisions_racing_on_postgresql_tell_the_loser(pg_db: FloorDatabase) -> None:
+    """Two supervisors approve the same pending timesheet at once: the second is told who
+    decided and when (its unique-key error was swallowed, and it saw nothing)."""
+    import threading
+
+    from floorlead.config import Settings
+    from floorlead.feeds.jsonl import ingest_lines
+    from floorlead.store.approvals import Decision, _decide_in, decide
+    from floorlead.store.triage import ConflictError
+
+    ingest_lines(pg_db, ['{"type":"agent.upsert","agent":"a1","name":"Dana Reyes"}'])
+    d = Decision("a1", FROZEN.date(), 0)
+    outcome: list[BaseException] = []
+
+    def second() -> None:
+        try:
+            decide(pg_db, d, "approve", actor="li", at=FROZEN, tz=TZ, settings=Settings())
+        except BaseException as exc:
+            outcome.append(exc)
+
+    with pg_db.begin() as conn:  # the first supervisor's transaction, not committed yet
+        _decide_in(conn, d, "approve", "maria", FROZEN, Settings(), "")
+        loser = threading.Thread(target=second)
+        loser.start()
+        loser.join(0.5)  # it waits on the first one's row
+    loser.join(30)
+    assert outcome and isinstance(outcome[0], ConflictError), outcome
+    assert "Approved by maria at 12:00" in str(outcome[0])

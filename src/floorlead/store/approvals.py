@@ -15,6 +15,7 @@ from typing import Any
 
 from sqlalchemy import select, update
 from sqlalchemy.engine import Connection
+from sqlalchemy.exc import IntegrityError
 
 from floorlead.config import Settings
 from floorlead.domain.when import hhmm
@@ -97,11 +98,15 @@ def _decide_in(
         "version": version + 1,
     }
     if row is None:
-        conn.execute(
-            TIMESHEET.insert().values(
-                agent_id=d.agent_id, shift_date=d.shift_date, leave_kind="", **values
-            )
-        )
+        try:
+            with conn.begin_nested():  # on PostgreSQL two first decisions can race to here
+                conn.execute(
+                    TIMESHEET.insert().values(
+                        agent_id=d.agent_id, shift_date=d.shift_date, leave_kind="", **values
+                    )
+                )
+        except IntegrityError:  # the other one committed first: say who and when
+            raise _conflict(conn, d.agent_id, d.shift_date, tz) from None
     else:
         done = conn.execute(
             update(TIMESHEET)
