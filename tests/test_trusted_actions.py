@@ -223,3 +223,74 @@ def triage_reopen_all(db: FloorDatabase) -> None:
 
     with db.begin() as conn:
         conn.execute(text("UPDATE escalation SET status='open', assignee='', resolved_at=NULL"))
+
+
+async def test_a_note_that_cannot_be_saved_comes_back_with_its_text(
+    db: FloorDatabase, monkeypatch: object
+) -> None:
+    import floorlead.store.write as write
+    from floorlead.errors import DatabaseError
+
+    ingest_lines(
+        db,
+        ['{"type":"agent.upsert","agent":"a1","name":"Dana Reyes","team":"North","queues":[]}'],
+    )
+    calls: list[str] = []
+
+    def locked(*args: object, **kwargs: object) -> None:
+        calls.append(str(kwargs.get("text")))
+        if len(calls) == 1:
+            raise DatabaseError("The floor database is locked by another program.")
+
+    monkeypatch.setattr(write, "add_coaching_note", locked)  # type: ignore[attr-defined]
+    app = make_app(db)
+    async with app.run_test(size=(110, 32)) as pilot:
+        await pilot.pause()
+        app.open_coaching_note("a1")
+        await wait_until(pilot, lambda: isinstance(app.screen, NoteModal))
+        await pilot.press(*"Greeting was slow", "tab", "tab", *"greet in 3 s", "ctrl+s")
+        # the write fails: the dialog is back with everything typed
+        assert await wait_until(
+            pilot,
+            lambda: (
+                isinstance(app.screen, NoteModal)
+                and app.screen.query_one("#note-text", Input).value == "Greeting was slow"
+            ),
+        )
+        assert app.screen.query_one("#note-commitment", Input).value == "greet in 3 s"
+        assert any("locked" in n.message for n in app._notifications)
+        await pilot.press("ctrl+s")
+        assert await wait_until(pilot, lambda: len(calls) == 2)
+        assert calls == ["Greeting was slow", "Greeting was slow"]
+
+
+async def test_an_escalation_note_that_cannot_be_saved_is_offered_again(
+    esc_db: FloorDatabase, monkeypatch: object
+) -> None:
+    from floorlead.errors import DatabaseError
+
+    real = triage.add_note
+    tries: list[str] = []
+
+    def flaky(*args: object) -> object:
+        tries.append(str(args[-1]))
+        if len(tries) == 1:
+            raise DatabaseError("The disk is full.")
+        return real(*args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(triage, "add_note", flaky)  # type: ignore[attr-defined]
+    app = make_app(esc_db)
+    async with app.run_test(size=(110, 32)) as pilot:
+        await open_escalations(pilot)
+        await pilot.press("n", *"left a voicemail", "enter")
+        assert await wait_until(pilot, lambda: isinstance(app.screen, PromptModal))
+        assert "not saved — The disk is full." in modal_text(app)
+        assert app.screen.query_one(Input).value == "left a voicemail"
+        await pilot.press("enter")
+        lines: list[str] = []
+
+        def noted() -> bool:
+            lines[:] = [h.what for h in triage.history(esc_db, "e-old-p1")]
+            return "note: left a voicemail" in lines
+
+        assert await wait_until(pilot, noted), lines

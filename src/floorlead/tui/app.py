@@ -406,6 +406,23 @@ class FloorleadApp(App[None]):
             self._save_note,
         )
 
+    def _note_again(self, draft: NoteDraft, problem: str) -> None:
+        from floorlead.tui.widgets.note_modal import NoteModal
+
+        names = self.snapshot.agent_names if self.snapshot else {}
+        self.push_screen(
+            NoteModal(
+                draft.agent_id,
+                names.get(draft.agent_id, draft.agent_id),
+                contact_id=draft.contact_id,
+                escalation_id=draft.escalation_id,
+                today=self._today(),
+                draft=draft,
+                problem=problem,
+            ),
+            self._save_note,
+        )
+
     def _save_note(self, draft: NoteDraft | None) -> None:
         if draft is not None:
             self._write_note(draft)
@@ -427,13 +444,13 @@ class FloorleadApp(App[None]):
                 escalation_id=draft.escalation_id,
                 follow_up_on=draft.follow_up_on,
             )
-        except FloorleadError as exc:
-            self.call_from_thread(self.notify, str(exc), severity="error")
+        except FloorleadError as exc:  # the note comes back, typed, until it is saved
+            self.call_from_thread(self._note_again, draft, str(exc))
             return
         except Exception as exc:
             # the type only: a database error's text would carry the note's words
             log.error("saving a coaching note failed: %s", type(exc).__name__)
-            self.call_from_thread(self.notify, "The note could not be saved.", severity="error")
+            self.call_from_thread(self._note_again, draft, "the floor could not store it.")
             return
         self.call_from_thread(self.notify, "Coaching note saved.", timeout=3)
 

@@ -24,6 +24,10 @@ if TYPE_CHECKING:
     from floorlead.store.views import EscalationRow
 
 
+#: redo an action with the text the supervisor typed (after a failed write)
+Again = Callable[["EscalationRow", str], Any]
+
+
 def money(cents: int | None) -> str:
     return "" if cents is None else f"{cents / 100:,.2f}"
 
@@ -112,10 +116,12 @@ class EscalationActions(FloorScreen):
         bulk: bool = True,
         typed: str = "",
         refused: str = "",
+        again: Again | None = None,
     ) -> None:
         """Run ``call`` on the targets; ``done`` names the result (``Taken``), ``refused`` a
         row it could not change (``Not taken``, the default), ``typed`` is the text the
-        supervisor wrote, kept as a note if someone else changed the row first."""
+        supervisor wrote: kept as a note if someone else changed the row first, and offered
+        again (``again(row, text)`` redoes the action) if the write failed."""
         if not refused:
             word = done.split(" ")[0].lower() if isinstance(done, str) else "changed"
             refused = f"Not {word}"
@@ -126,14 +132,15 @@ class EscalationActions(FloorScreen):
         if not hidden:
             if bulk:
                 self.marked.clear()
-            self._write_all(seen, call, done, refused, typed)
+            self._write_all(seen, call, done, refused, typed, again)
             return
 
         def choose(which: str | None) -> None:
             if which is None:
                 return  # Escape: nothing done, the marks stay
             self.marked.clear()
-            self._write_all(seen + hidden if which == "all" else seen, call, done, refused, typed)
+            chosen = seen + hidden if which == "all" else seen
+            self._write_all(chosen, call, done, refused, typed, again)
 
         choices = [("seen", f"Only what I see: {names(seen)}")] if seen else []
         also = f"{names(seen)} and the {len(hidden)} hidden" if seen else f"The {len(hidden)}"
@@ -154,6 +161,7 @@ class EscalationActions(FloorScreen):
         done: str | Callable[[Any], str],
         refused: str,
         typed: str,
+        again: Again | None = None,
     ) -> None:
         """Each target in its own transaction: one refused row does not stop the others,
         and the messages name the rows done and the rows refused, with why."""
@@ -164,6 +172,7 @@ class EscalationActions(FloorScreen):
         outcomes: list[Any] = []
         failed: list[tuple[EscalationRow, str]] = []
         lost: tuple[EscalationRow, str] | None = None
+        unsaved: tuple[EscalationRow, str] | None = None
         for target in targets:
             try:
                 outcome = call(target)
@@ -172,6 +181,7 @@ class EscalationActions(FloorScreen):
                 lost = lost or (target, str(exc))
             except FloorleadError as exc:
                 failed.append((target, str(exc)))
+                unsaved = unsaved or (target, str(exc))
             else:
                 outcomes.append(outcome)
                 said.setdefault(done(outcome) if callable(done) else done, []).append(target)
@@ -186,6 +196,9 @@ class EscalationActions(FloorScreen):
             )
         if lost is not None and typed.strip():
             self.app.call_from_thread(self._offer_as_note, lost[0], lost[1], typed)
+        elif unsaved is not None and typed.strip() and again is not None:
+            args = (unsaved[0], unsaved[1], typed, again, done, refused)
+            self.app.call_from_thread(self._offer_again, *args)
         # read the rows again now, not at the next poll: the next key acts on what is true
         self.app.call_from_thread(self.floor_app.refresh_now)
 
@@ -214,6 +227,32 @@ class EscalationActions(FloorScreen):
             keep,
         )
 
+    def _offer_again(
+        self,
+        e: EscalationRow,
+        why: str,
+        typed: str,
+        again: Again,
+        done: str | Callable[[Any], str],
+        refused: str,
+    ) -> None:
+        """The write failed (the floor locked, the disk full, a rule): the dialog comes back
+        with the text, until it is saved or the supervisor lets it go."""
+
+        def retry(text: str | None) -> None:
+            if text:
+                self._write_all([e], lambda t: again(t, text), done, refused, text, again)
+
+        self.app.push_screen(
+            PromptModal(
+                f"{name(e)}: not saved — {why}",
+                value=typed,
+                hint="Enter tries again · Esc drops what you typed",
+                required=True,
+            ),
+            retry,
+        )
+
     def _prompt(
         self,
         title: Callable[[EscalationRow], str],
@@ -233,12 +272,17 @@ class EscalationActions(FloorScreen):
                 if answer is None:
                     return
                 db, me, now, tz = self._ctx()
+
+                def again(t: EscalationRow, text: str) -> Any:
+                    return act(db, t.id, t.version, me, now, tz, text)
+
                 self._write(
-                    lambda t: act(db, t.id, t.version, me, now, tz, answer),
+                    lambda t: again(t, answer),
                     done,
                     bulk=bulk,
                     typed=answer,
                     refused=refused,
+                    again=again,
                 )
 
             self.app.push_screen(
@@ -273,10 +317,12 @@ class EscalationActions(FloorScreen):
                     if note is None:
                         return
                     db, me, now, tz = self._ctx()
+
+                    def again(e: EscalationRow, text: str) -> Any:
+                        return triage.resolve(db, e.id, e.version, me, now, tz, code, text)
+
                     self._write(
-                        lambda e: triage.resolve(db, e.id, e.version, me, now, tz, code, note),
-                        f"Resolved ({code})",
-                        typed=note,
+                        lambda e: again(e, note), f"Resolved ({code})", typed=note, again=again
                     )
 
                 self.app.push_screen(

@@ -50,8 +50,12 @@ class NoteModal(ModalScreen[NoteDraft | None]):
         contact_id: str | None = None,
         escalation_id: str | None = None,
         today: date | None = None,
+        draft: NoteDraft | None = None,
+        problem: str = "",
     ) -> None:
         super().__init__()
+        #: what was typed before a save that failed, shown again with why
+        self.draft, self.problem = draft, problem
         self.today = today or date.today()
         self.agent_id = agent_id
         self.agent_name = agent_name
@@ -82,6 +86,19 @@ class NoteModal(ModalScreen[NoteDraft | None]):
             )
 
     AUTO_FOCUS = "#note-text"  # the cursor is in the text when the dialog shows
+
+    def on_mount(self) -> None:
+        d = self.draft
+        if d is None:
+            return
+        self.query_one("#note-text", Input).value = d.text
+        self.query_one("#note-category", Select).value = d.category
+        self.query_one("#note-commitment", Input).value = d.commitment
+        if d.follow_up_on is not None:
+            follow = d.follow_up_on
+            self.query_one("#note-follow-up", Input).value = f"{follow:%b} {follow.day}"
+        if self.problem:
+            self.notify(f"Not saved: {self.problem} Your note is kept here.", severity="error")
 
     def action_next_field(self) -> None:
         """Enter: the next field, or save on the last one (a priority binding, so the keys
