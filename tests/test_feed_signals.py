@@ -72,3 +72,44 @@ def test_a_feed_stopped_by_a_signal_keeps_every_event_it_read(
     assert proc.returncode == 0, err
     assert "read 201, applied 201" in out, (out, err)
     assert poll("SELECT count(*) FROM contact", db_path, 200) == 200
+
+
+def test_a_followed_file_read_again_after_a_crash_doubles_nothing(tmp_path: Path) -> None:
+    """`ingest --follow` killed (-9) and started again reads the file from its start: the
+    events there without ids get ids made of the file, the line and what they say, so what
+    was stored before is skipped as duplicates."""
+    db_path, feed = tmp_path / "floor.db", tmp_path / "feed.jsonl"
+    lines = [
+        '{"type":"queue.upsert","queue":"billing","name":"Billing","channel":"voice"}',
+        '{"type":"agent.upsert","agent":"a1","name":"Dana Reyes"}',
+        *(
+            json.dumps(
+                {
+                    "type": "agent.state",
+                    "at": f"2026-11-23T15:{n:02d}:00Z",
+                    "agent": "a1",
+                    "state": "available" if n % 2 else "break",
+                }
+            )
+            for n in range(40)
+        ),
+        '{"type":"punch","at":"2026-11-23T14:00:00Z","agent":"a1","kind":"in"}',
+    ]
+    feed.write_text("\n".join(lines) + "\n")
+    command = [sys.executable, "-m", "floorlead", "--db", str(db_path), "ingest", "--follow"]
+    first = subprocess.Popen([*command, str(feed)], stdout=subprocess.PIPE, text=True)
+    try:
+        assert poll("SELECT count(*) FROM punch", db_path, 1) == 1
+    finally:
+        first.kill()  # no summary, no goodbye
+        first.communicate(timeout=30)
+    again = subprocess.Popen([*command, str(feed)], stdout=subprocess.PIPE, text=True)
+    try:
+        mine = f"SELECT count(*) FROM feed_source WHERE records >= 43 AND pid = {again.pid}"
+        assert poll(mine, db_path, 1) == 1  # this run has read the whole file
+    finally:
+        again.send_signal(signal.SIGTERM)
+        out, _err = again.communicate(timeout=60)
+    assert "read 43, applied 0, duplicates skipped 43" in out
+    assert poll("SELECT count(*) FROM agent_state", db_path, 40) == 40
+    assert poll("SELECT count(*) FROM punch", db_path, 1) == 1

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections import Counter
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 from sqlalchemy import text
@@ -108,3 +109,29 @@ def test_agent_counts_at_the_limits(agents: int) -> None:
 def test_refuses_out_of_range_floors() -> None:
     with pytest.raises(ValueError, match="1 to 1,000"):
         make_simulator(agents=1001)
+
+
+def test_a_simulator_run_again_after_a_crash_doubles_nothing(
+    db: FloorDatabase, tmp_path: Path
+) -> None:
+    """`simulate` restarted (same seed, same day) sends the same events again: their ids make
+    every one a duplicate, so no state change or punch is stored twice."""
+    from floorlead.store.db import open_database, resolve_target
+    from tests.conftest import FROZEN, make_simulator
+
+    def counts(floor: FloorDatabase) -> tuple[int, int, int]:
+        with floor.connect() as conn:
+            return (
+                conn.execute(text("SELECT count(*) FROM agent_state")).scalar_one(),
+                conn.execute(text("SELECT count(*) FROM punch")).scalar_one(),
+                conn.execute(text("SELECT count(*) FROM contact")).scalar_one(),
+            )
+
+    backfill(db, make_simulator(), FROZEN - timedelta(hours=1))  # crashed an hour ago
+    backfill(db, make_simulator(), FROZEN)  # started again
+    clean = open_database(resolve_target(str(tmp_path / "clean.db")))
+    try:
+        backfill(clean, make_simulator(), FROZEN)  # one run, never stopped
+        assert counts(db) == counts(clean) and all(counts(clean))
+    finally:
+        clean.dispose()

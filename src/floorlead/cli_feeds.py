@@ -157,7 +157,8 @@ def ingest(
             lines = text_lines(handle)
         try:
             records, _left_out = adapter(fmt, settings)
-            for record in records(lines):
+            stamp = line_ids(path) if source != "-" else (lambda record: record)
+            for record in map(stamp, records(lines)):
                 if record is None:
                     run.idle()
                 else:
@@ -171,6 +172,34 @@ def ingest(
         database.dispose()
     _report(run)
     _exit_if_quarantined(run)
+
+
+def line_ids(path: Path) -> Callable[[Any], Any]:
+    """Give every event read from ``path`` that has no id one made of the file (device and
+    inode), the line and what the event says: reading the file again — ``ingest --follow``
+    restarted after a crash, or the same file ingested twice — applies nothing twice."""
+    import hashlib
+    from dataclasses import replace
+
+    info = path.stat()
+    prefix = f"file:{info.st_dev:x}:{info.st_ino:x}"
+
+    def stamp(record: Any) -> Any:
+        if record is None or not record.events or all(e.id for e in record.events):
+            return record
+        events = [
+            e
+            if e.id
+            else replace(
+                e,
+                id=f"{prefix}:{record.number}:"
+                + hashlib.blake2b(repr(e).encode(), digest_size=10).hexdigest(),
+            )
+            for e in record.events
+        ]
+        return replace(record, events=events)
+
+    return stamp
 
 
 def _exit_if_quarantined(run: Any) -> None:

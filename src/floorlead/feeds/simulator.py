@@ -11,12 +11,13 @@ Pure: it produces :mod:`floorlead.domain.events`; the runner in ``feeds.live`` s
 
 from __future__ import annotations
 
+import hashlib
 import heapq
 import math
 import random
 from bisect import bisect_right
 from collections import deque
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
@@ -223,6 +224,11 @@ class FloorSimulator:
         heapq.heappush(self._heap, (at, self._seq, kind, key))
 
     def _emit(self, event: ev.Event) -> None:
+        """Every event with an id made of what it says: a simulator run again after a crash
+        (same seed, same day) sends the same events, which the floor skips as duplicates."""
+        if event.id is None:
+            digest = hashlib.blake2b(repr(event).encode(), digest_size=12).hexdigest()
+            event = replace(event, id=f"sim-{digest}")
         self._out.append(event)
 
     def _state(self, agent: SimAgent, state: str, at: datetime, reason: str = "") -> None:
