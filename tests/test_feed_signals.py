@@ -113,3 +113,66 @@ def test_a_followed_file_read_again_after_a_crash_doubles_nothing(tmp_path: Path
     assert "read 43, applied 0, duplicates skipped 43" in out
     assert poll("SELECT count(*) FROM agent_state", db_path, 40) == 40
     assert poll("SELECT count(*) FROM punch", db_path, 1) == 1
+
+
+def test_a_callback_answered_204_survives_a_kill(tmp_path: Path) -> None:
+    """TaskRouter never sends a callback again once it was answered 204; the feed holds its
+    events for the reorder window. Killed (-9) in between, nothing is lost: the spool the
+    callbacks were written to before the answer is read again at the next start."""
+    import socket
+    import urllib.request
+    from urllib.parse import urlencode
+
+    from tests.test_vendor_feeds import CALLBACKS
+
+    config = tmp_path / "floorlead.toml"
+    config.write_text("[feeds]\nreorder_window_s = 600\n")  # everything stays held
+    db_path = tmp_path / "floor.db"
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    command = [
+        sys.executable, "-m", "floorlead", "--db", str(db_path), "feed", "taskrouter",
+        "--port", str(port),
+    ]  # fmt: skip
+    env = {**os.environ, "FLOORLEAD_CONFIG": str(config)}
+
+    def post(fields: dict[str, str]) -> int:
+        request = urllib.request.Request(
+            f"http://127.0.0.1:{port}/",
+            data=urlencode(fields).encode(),
+            headers={"Content-Type": "application/x-www-form-urlencoded"},
+        )
+        with urllib.request.urlopen(request, timeout=10) as response:
+            return int(response.status)
+
+    def wait_listening(proc: subprocess.Popen[str]) -> None:
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline and proc.poll() is None:
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=1).close()
+                return
+            except OSError:
+                time.sleep(0.1)
+        raise AssertionError("the feed never listened")
+
+    first = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                             env=env)  # fmt: skip
+    try:
+        wait_listening(first)
+        assert [post(c) for c in CALLBACKS] == [204] * len(CALLBACKS)
+    finally:
+        first.kill()
+        first.communicate(timeout=30)
+    assert poll("SELECT count(*) FROM contact", db_path, 0) == 0  # held, then killed
+    again = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                             env=env)  # fmt: skip
+    try:
+        wait_listening(again)
+    finally:
+        again.send_signal(signal.SIGTERM)
+        out, err = again.communicate(timeout=60)
+    assert "callbacks acknowledged by the last run read again" in err
+    assert poll("SELECT count(*) FROM contact", db_path, 2) == 2, (out, err)
+    spool = tmp_path / "spool" / f"taskrouter-127.0.0.1-{port}.jsonl"
+    assert spool.exists() and spool.read_text() == ""  # emptied once stored

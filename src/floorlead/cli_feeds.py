@@ -344,15 +344,30 @@ def feed_taskrouter(
         if not public_url.startswith(("https://", "http://")):
             raise FloorleadError(f"--public-url {public_url!r} is not an http(s) URL.")
         auth = WebhookAuth(_read_secret(auth_token_file), public_url)
+    from floorlead.feeds.pipeline import feed_folder
+    from floorlead.feeds.spool import Spool
+
     settings, database, run = _open_run(ctx, db, "taskrouter", f"{host}:{port}")
     lock = threading.Lock()
-
-    def deliver(record: Any) -> None:
-        with lock:
+    translator = TaskRouterTranslator(settings.feeds.states)
+    where = feed_folder(database) / "spool" / f"taskrouter-{host}-{port}.jsonl"
+    try:
+        spool = Spool(where)
+    except OSError as exc:
+        database.dispose()
+        raise FloorleadError(f"Cannot keep callbacks in {where}: {exc.strerror}.") from None
+    waiting = spool.waiting()
+    if waiting:
+        typer.echo(f"{len(waiting)} callbacks acknowledged by the last run read again", err=True)
+    for number, body in enumerate(waiting, 1):  # ids make what was stored a duplicate
+        for record in translator.records_of(-number, body):
             run.add(record)
 
+    def deliver(record: Any) -> None:
+        run.add(record)  # the server calls this holding ``lock``
+
     try:
-        server = make_server(host, port, TaskRouterTranslator(settings.feeds.states), deliver, auth)
+        server = make_server(host, port, translator, deliver, auth, keep=spool.keep, lock=lock)
     except OSError as exc:
         database.dispose()
         raise FloorleadError(f"Cannot listen on {host}:{port}: {exc.strerror}.") from None
@@ -373,6 +388,8 @@ def feed_taskrouter(
         while not stop.wait(0.2):
             with lock:
                 run.idle()
+                if run.settled:
+                    spool.empty()
     except KeyboardInterrupt:
         pass
     finally:
@@ -380,6 +397,8 @@ def feed_taskrouter(
         server.server_close()
         with lock:
             run.finish()
+            spool.empty()
+            spool.close()
         database.dispose()
         _report(run)
     _exit_if_quarantined(run)

@@ -64,13 +64,18 @@ def definition_id(source: str, *parts: object) -> str:
     return f"{source}:def:{digest}"
 
 
-def quarantine_path(db: FloorDatabase, source: str) -> Path:
-    """A new file beside the database (or in the data folder for a server database)."""
-    base = (
+def feed_folder(db: FloorDatabase) -> Path:
+    """Where feeds keep their files: beside the database (or in the data folder for a server
+    database)."""
+    return (
         db.target.path.parent if db.target.path else Path(platformdirs.user_data_dir("floorlead"))
     )
+
+
+def quarantine_path(db: FloorDatabase, source: str) -> Path:
+    """A new file in the feed folder's ``quarantine``."""
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
-    return base / "quarantine" / f"{stamp}-{source}-{os.getpid()}.jsonl"
+    return feed_folder(db) / "quarantine" / f"{stamp}-{source}-{os.getpid()}.jsonl"
 
 
 class Quarantine:
@@ -128,6 +133,10 @@ class Reorder:
         out: list[tuple[int, str, ev.Event]] = []
         self.push_into(out, number, raw, event)
         return out
+
+    @property
+    def empty(self) -> bool:
+        return len(self._held) == self._head
 
     def push_into(
         self, out: list[tuple[int, str, ev.Event]], number: int, raw: str, event: ev.Event
@@ -319,6 +328,11 @@ class FeedRun:
         for index, reason in result.errors:
             number, raw, _event = pending[index]
             self.reject(number, reason, raw)
+
+    @property
+    def settled(self) -> bool:
+        """Everything read so far is committed (nothing held, nothing pending)."""
+        return not self._pending and self.reorder.empty
 
     def summary(self) -> str:
         c = self.counts

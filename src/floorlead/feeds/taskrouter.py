@@ -395,16 +395,18 @@ def make_server(
     *,
     read_timeout_s: float = 10.0,
     max_open: int = 32,
+    keep: Callable[[str], None] | None = None,
+    lock: threading.Lock | None = None,
 ) -> ThreadingHTTPServer:
     """A small HTTP endpoint for the Workspace's EventCallbackUrl.
 
-    Every POST is one callback, numbered in arrival order and handed to ``deliver`` under a
-    lock (the feed is one writer). It answers 204 even for a callback it quarantines: Twilio
-    would only send the same unreadable body again. With ``auth``, a POST without Twilio's
-    valid signature is answered 403 and never reaches the floor (it is logged, not
-    quarantined: it is not Twilio's data).
+    Every POST is one callback, numbered in arrival order, given to ``keep`` (the spool) and
+    handed to ``deliver`` under a lock (the feed is one writer). It answers 204 even for a
+    callback it quarantines: Twilio would only send the same unreadable body again. With
+    ``auth``, a POST without Twilio's valid signature is answered 403 and never reaches the
+    floor (it is logged, not quarantined: it is not Twilio's data).
     """
-    lock = threading.Lock()
+    shared = lock or threading.Lock()  # the feed's loop passes its own: one writer
     counter = [0]
 
     class Handler(BaseHTTPRequestHandler):
@@ -425,7 +427,9 @@ def make_server(
                             self.address_string())  # fmt: skip
                 self.send_error(403, "Invalid X-Twilio-Signature")
                 return
-            with lock:
+            with shared:
+                if keep is not None:
+                    keep(body)  # on disk before it is acknowledged
                 counter[0] += 1
                 for record in translator.records_of(counter[0], body):
                     deliver(record)
