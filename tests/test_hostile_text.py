@@ -19,6 +19,7 @@ from sqlalchemy import text
 
 from floorlead.config import Settings
 from floorlead.domain.safe_text import clean, csv_cell, markdown
+from floorlead.errors import FloorleadError
 from floorlead.feeds.jsonl import ingest_lines
 from floorlead.feeds.pipeline import Quarantine
 from floorlead.files import private_folder, write_private
@@ -203,7 +204,7 @@ def test_files_are_never_written_through_a_planted_link(tmp_path: Path) -> None:
     quarantine = folder / "quarantine.jsonl"
     quarantine.symlink_to(victim)
     q = Quarantine(quarantine, "feed")
-    with pytest.raises(OSError):
+    with pytest.raises(FloorleadError, match="Too many levels of symbolic links"):
         q.add(1, "bad line", "raw")
     assert victim.read_text() == "precious\n"
 

@@ -362,10 +362,17 @@ def load_settings(path: Path | None = None) -> Settings:
             updates[key] = _coerce(path, f"{section}.{key}", item, known[key])
         changes[section] = replace(current, **updates)
     settings = replace(settings, **changes)
-    env_tz = os.environ.get("FLOORLEAD_TIMEZONE")
-    if env_tz:
-        settings = replace(settings, floor=replace(settings.floor, timezone=env_tz))
     _validate(path, settings)
+    env_tz = os.environ.get("FLOORLEAD_TIMEZONE")
+    if env_tz:  # checked here, so a mistake in it is blamed on it, not on a settings file
+        try:
+            ZoneInfo(env_tz)
+        except Exception:
+            raise ConfigError(
+                f"FLOORLEAD_TIMEZONE={env_tz!r} is not a known time zone "
+                "(an IANA name such as America/New_York)."
+            ) from None
+        settings = replace(settings, floor=replace(settings.floor, timezone=env_tz))
     return settings
 
 

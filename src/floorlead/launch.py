@@ -95,6 +95,8 @@ def run_tui(database: Any, settings: Any, **kwargs: Any) -> None:
             app.db.dispose()
     if app.fatal_error:
         raise FloorleadError(app.fatal_error)
+    if app.return_code:  # Textual showed the traceback; a script must see the failure too
+        raise SystemExit(app.return_code)
 
 
 def open_floor(db: str | None, config: Path | None) -> None:

@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import heapq
 import logging
+import os
 import socket
 import threading
 import time
@@ -503,6 +504,48 @@ class AmiLoginError(FloorleadError):
     """The manager refused the user or secret; retrying would not help."""
 
 
+def _connect(
+    host: str, port: int, timeout: float, stop: threading.Event | None
+) -> socket.socket | None:
+    """``socket.create_connection`` that looks at ``stop`` every 0.2 s (None if it was set)."""
+    import select
+
+    deadline = time.monotonic() + timeout
+    problem: OSError = TimeoutError(f"no answer within {timeout:g} s")
+    for family, kind, proto, _name, address in socket.getaddrinfo(
+        host, port, type=socket.SOCK_STREAM
+    ):
+        sock = socket.socket(family, kind, proto)
+        sock.setblocking(False)
+        try:
+            sock.connect(address)
+        except BlockingIOError:
+            pass
+        except OSError as exc:
+            sock.close()
+            problem = exc
+            continue
+        while True:
+            if stop is not None and stop.is_set():
+                sock.close()
+                return None
+            left = deadline - time.monotonic()
+            if left <= 0:
+                sock.close()
+                break
+            _r, writable, _x = select.select([], [sock], [], min(0.2, left))
+            if writable:
+                error = sock.getsockopt(socket.SOL_SOCKET, socket.SO_ERROR)
+                if error:
+                    sock.close()
+                    problem = OSError(error, os.strerror(error))
+                    break
+                sock.setblocking(True)
+                sock.settimeout(timeout)
+                return sock
+    raise problem
+
+
 class AmiConnection:
     """One TCP session with a manager interface: banner, Login, then lines as they come."""
 
@@ -514,10 +557,16 @@ class AmiConnection:
         self._scanned = 0  # the buffer holds no newline before this
         self._cut = 0  # bytes dropped of a line longer than MAX_LINE
 
-    def open(self) -> str:
-        """Connect and log in; returns the banner (``Asterisk Call Manager/5.0.1``)."""
-        self.sock = socket.create_connection((self.host, self.port), timeout=self.timeout)
-        banner = self._line(wait=self.timeout)
+    def open(self, stop: threading.Event | None = None) -> str | None:
+        """Connect and log in; returns the banner (``Asterisk Call Manager/5.0.1``), or None
+        when ``stop`` was set meanwhile (``--duration`` and ctrl+c are honoured while a host
+        that does not answer is tried)."""
+        self.sock = _connect(self.host, self.port, self.timeout, stop)
+        if self.sock is None:
+            return None
+        banner = self._line(wait=self.timeout, stop=stop)
+        if banner is None and stop is not None and stop.is_set():
+            return None
         if banner is None or not banner.startswith("Asterisk Call Manager"):
             raise OSError(f"{self.host}:{self.port} did not greet as an Asterisk manager")
         self.send("Login", Username=self.user, Secret=self.secret, Events="on")
@@ -542,6 +591,7 @@ class AmiConnection:
         its end and it comes back as :class:`Oversized`, so a peer that never sends a newline
         costs neither memory nor time, and cannot keep the feed from stopping."""
         assert self.sock is not None
+        deadline = time.monotonic() + wait
         while True:
             end = self._buffer.find(b"\n", self._scanned)
             if end >= 0:
@@ -557,11 +607,14 @@ class AmiConnection:
             self._scanned = len(self._buffer)
             if stop is not None and stop.is_set():
                 return None
-            self.sock.settimeout(wait)
+            left = deadline - time.monotonic()
+            if left <= 0:
+                return None
+            self.sock.settimeout(left if stop is None else min(left, 0.2))
             try:
                 chunk = self.sock.recv(65536)
             except TimeoutError:
-                return None
+                continue
             if not chunk:
                 raise ConnectionError("the manager closed the connection")
             self._buffer += chunk
@@ -610,7 +663,9 @@ def follow_manager(
         conn = connect()
         connected = False
         try:
-            banner = conn.open()
+            banner = conn.open(stop)
+            if banner is None:  # asked to stop while connecting
+                break
             connected = True
             on_status("live")
             say(f"connected to {conn.host}:{conn.port} ({banner})")

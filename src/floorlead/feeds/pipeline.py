@@ -94,13 +94,20 @@ class Quarantine:
         self.items.append((number, reason))
         if self.path is None:
             return
-        if self._handle is None:
-            from floorlead.files import append_private
-
-            self._handle = append_private(self.path)
         record = {"source": self.source_name, "line": number, "reason": reason, "raw": raw}
-        self._handle.write(json.dumps(record, ensure_ascii=False) + "\n")
-        self._handle.flush()
+        try:
+            if self._handle is None:
+                from floorlead.files import append_private
+
+                self._handle = append_private(self.path)
+            self._handle.write(json.dumps(record, ensure_ascii=False) + "\n")
+            self._handle.flush()
+        except OSError as exc:  # a full disk, a folder gone: the feed stops, saying where
+            from floorlead.errors import FloorleadError
+
+            raise FloorleadError(
+                f"Cannot write the quarantine file {self.path}: {exc.strerror or exc}."
+            ) from None
 
     def close(self) -> None:
         if self._handle is not None:

@@ -337,6 +337,18 @@ def check_database(target: DatabaseTarget) -> CheckResult:
             if _is_empty(conn) or not _has_floorlead_tables(conn):
                 return CheckResult(False, f"{where} is not a floorlead database.")
             revision = current_revision(conn)
+            if conn.dialect.name == "sqlite":
+                # SQLite's own check of every page: a corrupted file is said, not written into
+                try:
+                    problems = [r[0] for r in conn.exec_driver_sql("PRAGMA quick_check(5)")]
+                except SQLAlchemyError as exc:  # too damaged even to be checked
+                    problems = [str(getattr(exc, "orig", exc))]
+                if problems != ["ok"]:
+                    return CheckResult(
+                        False,
+                        f"{where} is damaged (SQLite's check: {problems[0]}); restore it from a "
+                        "backup before using it.",
+                    )
     except (OperationalError, sqlite3.DatabaseError) as exc:
         return CheckResult(False, str(explain_operational_error(exc, target)))
     except SQLAlchemyError as exc:
