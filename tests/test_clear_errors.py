@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import socket
 import threading
+import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -83,3 +85,67 @@ def test_duration_is_honoured_while_a_manager_does_not_greet(tmp_path: Path) -> 
     assert result.returncode == 0, result.stderr
     assert "did not greet" not in result.stderr  # it stopped while waiting, as asked
     assert "read 0, applied 0" in result.stdout
+
+
+async def test_a_floor_locked_by_another_program_is_said_not_left_blank(
+    db: FloorDatabase, db_path: Path
+) -> None:
+    """Opened the way the command line opens it (in a worker, after the first paint) while
+    another program holds the file's write lock: the supervisor is told, then the floor
+    shows once the lock is given back."""
+    import sqlite3
+
+    from floorlead.config import Settings
+    from floorlead.store.db import busy_reason, open_database
+    from floorlead.tui.app import FloorleadApp
+    from tests.conftest import FROZEN
+    from tests.tui_helpers import wait_until
+
+    db.dispose()
+    target = resolve_target(str(db_path))
+    holder = sqlite3.connect(db_path, isolation_level=None)
+    holder.execute("PRAGMA locking_mode=EXCLUSIVE")  # another program holding the file
+    holder.execute("BEGIN EXCLUSIVE")
+    holder.execute("SELECT count(*) FROM sqlite_master").fetchone()  # takes the lock now
+    assert busy_reason(target) is not None
+
+    def opener() -> FloorDatabase:
+        """Keeps trying, so this test never races the database's busy timeout."""
+        from floorlead.errors import DatabaseError
+
+        for _ in range(2000):
+            try:
+                return open_database(target)
+            except DatabaseError:
+                time.sleep(0.05)
+        return open_database(target)
+
+    app = FloorleadApp(
+        opener,
+        Settings(),
+        clock=lambda: FROZEN,
+        poll_interval=0.05,
+        busy=lambda: busy_reason(target),
+        opening_patience_s=0.1,
+    )
+    try:
+        async with app.run_test(size=(110, 32)) as pilot:
+
+            async def soon(condition: Callable[[], object]) -> bool:
+                """Poll without waiting for workers: the one opening the floor is blocked."""
+                for _ in range(600):
+                    if condition():
+                        return True
+                    await pilot.pause(0.05)
+                return bool(condition())
+
+            said = await soon(
+                lambda: any("locked by another program" in n.message for n in app._notifications)
+            )
+            assert said, [n.message for n in app._notifications]
+            holder.close()  # given back: the floor opens
+            assert await wait_until(pilot, lambda: app.loads >= 1, tries=4000)
+    finally:
+        holder.close()
+        if app.db is not None:
+            app.db.dispose()

@@ -117,7 +117,12 @@ def open_floor(db: str | None, config: Path | None) -> None:
 
         return plain.board_of(db, settings, now)
 
-    run_tui(database, settings, preview=board)
+    def busy() -> str | None:
+        from floorlead.store.db import busy_reason, resolve_target
+
+        return busy_reason(resolve_target(db, settings.database_url))
+
+    run_tui(database, settings, preview=board, busy=busy)
 
 
 def snapshot_options(args: list[str]) -> dict[str, str] | None:

@@ -320,6 +320,30 @@ class CheckResult:
     message: str
 
 
+def busy_reason(target: DatabaseTarget) -> str | None:
+    """Why a floor takes long to open, when it is because another program holds the SQLite
+    file's write lock (asked without waiting; the lock is taken and given back, nothing is
+    written); None otherwise."""
+    if target.path is None or not target.path.exists():
+        return None
+    try:
+        probe = sqlite3.connect(target.path, timeout=0, isolation_level=None)
+        try:
+            probe.execute("BEGIN IMMEDIATE")
+            probe.execute("ROLLBACK")
+        finally:
+            probe.close()
+    except sqlite3.OperationalError as exc:
+        if "locked" in str(exc):
+            return (
+                f"The floor file {target.path} is locked by another program; the floor shows "
+                "as soon as it is free."
+            )
+    except sqlite3.Error:
+        return None
+    return None
+
+
 def check_database(target: DatabaseTarget) -> CheckResult:
     """Say whether the database exists, is floorlead's and is current; never change anything."""
     where = target.describe()

@@ -144,8 +144,13 @@ class FloorleadApp(App[None]):
         demo: bool = False,
         poll_interval: float = 0.5,
         preview: Callable[[datetime], FloorSnapshot | None] | None = None,
+        busy: Callable[[], str | None] | None = None,
+        opening_patience_s: float = 2.0,
     ) -> None:
         super().__init__()
+        #: why opening takes long (another program's lock), asked after opening_patience_s
+        self._busy = busy
+        self._patience = opening_patience_s
         self._opener = db if callable(db) else None
         #: the board without the database layer, read while that loads (SQLite floors)
         self._preview = preview
@@ -180,10 +185,27 @@ class FloorleadApp(App[None]):
     def on_mount(self) -> None:
         self.switch_mode("queues")
         self.set_interval(1.0, self._tick)
+        self.set_timer(self._patience, self._still_opening)
         if self._opener is not None:
             self._open_database()  # first paint now; the store loads behind it
         else:
             self._load_snapshot()
+
+    def _still_opening(self) -> None:
+        """A floor not read within a moment: say why, rather than show a blank board."""
+        if self.snapshot is None or not self.snapshot.complete:
+            self._explain_wait()
+
+    @work(thread=True, exit_on_error=False, group="open-hint")
+    def _explain_wait(self) -> None:
+        from floorlead.store.db import busy_reason
+
+        if self._busy is not None:
+            reason = self._busy()
+        else:
+            reason = busy_reason(self.db.target) if self.db is not None else None
+        said = reason or "Still opening the floor…"
+        self.call_from_thread(self.notify, said, severity="warning", timeout=10)
 
     @work(thread=True, exit_on_error=False, group="open")
     def _open_database(self) -> None:
