@@ -149,3 +149,31 @@ async def test_a_floor_locked_by_another_program_is_said_not_left_blank(
         holder.close()
         if app.db is not None:
             app.db.dispose()
+
+
+async def test_an_escalation_dated_year_9999_does_not_crash_the_screen(db: FloorDatabase) -> None:
+    """Stored before feeds refused such times (or written by hand): the row shows, the
+    screen stays up."""
+    from sqlalchemy import text
+
+    from floorlead.feeds.jsonl import ingest_lines
+    from tests.tui_helpers import make_app, settle_tables, wait_for_load
+
+    ingest_lines(
+        db,
+        [
+            '{"type":"escalation.raised","at":"2026-11-23T16:00:00Z","escalation":"e1",'
+            '"priority":"P1","kind":"complaint","customer":"Far Future"}'
+        ],
+    )
+    with db.begin() as conn:
+        conn.execute(text("UPDATE escalation SET raised_at='9999-12-31 23:59:00.000000'"))
+    app = make_app(db)
+    async with app.run_test(size=(110, 32)) as pilot:
+        await wait_for_load(pilot)
+        await pilot.press("3")
+        await settle_tables(pilot)
+        assert app.is_running and app.return_code in (None, 0)
+        from floorlead.tui.widgets.floor_table import FloorTable
+
+        assert app.screen.query_one(FloorTable).row_count == 1
