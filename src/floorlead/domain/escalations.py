@@ -138,14 +138,14 @@ def sla_clock(
 
     paused = paused_s + ((now - paused_since).total_seconds() if paused_since else 0.0)
 
-    def due(minutes: int) -> datetime:
+    def due_after(minutes: int) -> datetime:
         # a raise time at the end of the calendar (a bad row) must not take the screen down
         try:
             return raised_at + timedelta(minutes=minutes, seconds=paused)
         except OverflowError:
             return datetime.max.replace(tzinfo=raised_at.tzinfo)
 
-    respond_due, resolve_due = due(respond_min), due(resolve_min)
+    respond_due, resolve_due = due_after(respond_min), due_after(resolve_min)
     responded = responded_at is not None
     due = resolve_due if responded else respond_due
     left = (due - now).total_seconds()
