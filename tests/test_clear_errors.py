@@ -177,3 +177,27 @@ async def test_an_escalation_dated_year_9999_does_not_crash_the_screen(db: Floor
         from floorlead.tui.widgets.floor_table import FloorTable
 
         assert app.screen.query_one(FloorTable).row_count == 1
+
+
+def test_a_run_that_fails_mid_way_still_prints_its_summary(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from typer.testing import CliRunner
+
+    from floorlead.cli import app as cli
+    from floorlead.errors import DatabaseError
+    from floorlead.feeds.pipeline import FeedRun
+
+    def full_disk(self: FeedRun) -> None:
+        raise DatabaseError("The disk holding the floor database is full.")
+
+    monkeypatch.setattr(FeedRun, "flush", full_disk)
+    feed = tmp_path / "feed.jsonl"
+    feed.write_text(
+        '{"type":"queue.upsert","queue":"billing","name":"Billing","channel":"voice"}\n'
+    )
+    result = CliRunner().invoke(
+        cli, ["--db", str(tmp_path / "f.db"), "ingest", str(feed)], catch_exceptions=True
+    )
+    assert "read 1, applied 0" in result.output  # the summary, though the run failed
+    assert isinstance(result.exception, DatabaseError)

@@ -170,7 +170,7 @@ def ingest(
         if handle is not None:
             handle.close()
         database.dispose()
-    _report(run)
+        _report(run)  # also when the run failed mid-way: what was read and applied so far
     _exit_if_quarantined(run)
 
 
@@ -298,9 +298,11 @@ def feed_ami(
     except KeyboardInterrupt:
         stop.set()
     finally:
-        run.finish()
-        database.dispose()
-        _report(run)
+        try:
+            run.finish()
+        finally:
+            database.dispose()
+            _report(run)
     _exit_if_quarantined(run)
 
 
@@ -395,10 +397,12 @@ def feed_taskrouter(
     finally:
         server.shutdown()
         server.server_close()
-        with lock:
-            run.finish()
-            spool.empty()
+        try:
+            with lock:
+                run.finish()
+                spool.empty()
+        finally:
             spool.close()
-        database.dispose()
-        _report(run)
+            database.dispose()
+            _report(run)
     _exit_if_quarantined(run)
