@@ -201,3 +201,26 @@ def test_a_run_that_fails_mid_way_still_prints_its_summary(
     )
     assert "read 1, applied 0" in result.output  # the summary, though the run failed
     assert isinstance(result.exception, DatabaseError)
+
+
+def test_commands_on_a_damaged_floor_say_so_in_one_sentence(
+    db: FloorDatabase, db_path: Path
+) -> None:
+    from floorlead.feeds.live import backfill
+    from tests.conftest import FROZEN, make_simulator
+    from tests.test_cli import assert_one_sentence
+
+    backfill(db, make_simulator(agents=4), FROZEN)
+    db.dispose()
+    size = db_path.stat().st_size
+    with db_path.open("r+b") as f:
+        f.seek(size * 3 // 4 // 4096 * 4096)
+        f.write(b"\xde\xad\xbe\xef" * 2048)
+    for args in (
+        ["report", "shift", "--date", "2026-11-23", "--format", "csv"],
+        ["report", "shift", "--date", "2026-11-23", "--format", "md"],
+    ):
+        result = run("--db", str(db_path), *args)
+        assert_one_sentence(result)
+        assert "SELECT" not in result.stderr and "Traceback" not in result.stderr
+        assert "is damaged" in result.stderr or "not a usable" in result.stderr, result.stderr

@@ -18,6 +18,7 @@ from typing import Any
 from sqlalchemy import Engine, create_engine, event, inspect, text
 from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.exc import ArgumentError, NoSuchModuleError, OperationalError, SQLAlchemyError
+from sqlalchemy.exc import DatabaseError as SQLDatabaseError
 from sqlalchemy.pool import ConnectionPoolEntry
 
 from floorlead.errors import DatabaseError
@@ -188,7 +189,12 @@ def explain_operational_error(exc: BaseException, target: DatabaseTarget) -> Dat
         return DatabaseError(
             f"The database {where} is locked by another program; try again in a moment."
         )
-    if "not a database" in message or "malformed" in message or "encrypted" in message:
+    if "malformed" in message:
+        return DatabaseError(
+            f"The database {where} is damaged (SQLite: database disk image is malformed); "
+            "restore it from a backup. Nothing was written."
+        )
+    if "not a database" in message or "encrypted" in message:
         return DatabaseError(f"{where} is not a usable SQLite database file.")
     if "readonly" in message or "read-only" in message:
         return DatabaseError(f"The database {where} is read-only; floorlead needs to write to it.")
@@ -198,6 +204,12 @@ def explain_operational_error(exc: BaseException, target: DatabaseTarget) -> Dat
         return DatabaseError(f"Cannot connect to the database server for {where}.")
     first_line = str(getattr(exc, "orig", exc)).splitlines()[0] if str(exc) else type(exc).__name__
     return DatabaseError(f"The database {where} cannot be used: {first_line}.")
+
+
+def _damaged_or_busy(exc: SQLAlchemyError) -> bool:
+    """An error of the file or the server (said in one sentence), as opposed to a record's
+    (an integrity error, say, which the caller handles)."""
+    return isinstance(exc, OperationalError) or "malformed" in str(getattr(exc, "orig", exc))
 
 
 def _has_floorlead_tables(conn: Connection) -> bool:
@@ -224,16 +236,20 @@ class FloorDatabase:
                 conn.execution_options(floorlead_write=True)
                 with conn.begin():
                     yield conn
-        except OperationalError as exc:
-            raise explain_operational_error(exc, self.target) from None
+        except (OperationalError, SQLDatabaseError) as exc:
+            if _damaged_or_busy(exc):
+                raise explain_operational_error(exc, self.target) from None
+            raise
 
     @contextmanager
     def connect(self) -> Iterator[Connection]:
         try:
             with self.engine.connect() as conn:
                 yield conn
-        except OperationalError as exc:
-            raise explain_operational_error(exc, self.target) from None
+        except (OperationalError, SQLDatabaseError) as exc:
+            if _damaged_or_busy(exc):
+                raise explain_operational_error(exc, self.target) from None
+            raise
 
     def dispose(self) -> None:
         self.engine.dispose()
