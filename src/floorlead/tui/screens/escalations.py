@@ -17,7 +17,8 @@ from textual.widgets import Input, Static
 
 from floorlead.domain.escalations import WORDS
 from floorlead.domain.when import day_time_text, duration_text, hhmm
-from floorlead.tui.screens.escalation_actions import EscalationActions, money
+from floorlead.tui.screens.escalation_actions import EscalationActions
+from floorlead.tui.screens.escalation_writes import money
 from floorlead.tui.widgets.floor_table import Cell, FloorTable, Row
 
 if TYPE_CHECKING:
