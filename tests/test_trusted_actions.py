@@ -32,6 +32,17 @@ def summary(app: FloorleadApp) -> str:
     return str(app.screen.query_one("#escalations-summary", Static).render())
 
 
+async def noted(pilot: object, db: FloorDatabase, esc: str, text: str) -> list[str]:
+    """The escalation's history once it shows ``text`` as a note (empty if it never does)."""
+    lines: list[str] = []
+
+    def seen() -> bool:
+        lines[:] = [h.what for h in triage.history(db, esc)]
+        return f"note: {text}" in lines
+
+    return lines if await wait_until(pilot, seen) else []  # type: ignore[arg-type]
+
+
 async def burst(app: FloorleadApp, *keys: str) -> None:
     """Keys as a terminal delivers a paste: all queued before the app handles the first."""
     driver = app._driver
@@ -129,13 +140,7 @@ async def test_losing_a_race_keeps_the_typed_text_as_a_note(esc_db: FloorDatabas
         assert "Resolved by maria at 12:00" in modal_text(app)
         assert app.screen.query_one(Input).value == "refund promised"
         await pilot.press("enter")
-        lines: list[str] = []
-
-        def noted() -> bool:
-            lines[:] = [h.what for h in triage.history(esc_db, "e-old-p1")]
-            return "note: refund promised" in lines
-
-        assert await wait_until(pilot, noted), lines
+        assert await noted(pilot, esc_db, "e-old-p1", "refund promised")
 
 
 async def test_a_snoozed_breach_keeps_its_mark_and_its_count(esc_db: FloorDatabase) -> None:
@@ -287,10 +292,4 @@ async def test_an_escalation_note_that_cannot_be_saved_is_offered_again(
         assert "not saved — The disk is full." in modal_text(app)
         assert app.screen.query_one(Input).value == "left a voicemail"
         await pilot.press("enter")
-        lines: list[str] = []
-
-        def noted() -> bool:
-            lines[:] = [h.what for h in triage.history(esc_db, "e-old-p1")]
-            return "note: left a voicemail" in lines
-
-        assert await wait_until(pilot, noted), lines
+        assert await noted(pilot, esc_db, "e-old-p1", "left a voicemail")

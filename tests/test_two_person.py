@@ -182,7 +182,7 @@ def test_two_first_decisions_racing_on_postgresql_tell_the_loser(pg_db: FloorDat
             outcome.append(exc)
 
     with pg_db.begin() as conn:  # the first supervisor's transaction, not committed yet
-        _decide_in(conn, d, "approve", "maria", FROZEN, Settings(), "")
+        _decide_in(conn, d, "approve", "maria", FROZEN, TZ, "")
         loser = threading.Thread(target=second)
         loser.start()
         loser.join(0.5)  # it waits on the first one's row

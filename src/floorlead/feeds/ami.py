@@ -234,12 +234,10 @@ class AmiTranslator:
                 )
             return self.clock()
         try:
-            seconds = float(stamp)
-            if not 0 < seconds < 32503680000:
-                raise ValueError
-            return datetime.fromtimestamp(seconds, UTC)
-        except (ValueError, OverflowError):
+            at = datetime.fromtimestamp(float(stamp), UTC)
+        except (ValueError, OverflowError, OSError):
             raise ev.EventError(f"Timestamp {stamp!r} is not seconds since the epoch") from None
+        return ev.sane_instant(at, "Timestamp")
 
     @staticmethod
     def _need(f: dict[str, str], *keys: str) -> list[str]:

@@ -55,7 +55,7 @@ def local_instant(text: str, tz: str, column: str) -> datetime:
     except ValueError:
         raise ev.EventError(f"{column} {value!r} is not a date and time") from None
     if parsed.tzinfo is not None:
-        return parsed.astimezone(UTC)
+        return ev.sane_instant(parsed.astimezone(UTC), column)
     try:
         local = pendulum.timezone(tz).convert(parsed, raise_on_unknown_times=True)
     except NonExistingTime:
@@ -66,7 +66,7 @@ def local_instant(text: str, tz: str, column: str) -> datetime:
         raise ev.EventError(
             f"{column} {value!r} happens twice on the floor's clock (DST); add an offset"
         ) from None
-    return local.astimezone(UTC)
+    return ev.sane_instant(local.astimezone(UTC), column)
 
 
 class CsvTranslator:

@@ -275,14 +275,6 @@ class FeedRun:
         if record.error is not None:
             self.reject(record.number, record.error, record.raw)
             return
-        for event in record.events:  # a vendor's time in year 1 or 9999: this record only
-            at = ev.event_time(event)
-            try:
-                if at is not None:
-                    ev.sane_instant(at)
-            except ev.EventError as exc:
-                self.reject(record.number, str(exc), record.raw)
-                return
         push, pending = self.reorder.push_into, self._pending
         for event in record.events:
             push(pending, record.number, record.raw, event)

@@ -297,11 +297,13 @@ class TaskRouterTranslator:
             seconds = float(stamp)
         except ValueError:
             return ev.parse_instant(stamp, "Timestamp")
-        if not 0 < seconds < 32503680000:
-            raise ev.EventError(f"Timestamp {stamp!r} is out of range")
         if seconds > 1e11:  # milliseconds, as EventDateMs-style fields carry
             seconds /= 1000
-        return datetime.fromtimestamp(seconds, UTC)
+        try:
+            at = datetime.fromtimestamp(seconds, UTC)
+        except (ValueError, OverflowError, OSError):
+            raise ev.EventError(f"Timestamp {stamp!r} is out of range") from None
+        return ev.sane_instant(at, "Timestamp")
 
     @staticmethod
     def _need(f: dict[str, str], *keys: str) -> list[str]:

@@ -46,6 +46,10 @@ class Decision:
     shift_date: date
     version: int  # the version the supervisor saw; 0 when no decision existed
 
+    @property
+    def key(self) -> tuple[str, date]:
+        return (self.agent_id, self.shift_date)
+
 
 def _current(conn: Connection, agent_id: str, day: date) -> Any:
     return conn.execute(
@@ -74,15 +78,19 @@ def _decide_in(
     action: str,
     actor: str,
     at: datetime,
-    settings: Settings,
+    tz: str,
     reason: str,
+    missing: str | None = None,
 ) -> None:
-    tz = settings.floor.timezone
+    """``missing``: the punches an approval lacks (its hours unknown), from :func:`_unknown`."""
     agent = conn.execute(select(AGENT.c.name).where(AGENT.c.id == d.agent_id)).first()
     if agent is None:
         raise FloorleadError(f"Agent {d.agent_id} is not on this floor.")
-    if action == "approve":
-        _check_hours(conn, settings, d, at, agent.name)
+    if action == "approve" and missing is not None:
+        raise FloorleadError(
+            f"{agent.name}'s hours are unknown ({missing}): add the punch in the timesheet's "
+            "detail (Enter, then +) before approving."
+        )
     row = _current(conn, d.agent_id, d.shift_date)
     version = row.version if row is not None else 0
     if version != d.version:
@@ -128,20 +136,25 @@ def _decide_in(
     )
 
 
-def _check_hours(
-    conn: Connection, settings: Settings, d: Decision, at: datetime, name: str
-) -> None:
-    """Payroll never carries guessed hours: a timesheet whose hours are unknown (a missing
-    punch) cannot be approved. (The screen also waits for a running shift to end.)"""
+def _unknown(
+    conn: Connection, settings: Settings, decisions: Sequence[Decision], at: datetime
+) -> dict[tuple[str, date], str]:
+    """Payroll never carries guessed hours: the timesheets among ``decisions`` whose hours are
+    unknown (a missing punch), with the punches missing; each day read once. (The screen also
+    waits for a running shift to end.)"""
     from floorlead.store.sheets import day_timesheets
 
-    for sheet in day_timesheets(conn, settings, d.shift_date, at, {}, agents={d.agent_id}):
-        if not sheet.hours_known:
-            missing = "; ".join(e for e in sheet.exceptions if "missing" in e or "without" in e)
-            raise FloorleadError(
-                f"{name}'s hours are unknown ({missing}): add the punch in the timesheet's "
-                "detail (Enter, then +) before approving."
-            )
+    agents_by_day: dict[date, set[str]] = {}
+    for d in decisions:
+        agents_by_day.setdefault(d.shift_date, set()).add(d.agent_id)
+    out: dict[tuple[str, date], str] = {}
+    for day, agents in agents_by_day.items():
+        for sheet in day_timesheets(conn, settings, day, at, {}, agents=agents):
+            if not sheet.hours_known:
+                out[(sheet.agent_id, day)] = "; ".join(
+                    e for e in sheet.exceptions if "missing" in e or "without" in e
+                )
+    return out
 
 
 def decide(
@@ -159,15 +172,8 @@ def decide(
     if action in ("reject", "reopen") and not reason.strip():
         raise FloorleadError(f"To {action} a timesheet, give a reason.")
     with db.begin() as conn:
-        _decide_in(conn, d, action, actor, at, _in_zone(settings, tz), reason)
-
-
-def _in_zone(settings: Settings, tz: str) -> Settings:
-    from dataclasses import replace
-
-    if settings.floor.timezone == tz:
-        return settings
-    return replace(settings, floor=replace(settings.floor, timezone=tz))
+        missing = _unknown(conn, settings, [d], at) if action == "approve" else {}
+        _decide_in(conn, d, action, actor, at, tz, reason, missing.get(d.key))
 
 
 def approve_many(
@@ -185,10 +191,11 @@ def approve_many(
     problems: list[str] = []
     with db.begin() as conn:
         names = {r.id: r.name for r in conn.execute(select(AGENT.c.id, AGENT.c.name))}
+        missing = _unknown(conn, settings, decisions, at)
         for d in decisions:
             try:
                 with conn.begin_nested():  # a refused one rolls back alone
-                    _decide_in(conn, d, "approve", actor, at, _in_zone(settings, tz), "")
+                    _decide_in(conn, d, "approve", actor, at, tz, "", missing.get(d.key))
                 approved += 1
             except FloorleadError as exc:
                 problems.append(f"{names.get(d.agent_id, d.agent_id)}: {exc}")

@@ -12,9 +12,10 @@ from textual.binding import Binding, BindingType
 from textual.message import Message
 from textual.widgets import Static
 
-from floorlead.domain.escalations import WORDS, sla_clock
+from floorlead.domain.escalations import WORDS
 from floorlead.domain.when import duration_text, local
 from floorlead.tui.screens.base import FloorScreen
+from floorlead.tui.screens.escalation_writes import sla_of
 from floorlead.tui.widgets.floor_table import FloorTable
 
 if TYPE_CHECKING:
@@ -77,16 +78,7 @@ class EscalationDetailScreen(FloorScreen):
             self._load()
 
     def _why(self, e: EscalationRow, now: datetime) -> str:
-        s = self.floor_app.settings.escalations
-        clock = sla_clock(
-            raised_at=e.raised_at,
-            responded_at=e.responded_at,
-            now=now,
-            respond_min=s.respond_minutes.get(e.priority, 60),
-            resolve_min=s.resolve_minutes.get(e.priority, 480),
-            paused_s=e.paused_s,
-            paused_since=e.paused_since,
-        )
+        clock = sla_of(e, self.floor_app.settings.escalations, now)
         target = "resolution" if clock.responded else "response"
         if e.closed:
             return f"{WORDS.get(e.status, e.status).capitalize()}: {e.reason}"

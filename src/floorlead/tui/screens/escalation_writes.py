@@ -20,6 +20,7 @@ from floorlead.tui.widgets.floor_table import FloorTable
 from floorlead.tui.widgets.modals import ChoiceModal, PromptModal
 
 if TYPE_CHECKING:
+    from floorlead.config import EscalationSettings
     from floorlead.store.views import EscalationRow
 
 
@@ -48,6 +49,19 @@ def names(rows: list[EscalationRow], first: int = 3) -> str:
     return shown if len(rows) == 1 else f"{shown} ({len(rows)} escalations)"
 
 
+def sla_of(e: EscalationRow, settings: EscalationSettings, now: datetime) -> SlaClock:
+    """The SLA clock of a row as the screens show it: the targets of its priority."""
+    return sla_clock(
+        raised_at=e.raised_at,
+        responded_at=e.responded_at,
+        now=now,
+        respond_min=settings.respond_minutes.get(e.priority, 60),
+        resolve_min=settings.resolve_minutes.get(e.priority, 480),
+        paused_s=e.paused_s,
+        paused_since=e.paused_since,
+    )
+
+
 class EscalationWrites(FloorScreen):
     """Targets, transactions and messages for the escalation screen's actions."""
 
@@ -67,16 +81,7 @@ class EscalationWrites(FloorScreen):
         raise NotImplementedError
 
     def clock_of(self, e: EscalationRow, now: datetime) -> SlaClock:
-        settings = self.floor_app.settings.escalations
-        return sla_clock(
-            raised_at=e.raised_at,
-            responded_at=e.responded_at,
-            now=now,
-            respond_min=settings.respond_minutes.get(e.priority, 60),
-            resolve_min=settings.resolve_minutes.get(e.priority, 480),
-            paused_s=e.paused_s,
-            paused_since=e.paused_since,
-        )
+        return sla_of(e, self.floor_app.settings.escalations, now)
 
     def selected(self) -> EscalationRow | None:
         key = self.query_one(FloorTable).selected_key

@@ -15,9 +15,10 @@ Row = tuple[str, Sequence[Cell]]
 
 
 def terminal_safe(cell: Cell) -> Cell:
-    """Text as it is: no control character, and no markup read from a name with ``[``."""
+    """Text as it is: no control character, and no markup read from a name with ``[``
+    (DataTable reads a plain string as markup). Most cells pass as they came."""
     if isinstance(cell, str):
-        return Text(clean(cell))
+        return Text(clean(cell)) if "[" in cell or clean(cell) != cell else cell
     plain = cell.plain
     return cell if clean(plain) == plain else Text(clean(plain), style=cell.style)
 
