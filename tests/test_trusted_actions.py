@@ -293,3 +293,25 @@ async def test_an_escalation_note_that_cannot_be_saved_is_offered_again(
         assert app.screen.query_one(Input).value == "left a voicemail"
         await pilot.press("enter")
         assert await noted(pilot, esc_db, "e-old-p1", "left a voicemail")
+
+
+async def test_keys_typed_fast_after_slash_go_to_the_search(esc_db: FloorDatabase) -> None:
+    """Seen in tmux: `/` then `zzz` typed at once ran `z` (undo) three times on the table and
+    left the search empty. Every screen's search takes the keys typed right after `/`."""
+    triage.take(esc_db, "e-old-p1", 1, "sam", FROZEN, TZ)
+    app = make_app(esc_db)
+    async with app.run_test(size=(110, 32)) as pilot:
+        await open_escalations(pilot)
+        screen = app.screen
+        assert isinstance(screen, EscalationsScreen)
+        screen.last_actions = [triage.take(esc_db, "e-new-p1", 1, "sam", FROZEN, TZ)]
+        await burst(app, "slash", *"zzz")
+        assert await wait_until(pilot, lambda: screen.search == "zzz")
+        assert status(esc_db, "e-new-p1")[:2] == ("assigned", "sam")  # nothing undone
+        for key, box in (("2", "#agents-search"), ("5", "#coach-search")):
+            await pilot.press("escape", key)  # out of the search box, to the next screen
+            await settle_tables(pilot)
+            await burst(app, "slash", *"zed")
+            assert await wait_until(
+                pilot, lambda b=box: app.screen.query_one(b, Input).value == "zed"
+            )

@@ -104,6 +104,7 @@ class AgentsScreen(FloorScreen):
             "Search",
             key_display="/",
             tooltip="Find an agent by name",
+            priority=True,  # see FloorScreen.open_search
             id="agents.search",
         ),
         Binding("s", "cycle_state", "State", tooltip="Filter by state", id="agents.state"),
@@ -271,10 +272,7 @@ class AgentsScreen(FloorScreen):
         self._rerender()
 
     def action_search(self) -> None:
-        box = self.query_one("#agents-search", Input)
-        box.disabled = False
-        box.add_class("visible")
-        box.focus()
+        self.open_search("#agents-search")
 
     def action_clear_filters(self) -> None:
         self.state_filter, self.team, self.queue, self.search = 0, None, None, ""

@@ -7,10 +7,11 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import TYPE_CHECKING, ClassVar
 
+from textual.actions import SkipAction
 from textual.app import ComposeResult
 from textual.css.query import NoMatches
 from textual.screen import Screen
-from textual.widgets import Footer
+from textual.widgets import Footer, Input
 
 from floorlead.domain.when import clock_text
 from floorlead.tui.widgets.floor_table import FloorTable
@@ -78,6 +79,17 @@ class FloorScreen(Screen[None]):
 
     def show(self, snapshot: FloorSnapshot, now: datetime) -> None:
         raise NotImplementedError
+
+    def open_search(self, selector: str) -> None:
+        """Show the screen's search box with the cursor in it. Bound as a priority key and
+        focused at once, so letters typed right after ``/`` are the search (read by the table
+        they would be its keys: ``z`` undoes). ``/`` typed in the box is a letter."""
+        box = self.query_one(selector, Input)
+        if box.has_focus:
+            raise SkipAction
+        box.disabled = False
+        box.add_class("visible")
+        self.set_focus(box)
 
     def main_table(self) -> FloorTable | None:
         tables = self.query(FloorTable)

@@ -75,6 +75,7 @@ class CoachingScreen(FloorScreen):
             "Search",
             key_display="/",
             tooltip="Search the notes",
+            priority=True,  # see FloorScreen.open_search
             id="coach.search",
         ),
         Binding("tab", "app.focus_next", "Agents/notes", show=False, id="coach.focus"),
@@ -411,10 +412,7 @@ class CoachingScreen(FloorScreen):
         app.call_from_thread(app.refresh_now)
 
     def action_search(self) -> None:
-        box = self.query_one("#coach-search", Input)
-        box.disabled = False
-        box.add_class("visible")
-        box.focus()
+        self.open_search("#coach-search")
 
     def action_clear(self) -> None:
         box = self.query_one("#coach-search", Input)

@@ -99,7 +99,15 @@ class EscalationsScreen(EscalationActions):
             tooltip="Open / mine / unassigned / snoozed / closed",
             id="esc.view",
         ),
-        Binding("slash", "search", "Search", key_display="/", tooltip="Search", id="esc.search"),
+        Binding(
+            "slash",
+            "search",
+            "Search",
+            key_display="/",
+            tooltip="Search",
+            priority=True,  # see FloorScreen.open_search
+            id="esc.search",
+        ),
         Binding(
             "enter",
             "detail",
@@ -271,10 +279,7 @@ class EscalationsScreen(EscalationActions):
         self.floor_app.render_screen(self)
 
     def action_search(self) -> None:
-        box = self.query_one("#esc-search", Input)
-        box.disabled = False
-        box.add_class("visible")
-        box.focus()
+        self.open_search("#esc-search")
 
     def action_clear(self) -> None:
         """Escape: the search first, then the marks."""

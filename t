@@ -1,0 +1,1 @@
+employee_id,name,date,regular_hours,overtime_hours,double_time_hours,exceptions,status,approver,approved_at
