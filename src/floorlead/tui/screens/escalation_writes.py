@@ -147,7 +147,11 @@ class EscalationWrites(FloorScreen):
             self._write_all(chosen, call, done, refused, typed, again)
 
         choices = [("seen", f"Only what I see: {names(seen)}")] if seen else []
-        also = f"{names(seen)} and the {len(hidden)} hidden" if seen else f"The {len(hidden)} hidden: {names(hidden)}"
+        also = (
+            f"{names(seen)} and the {len(hidden)} hidden"
+            if seen
+            else f"The {len(hidden)} hidden: {names(hidden)}"
+        )
         self.app.push_screen(
             ChoiceModal(
                 f"{plural(len(hidden), 'marked escalation')} hidden by {self.hidden_by()}: "
