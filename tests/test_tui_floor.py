@@ -421,7 +421,7 @@ async def test_the_board_shows_before_the_database_has_opened(floor_db: FloorDat
     import threading
 
     from floorlead.config import Settings
-    from floorlead.store import plain
+    from floorlead.store.engine import file_board
     from floorlead.tui.app import FloorleadApp
     from floorlead.tui.screens.escalations import EscalationsScreen
     from tests.conftest import FROZEN
@@ -439,7 +439,7 @@ async def test_the_board_shows_before_the_database_has_opened(floor_db: FloorDat
         Settings(),
         clock=lambda: FROZEN,
         poll_interval=0.05,
-        preview=lambda now: plain.board_at(path, Settings(), now),
+        preview=lambda engine, now: file_board(engine, path, now),
     )
 
     async def paused_until(condition: Callable[[], object]) -> bool:

@@ -17,13 +17,13 @@ from typing import Any
 import pytest
 
 from floorlead.config import DEFAULT_FEED_STATES, FloorSettings, Settings
+from floorlead.domain.board import FloorSnapshot
 from floorlead.feeds.ami import AmiTranslator
 from floorlead.feeds.connect import ConnectTranslator
 from floorlead.feeds.pipeline import FeedRun, Quarantine, Record
 from floorlead.feeds.taskrouter import TaskRouterTranslator
 from floorlead.store.db import FloorDatabase
-from floorlead.store.floor import floor_snapshot
-from floorlead.store.views import FloorSnapshot
+from tests.reference import floor_now
 from tests.test_cli import run
 from tests.test_vendor_feeds import CALLER, EPOCH, MEMBER, T0
 from tests.test_vendor_feeds import ami_event as block
@@ -45,7 +45,7 @@ def apply(db: FloorDatabase, records: Iterable[Record | None], window: float = 5
 def board(db: FloorDatabase, now: datetime) -> FloorSnapshot:
     settings = Settings(floor=FloorSettings(timezone="UTC"))
     with db.connect() as conn:
-        return floor_snapshot(conn, settings, now)
+        return floor_now(conn, settings, now)
 
 
 def states_of(db: FloorDatabase, agent: str) -> list[tuple[str, datetime]]:
@@ -854,7 +854,7 @@ def test_a_snapshot_of_an_earlier_instant_staffs_who_was_a_member_then(
 ) -> None:
     """A member who left the queue at 2200 s was staffed at 1000 s: both read paths (the full
     one and the quick one of `snapshot --json`) say so; after 2200 s nobody is staffed."""
-    from floorlead.store import plain
+    from floorlead.store.engine import FloorEngine, file_board
 
     removed = block(
         "QueueMemberRemoved", 2200, Queue="support", Location="SIP/2001", MemberName="Ana Silva"
@@ -864,6 +864,6 @@ def test_a_snapshot_of_an_earlier_instant_staffs_who_was_a_member_then(
     settings = Settings(floor=FloorSettings(timezone="UTC"))
     for seconds, staffed in ((1000, 1), (2300, 0), (2500, 1)):
         assert queue_row(board(db, at(seconds)), "support").staffed == staffed, seconds
-        quick = plain.board_at(db_path, settings, at(seconds))
+        quick = file_board(FloorEngine(settings), db_path, at(seconds))
         assert quick is not None
         assert queue_row(quick, "support").staffed == staffed, seconds

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import logging
+import sqlite3
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, Any
@@ -208,6 +211,12 @@ def simulate(
 
 def _parse_at(text: str, tz: str) -> datetime:
     """An instant for --at: ISO 8601 with an offset, or a local time on the floor's clock."""
+    try:
+        given: datetime | None = datetime.fromisoformat(text)
+    except ValueError:
+        given = None
+    if given is not None and given.tzinfo is not None:  # no floor clock needed: no pendulum
+        return given.astimezone(UTC)
     import pendulum
 
     try:
@@ -223,6 +232,7 @@ def _parse_at(text: str, tz: str) -> datetime:
 
 
 @app.command()
+@stops_like_ctrl_c
 def snapshot(
     ctx: typer.Context,
     db: DbOption = None,
@@ -236,22 +246,115 @@ def snapshot(
     as_json: Annotated[
         bool, typer.Option("--json", help="Print JSON (the only format for now).")
     ] = True,
+    watch: Annotated[
+        bool,
+        typer.Option(
+            "--watch",
+            help="Keep watching: one JSON document a line each time the floor changes "
+            "(ctrl+c stops).",
+        ),
+    ] = False,
+    every: Annotated[
+        float | None,
+        typer.Option(min=0.1, help="With --watch, also print every SECONDS when nothing changed."),
+    ] = None,
+    count: Annotated[
+        int | None, typer.Option(min=1, help="With --watch, stop after this many documents.")
+    ] = None,
 ) -> None:
-    """Print the floor as the board would show it at an instant, as JSON."""
-    from floorlead.reports.snapshot import snapshot_json
-    from floorlead.store.db import open_database
-    from floorlead.store.floor import floor_snapshot
+    """Print the floor as the board shows it at an instant, as JSON (reading only: the
+    floor is never written)."""
+    from floorlead.reports.snapshot import snapshot_json, snapshot_line
+    from floorlead.store.engine import FloorEngine
 
-    settings = settings_of(ctx)
-    when_at = _parse_at(at, settings.floor.timezone) if at else datetime.now(UTC)
-    database = open_database(target_of(ctx, db), create=False)
-    try:
-        with database.connect() as conn:
-            snap = floor_snapshot(conn, settings, when_at)
-    finally:
-        database.dispose()
     del as_json
-    typer.echo(snapshot_json(snap))
+    settings = settings_of(ctx)
+    if watch and at:
+        raise FloorleadError("--watch follows the clock; leave --at out.")
+    if not watch and (every is not None or count is not None):
+        raise FloorleadError("--every and --count go with --watch.")
+    engine = FloorEngine(settings)
+    with _FloorReads(db or _state(ctx).get("db"), settings) as reads:
+        if not watch:
+            when_at = _parse_at(at, settings.floor.timezone) if at else datetime.now(UTC)
+            with reads.read() as (conn, d):
+                board = engine.board(conn, d, when_at)
+            typer.echo(snapshot_json(board))
+            return
+        printed, forced_at = 0, time.monotonic()
+        try:
+            while count is None or printed < count:
+                force = every is not None and time.monotonic() - forced_at >= every
+                with reads.read() as (conn, d):
+                    snap = engine.refresh(conn, d, datetime.now(UTC), force, complete=False)
+                if snap is not None:
+                    typer.echo(snapshot_line(snap))
+                    printed += 1
+                    forced_at = time.monotonic()
+                time.sleep(min(every or _WATCH_POLL_S, _WATCH_POLL_S))
+        except KeyboardInterrupt:
+            pass
+
+
+#: How often ``snapshot --watch`` asks the floor what moved.
+_WATCH_POLL_S = 0.5
+
+
+class _FloorReads:
+    """Read transactions on the floor for ``snapshot``: a current SQLite file through
+    ``sqlite3`` alone, opened read-only (no SQLAlchemy to import); anything else (a server,
+    an older schema, a file that is not a floor) through ``store.db``, read-only too, which
+    says what is wrong."""
+
+    def __init__(self, db: str | None, settings: Any) -> None:
+        self.value, self.settings = db, settings
+        self.file: Any = None
+        self.database: Any = None
+
+    def __enter__(self) -> _FloorReads:
+        from floorlead.store import reader
+        from floorlead.store.sqlite import database_value, file_of
+
+        path = file_of(database_value(self.value, self.settings.database_url))
+        if path is not None:
+            try:
+                self.file = reader.open_file(path)
+                self.file.execute("ROLLBACK")  # each read() is its own transaction
+                return self
+            except reader.NotReady:
+                pass
+        from floorlead.store.db import open_database, resolve_target
+
+        target = resolve_target(self.value, self.settings.database_url)
+        self.database = open_database(target, read_only=True)
+        return self
+
+    @contextmanager
+    def read(self) -> Iterator[tuple[Any, Any]]:
+        """The driver's connection inside one read transaction, and its reader dialect."""
+        from floorlead.store import reader
+
+        if self.file is not None:
+            try:
+                self.file.execute("BEGIN")
+                try:
+                    yield self.file, reader.SQLITE
+                finally:
+                    self.file.execute("ROLLBACK")
+            except sqlite3.Error as exc:
+                from floorlead.store.db import explain_operational_error, resolve_target
+
+                target = resolve_target(self.value, self.settings.database_url)
+                raise explain_operational_error(exc, target) from None
+            return
+        with self.database.connect() as conn:
+            yield reader.driver_of(conn)
+
+    def __exit__(self, *exc: object) -> None:
+        if self.file is not None:
+            self.file.close()
+        if self.database is not None:
+            self.database.dispose()
 
 
 @app.command()

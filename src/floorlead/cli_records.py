@@ -40,8 +40,8 @@ def escalations_list(
     from sqlalchemy import text
 
     from floorlead.domain.escalations import CLOSED_STATUSES, OPEN_STATUSES
+    from floorlead.store import reader
     from floorlead.store.db import open_database
-    from floorlead.store.read import open_escalations
 
     known = set(OPEN_STATUSES) | set(CLOSED_STATUSES)
     wanted = set(status or OPEN_STATUSES)
@@ -49,12 +49,13 @@ def escalations_list(
         raise FloorleadError(
             f"Unknown status {sorted(wanted - known)[0]!r}; use one of {', '.join(sorted(known))}."
         )
-    database = open_database(target_of(ctx, db), create=False)
+    database = open_database(target_of(ctx, db), read_only=True)
     now = datetime.now(UTC)
     try:
         with database.connect() as conn:
             names = {r[0]: r[1] for r in conn.execute(text("SELECT id, name FROM agent"))}
-            rows = open_escalations(conn, names, now, closed_since=datetime(1970, 1, 1, tzinfo=UTC))
+            since = datetime(1970, 1, 1, tzinfo=UTC)
+            rows = reader.open_escalations(*reader.driver_of(conn), names, now, since)
     finally:
         database.dispose()
 
@@ -105,7 +106,7 @@ def _sheets(ctx: typer.Context, db: str | None, first: Any, last: Any) -> list[A
     if (last - first).days > 366:
         raise FloorleadError("Export at most a year at a time.")
     settings = settings_of(ctx)
-    database = open_database(target_of(ctx, db), create=False)
+    database = open_database(target_of(ctx, db), read_only=True)
     now = datetime.now(UTC)
     out: list[Any] = []
     try:
@@ -225,18 +226,18 @@ def coaching_export(
 
     from floorlead.domain.when import floor_date
     from floorlead.reports.coaching import markdown
+    from floorlead.store import reader
     from floorlead.store.db import open_database
-    from floorlead.store.ingest import AGENT
-    from floorlead.store.read import agent_notes
+    from floorlead.store.schema import AGENT
 
     settings = settings_of(ctx)
-    database = open_database(target_of(ctx, db), create=False)
+    database = open_database(target_of(ctx, db), read_only=True)
     try:
         with database.connect() as conn:
             row = conn.execute(select(AGENT).where(AGENT.c.id == agent)).first()
             if row is None:
                 raise FloorleadError(f"There is no agent {agent!r} on this floor.")
-            notes = agent_notes(conn, agent, row.name)
+            notes = reader.agent_notes(*reader.driver_of(conn), agent, row.name)
     finally:
         database.dispose()
     tz = settings.floor.timezone
@@ -268,7 +269,7 @@ def policy_show(ctx: typer.Context, db: DbOption = None) -> None:
     from floorlead.store.db import open_database
     from floorlead.store.policy import account, limit_cents
 
-    database = open_database(target_of(ctx, db), create=False)
+    database = open_database(target_of(ctx, db), read_only=True)
     try:
         with database.connect() as conn:
             cents, you = limit_cents(conn), account(conn)

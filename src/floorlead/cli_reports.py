@@ -85,7 +85,7 @@ def report_shift(
         )
     except ValueError as exc:
         raise FloorleadError(f"{exc}.") from None
-    database = open_database(target_of(ctx, db), create=False)
+    database = open_database(target_of(ctx, db), read_only=True)
     try:
         with database.connect() as conn:
             report = shift_report(conn, settings, floor_day, start, end, datetime.now(UTC))
@@ -125,7 +125,7 @@ def report_week(
     else:
         today = _today(settings)
         monday = today - timedelta(days=today.weekday())
-    database = open_database(target_of(ctx, db), create=False)
+    database = open_database(target_of(ctx, db), read_only=True)
     try:
         with database.connect() as conn:
             report = week_report(conn, settings, monday, datetime.now(UTC))

@@ -11,7 +11,7 @@ from floorlead.domain.safe_text import markdown as md
 from floorlead.domain.when import local
 
 if TYPE_CHECKING:
-    from floorlead.store.views import NoteRow
+    from floorlead.domain.board import NoteRow
 
 
 def markdown(agent_name: str, agent_id: str, notes: Sequence[NoteRow], tz: str, today: date) -> str:

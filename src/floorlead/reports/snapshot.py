@@ -6,9 +6,9 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from floorlead.domain.board import FloorSnapshot
 from floorlead.domain.metrics import QueueMetrics
 from floorlead.domain.when import iso_utc
-from floorlead.store.views import FloorSnapshot
 
 FORMAT_VERSION = 1
 
@@ -102,3 +102,8 @@ def snapshot_document(snap: FloorSnapshot) -> dict[str, Any]:
 def snapshot_json(snap: FloorSnapshot) -> str:
     """The text ``floorlead snapshot --json`` prints, whichever path read the floor."""
     return json.dumps(snapshot_document(snap), indent=2, ensure_ascii=False)
+
+
+def snapshot_line(snap: FloorSnapshot) -> str:
+    """The same document on one line (``snapshot --watch`` prints one a line)."""
+    return json.dumps(snapshot_document(snap), ensure_ascii=False, separators=(",", ":"))

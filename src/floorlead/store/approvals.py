@@ -20,9 +20,8 @@ from sqlalchemy.exc import IntegrityError
 from floorlead.config import Settings
 from floorlead.domain.when import hhmm
 from floorlead.errors import FloorleadError
-from floorlead.store import models as m
 from floorlead.store.db import FloorDatabase
-from floorlead.store.ingest import AGENT, AUDIT, TIMESHEET, _table, audit
+from floorlead.store.schema import AGENT, AUDIT, PUNCH, TIMESHEET, audit
 from floorlead.store.triage import ConflictError
 
 #: decision → the statuses it may start from
@@ -202,7 +201,6 @@ def approve_many(
     return approved, problems
 
 
-PUNCH = _table(m.Punch)
 LEAVE_KINDS = ("sick", "vacation", "unpaid")
 
 

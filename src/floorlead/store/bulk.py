@@ -18,18 +18,8 @@ from sqlalchemy.engine import Connection
 
 from floorlead.domain import events as ev
 from floorlead.domain.safe_text import clean_event
-from floorlead.store.checkpoints import FORGET_SQL, forget_params
-from floorlead.store.ingest import (
-    AGENT_STATE,
-    APPLIED,
-    CHUNK,
-    CONTACT,
-    CONTACT_EVENTS,
-    PUNCH,
-    SCHEDULE,
-    ApplyResult,
-    EventApplier,
-)
+from floorlead.store.ingest import CONTACT_EVENTS, ApplyResult, EventApplier
+from floorlead.store.schema import AGENT_STATE, APPLIED, CHUNK, CONTACT, PUNCH, SCHEDULE
 from floorlead.store.sqlite import sqlite_text
 
 
@@ -161,9 +151,6 @@ class _HotBatch:
         self.touched: set[str] = set()
         #: Insert rows not written yet, by contact: later moments of the contact go into them.
         self.fresh: dict[str, list[Any]] = {}
-        #: When the contacts the batch writes were queued (before and after a vendor record
-        #: rewrote them): a floor checkpoint over those instants no longer holds.
-        self.reach: list[tuple[datetime, str]] = []
         self.take: dict[type[ev.Event], Any] = {
             ev.ContactRecord: self._record,
             ev.ScheduleBlock: self._schedule,
@@ -230,8 +217,8 @@ class _HotBatch:
             return f"unknown queue {e.queue!r} (send queue.upsert first)"
         if self._known(e.contact) is not None:
             return f"contact {e.contact!r} was already queued"
-        self.contacts[e.contact] = known = [e.at, None, None, None]
-        self._touch(e.contact, known)
+        self.contacts[e.contact] = [e.at, None, None, None]
+        self.touched.add(e.contact)
         row = [e.contact, e.queue, self.when(e.at), 0, None, None, None, None, None]
         self.fresh[e.contact] = row
         self.rows[ev.ContactQueued].append(row)
@@ -249,7 +236,7 @@ class _HotBatch:
         if row[0] is not None and e.at < row[0]:
             return f"contact {e.contact!r} answered before it was queued"
         row[1] = e.at
-        self._touch(e.contact, row)
+        self.touched.add(e.contact)
         fresh = self.fresh.get(e.contact)
         if fresh is not None:  # still to be inserted: the insert carries the answer
             fresh[4], fresh[5] = e.agent, self.when(e.at)
@@ -266,7 +253,7 @@ class _HotBatch:
         if row[0] is not None and e.at < row[0]:
             return f"contact {e.contact!r} abandoned before it was queued"
         row[2] = e.at
-        self._touch(e.contact, row)
+        self.touched.add(e.contact)
         fresh = self.fresh.get(e.contact)
         if fresh is not None:
             fresh[6] = self.when(e.at)
@@ -280,7 +267,7 @@ class _HotBatch:
             return f"unknown contact {e.contact!r}"
         if row[1] is None:
             return f"contact {e.contact!r} {verb} without being answered"
-        self._touch(e.contact, row)
+        self.touched.add(e.contact)
         fresh = self.fresh.get(e.contact)
         if fresh is not None:
             fresh[7 if isinstance(e, ev.ContactEnded) else 8] = self.when(e.at)
@@ -299,10 +286,8 @@ class _HotBatch:
             return SUPERSEDED
         if e.contact in self.touched:
             self.flush()  # its earlier rows first, as one event at a time would
-        if row is not None and row[0] is not None:
-            self.reach.append((row[0], e.contact))
-        self.contacts[e.contact] = known = [e.queued_at, e.answered_at, e.abandoned_at, e.updated]
-        self._touch(e.contact, known)
+        self.contacts[e.contact] = [e.queued_at, e.answered_at, e.abandoned_at, e.updated]
+        self.touched.add(e.contact)
         w = self.when
         self.rows[ev.ContactRecord].append(
             (
@@ -318,12 +303,6 @@ class _HotBatch:
         )
         return None
 
-    def _touch(self, contact: str, row: list[datetime | None]) -> None:
-        """The contact has rows waiting to be written, as ``row`` (its kept times) says."""
-        self.touched.add(contact)
-        if row[0] is not None:
-            self.reach.append((row[0], contact))
-
     def _ended(self, e: ev.ContactEnded) -> str | None:
         return self._after_answer(e, "ended")
 
@@ -336,11 +315,6 @@ class _HotBatch:
         conn = self.applier.conn
         self.touched.clear()
         self.fresh.clear()
-        states = self.rows[ev.AgentStateChanged]
-        if self.sqlite and (self.reach or states):
-            states_from = min(r[1] for r in states) if states else None
-            conn.exec_driver_sql(FORGET_SQL, forget_params(self.reach, states_from))
-        self.reach = []
         for event_type, (kind, table, columns, key) in _WRITES.items():
             pending = self.rows[event_type]
             if not pending:

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import os
 import sqlite3
-import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -103,7 +102,6 @@ def make_engine(target: DatabaseTarget, *, read_only: bool = False) -> Engine:
                     ),
                 )
                 event.listen(engine, "connect", lambda c, _r: setattr(c, "isolation_level", None))
-                event.listen(engine, "begin", _sqlite_begin)
             else:
                 engine = create_engine(
                     target.url,
@@ -206,10 +204,17 @@ def explain_operational_error(exc: BaseException, target: DatabaseTarget) -> Dat
     return DatabaseError(f"The database {where} cannot be used: {first_line}.")
 
 
-def _damaged_or_busy(exc: SQLAlchemyError) -> bool:
+def _damaged_or_busy(exc: BaseException) -> bool:
     """An error of the file or the server (said in one sentence), as opposed to a record's
-    (an integrity error, say, which the caller handles)."""
-    return isinstance(exc, OperationalError) or "malformed" in str(getattr(exc, "orig", exc))
+    (an integrity error, say, which the caller handles): through SQLAlchemy, or straight from
+    the driver (``store.reader`` reads on the driver's own connection)."""
+    if isinstance(exc, OperationalError | sqlite3.OperationalError):
+        return True
+    if type(exc).__name__ == "OperationalError" and type(exc).__module__.startswith("psycopg"):
+        return True
+    if isinstance(exc, SQLDatabaseError | sqlite3.DatabaseError):
+        return "malformed" in str(getattr(exc, "orig", exc))
+    return False
 
 
 def _has_floorlead_tables(conn: Connection) -> bool:
@@ -236,7 +241,7 @@ class FloorDatabase:
                 conn.execution_options(floorlead_write=True)
                 with conn.begin():
                     yield conn
-        except (OperationalError, SQLDatabaseError) as exc:
+        except Exception as exc:
             if _damaged_or_busy(exc):
                 raise explain_operational_error(exc, self.target) from None
             raise
@@ -246,7 +251,7 @@ class FloorDatabase:
         try:
             with self.engine.connect() as conn:
                 yield conn
-        except (OperationalError, SQLDatabaseError) as exc:
+        except Exception as exc:
             if _damaged_or_busy(exc):
                 raise explain_operational_error(exc, self.target) from None
             raise
@@ -284,15 +289,19 @@ def _refuse_foreign(target: DatabaseTarget) -> None:
         )
 
 
-def open_database(target: DatabaseTarget, *, create: bool = True) -> FloorDatabase:
+def open_database(
+    target: DatabaseTarget, *, create: bool = True, read_only: bool = False
+) -> FloorDatabase:
     """Open (creating and migrating when needed) the floor database at ``target``.
 
     Refuses a file that is not floorlead's, and a database from a newer floorlead, without
-    changing either.
+    changing either. ``read_only`` (a reading command): nothing is created, migrated or
+    written, a SQLite file is opened read-only, and an older schema is a sentence asking for
+    ``floorlead db upgrade``.
     """
     if target.path is not None:
         if not target.path.exists():
-            if not create:
+            if not create or read_only:
                 raise DatabaseError(f"There is no database at {target.path}.")
             if not target.path.parent.exists():
                 try:
@@ -305,9 +314,9 @@ def open_database(target: DatabaseTarget, *, create: bool = True) -> FloorDataba
         _check_file_access(target.path)
     if target.path is not None:
         _refuse_foreign(target)  # read-only look first: a foreign file is never touched
-    engine = make_engine(target)
+    engine = make_engine(target, read_only=read_only)
     try:
-        with engine.begin() as conn:
+        with engine.connect() if read_only else engine.begin() as conn:
             if not _is_empty(conn) and not _has_floorlead_tables(conn):
                 raise DatabaseError(f"{target.describe()} is not a floorlead database.")
             revision = current_revision(conn)
@@ -317,6 +326,12 @@ def open_database(target: DatabaseTarget, *, create: bool = True) -> FloorDataba
                     f"(revision {revision}); upgrade floorlead to open it."
                 )
             if revision != head_revision():
+                if read_only:
+                    raise DatabaseError(
+                        f"{target.describe()} is at revision {revision}; run `floorlead db "
+                        f"upgrade` to reach {head_revision()} (a reading command never "
+                        "changes the floor)."
+                    )
                 upgrade(conn)
     except DatabaseError:
         engine.dispose()
@@ -407,57 +422,3 @@ def check_database(target: DatabaseTarget) -> CheckResult:
     return CheckResult(
         False, f"{where} is at revision {revision}; run `floorlead db upgrade` to reach {head}."
     )
-
-
-class ChangeWatcher:
-    """Notices commits by other connections. SQLite: ``PRAGMA data_version`` on a connection
-    kept for this purpose; other databases: a cheap fingerprint query."""
-
-    def __init__(self, db: FloorDatabase) -> None:
-        self._db = db
-        self._raw: sqlite3.Connection | None = None
-        # the refresh worker reads while the app may close on another thread: closing a
-        # SQLite connection in use elsewhere is undefined behaviour, so both take this lock
-        self._lock = threading.Lock()
-        self._closed = False
-
-    def token(self) -> tuple[int, ...]:
-        with self._lock:
-            if self._closed:  # the app is closing: nothing more to notice
-                return (-1,)
-            return self._token()
-
-    def _token(self) -> tuple[int, ...]:
-        if self._db.target.path is not None:
-            if self._raw is None:
-                self._raw = sqlite3.connect(
-                    f"file:{self._db.target.path}?mode=ro", uri=True, check_same_thread=False
-                )
-                self._raw.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
-            row = self._raw.execute("PRAGMA data_version").fetchone()
-            return (int(row[0]),)
-        from floorlead.store.plain import dialect
-
-        with self._db.connect() as conn:
-            # new contacts by their place in storing order (an index answers: counting them
-            # would read the whole table twice a second on a server)
-            stored = dialect(conn.dialect.name).rowid
-            row = conn.execute(
-                text(
-                    "SELECT (SELECT coalesce(max(id), 0) FROM audit_log),"
-                    " (SELECT coalesce(max(id), 0) FROM agent_state),"
-                    f" (SELECT coalesce(max({stored}), 0) FROM contact),"
-                    " (SELECT coalesce(max(id), 0) FROM punch),"
-                    # a feed's report (every few seconds, and when its connection changes)
-                    " (SELECT coalesce(extract(epoch FROM max(beat_at)), 0)::bigint"
-                    " FROM feed_source)"
-                )
-            ).one()
-            return tuple(int(v) for v in row)
-
-    def close(self) -> None:
-        with self._lock:
-            self._closed = True
-            if self._raw is not None:
-                self._raw.close()
-                self._raw = None

@@ -10,7 +10,7 @@ from sqlalchemy import Connection, select
 from floorlead.domain.feed_health import FeedReport
 from floorlead.store import models as m
 from floorlead.store.db import FloorDatabase
-from floorlead.store.ingest import upsert
+from floorlead.store.schema import upsert
 
 FEED_SOURCE = m.FeedSource.__table__  # type: ignore[attr-defined]
 

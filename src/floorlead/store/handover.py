@@ -20,15 +20,19 @@ from floorlead.config import Settings
 from floorlead.domain import escalations as rules
 from floorlead.domain import metrics as mx
 from floorlead.domain import when
-from floorlead.store import models as m
+from floorlead.store import reader
 from floorlead.store.db import FloorDatabase
-from floorlead.store.ingest import AGENT, AUDIT, CONTACT, ESCALATION, QUEUE, _table, audit
-from floorlead.store.read import COACHING as NOTE
-from floorlead.store.read import _schedules, _state_changes, contact_times
+from floorlead.store.schema import (
+    AGENT,
+    AUDIT,
+    ESCALATION,
+    HANDOVER,
+    QUEUE,
+    audit,
+)
+from floorlead.store.schema import COACHING as NOTE
 from floorlead.store.sheets import day_timesheets
 from floorlead.store.triage import ConflictError
-
-HANDOVER = _table(m.HandoverNote)
 
 
 @dataclass(frozen=True)
@@ -138,13 +142,6 @@ def total(items: list[mx.QueueMetrics]) -> mx.QueueMetrics:
     return mx.QueueMetrics(**{k: sum(getattr(m, k) for m in items) for k in keys})
 
 
-def _window_contacts(conn: Connection, start: datetime, end: datetime) -> list[mx.ContactTimes]:
-    rows = conn.execute(
-        select(CONTACT).where(CONTACT.c.queued_at >= start, CONTACT.c.queued_at < end)
-    )
-    return [contact_times(r) for r in rows]
-
-
 def _queues(
     conn: Connection, settings: Settings, contacts: list[mx.ContactTimes], start: datetime,
     end: datetime, now: datetime,
@@ -199,8 +196,9 @@ def _agents(
     end: datetime, now: datetime,
 ) -> list[AgentReport]:  # fmt: skip
     until = min(end, now)
-    changes = _state_changes(conn, start, until)
-    schedules = _schedules(conn, start, end)
+    driver, d = reader.driver_of(conn)
+    changes = reader.state_changes(driver, d, start, until)
+    schedules = reader.schedules(driver, d, start, end)
     handled: dict[str, list[float]] = defaultdict(list)
     for c in contacts:
         if c.agent_id and c.answered_at and c.wrapped_at and c.wrapped_at <= now:
@@ -350,7 +348,7 @@ def day_figures(
     end: datetime,
     now: datetime,
 ) -> DayFigures:
-    contacts = _window_contacts(conn, start, end)
+    contacts = reader.window_contacts(*reader.driver_of(conn), start, end)
     queues = tuple(_queues(conn, settings, contacts, start, end, now))
     agents = tuple(_agents(conn, settings, contacts, start, end, now))
     return DayFigures(day, queues, agents, total([q.metrics for q in queues]))

@@ -6,89 +6,31 @@ so a batch can skip it and carry on.
 
 from __future__ import annotations
 
-import json
 import logging
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Table, select
+from sqlalchemy import select
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
 
 from floorlead.domain import events as ev
 from floorlead.domain.safe_text import clean_event
-from floorlead.store import models as m
+from floorlead.store.schema import (
+    AGENT,
+    AGENT_QUEUE,
+    AGENT_QUEUE_CHANGE,
+    APPLIED,
+    CONTACT,
+    ESCALATION,
+    QUEUE,
+    audit,
+    upsert,
+)
 
 log = logging.getLogger("floorlead.ingest")
-
-
-def _table(model: type[Any]) -> Table:
-    return model.__table__  # type: ignore[no-any-return]
-
-
-QUEUE = _table(m.Queue)
-AGENT = _table(m.Agent)
-AGENT_QUEUE = _table(m.AgentQueue)
-AGENT_QUEUE_CHANGE = _table(m.AgentQueueChange)
-AGENT_STATE = _table(m.AgentState)
-CONTACT = _table(m.Contact)
-SCHEDULE = _table(m.Schedule)
-PUNCH = _table(m.Punch)
-ESCALATION = _table(m.Escalation)
-AUDIT = _table(m.AuditLog)
-APPLIED = _table(m.AppliedEvent)
-TIMESHEET = _table(m.Timesheet)
-
-
-def upsert(
-    conn: Connection,
-    table: Table,
-    values: dict[str, Any],
-    keys: list[str],
-    keep: tuple[str, ...] = (),
-) -> None:
-    """INSERT, or UPDATE the row with the same ``keys`` (SQLite and PostgreSQL alike).
-
-    Columns named in ``keep`` are written on insert only: an existing row keeps its value.
-    """
-    stmt: Any
-    if conn.dialect.name == "sqlite":
-        from sqlalchemy.dialects import sqlite
-
-        stmt = sqlite.insert(table).values(**values)
-    else:
-        from sqlalchemy.dialects import postgresql
-
-        stmt = postgresql.insert(table).values(**values)
-    changes = {k: v for k, v in values.items() if k not in keys and k not in keep}
-    if changes:
-        conn.execute(stmt.on_conflict_do_update(index_elements=keys, set_=changes))
-    else:
-        conn.execute(stmt.on_conflict_do_nothing(index_elements=keys))
-
-
-def audit(
-    conn: Connection,
-    at: datetime,
-    actor: str,
-    action: str,
-    entity: str,
-    entity_id: str,
-    **detail: Any,
-) -> None:
-    """Append one audit row. Never put note text in ``detail``."""
-    conn.execute(
-        AUDIT.insert().values(
-            at=at,
-            actor=actor,
-            action=action,
-            entity=entity,
-            entity_id=entity_id,
-            detail=json.dumps(detail, default=str, sort_keys=True),
-        )
-    )
 
 
 @dataclass
@@ -118,8 +60,6 @@ CONTACT_EVENTS = (
     ev.ContactWrapped,
     ev.ContactRecord,
 )
-#: SQLite allows 999 bound parameters in old builds; stay under it.
-CHUNK = 900
 
 
 class EventApplier:

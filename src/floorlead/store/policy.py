@@ -17,11 +17,9 @@ from sqlalchemy import select, text
 from sqlalchemy.engine import Connection
 
 from floorlead.errors import FloorleadError
-from floorlead.store import models as m
 from floorlead.store.db import FloorDatabase
-from floorlead.store.ingest import _table, audit, upsert
+from floorlead.store.schema import POLICY, audit, upsert
 
-POLICY = _table(m.FloorPolicy)
 LIMIT_KEY = "approval_second_above_cents"
 #: the limit a floor starts with (the migration's trigger uses the same)
 DEFAULT_LIMIT_CENTS = 1_000_000

@@ -1,6 +1,6 @@
 """Timesheet read models: each agent's worked day against the schedule, with overtime.
 
-Built in one read transaction like the rest of ``store.read``; the Timesheets screen, its
+Built in one read transaction (schedules through ``store.reader``); the Timesheets screen, its
 detail, the payroll export and the handover report read through here.
 """
 
@@ -18,8 +18,8 @@ from floorlead.config import Settings
 from floorlead.domain import metrics as mx
 from floorlead.domain import when
 from floorlead.domain.timesheets import PunchTime, round_punch, schedule_exceptions, worked_day
-from floorlead.store.ingest import AGENT, PUNCH, TIMESHEET
-from floorlead.store.read import _schedules
+from floorlead.store import reader
+from floorlead.store.schema import AGENT, PUNCH, TIMESHEET
 
 
 @dataclass(frozen=True)
@@ -79,7 +79,7 @@ def day_timesheets(
         settings.floor.day_start,
     )[0]
     if schedules is None:
-        schedules = _schedules(conn, start - timedelta(hours=12), end + timedelta(hours=12))
+        schedules = reader.schedules(*reader.driver_of(conn), *reader.schedule_window(start, end))
     shifts: dict[str, tuple[datetime | None, datetime | None]] = {}
     for agent, blocks in schedules.items():
         work = [b for b in blocks if b.activity == "work" and start <= b.start < end]
@@ -257,9 +257,9 @@ class SheetDetail:
 def timesheet_detail(conn: Connection, settings: Settings, agent_id: str, day: date) -> SheetDetail:
     """Every punch of the shift, originals and corrections alike, beside its schedule."""
     start, end = when.day_bounds(day, settings.floor.timezone, settings.floor.day_start)
-    blocks = _schedules(conn, start - timedelta(hours=12), end + timedelta(hours=12)).get(
-        agent_id, []
-    )
+    blocks = reader.schedules(
+        *reader.driver_of(conn), start - timedelta(hours=12), end + timedelta(hours=12)
+    ).get(agent_id, [])
     work = [b for b in blocks if b.activity == "work" and start <= b.start < end]
     lo = (work[0].start if work else start) - timedelta(hours=2)
     hi = (max(b.end for b in work) if work else end) + timedelta(hours=4)

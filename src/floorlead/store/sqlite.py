@@ -17,9 +17,23 @@ BUSY_TIMEOUT_MS = 5000
 #: The newest migration and every one before it. Kept here so that opening a current database
 #: does not import Alembic (a third of a second); tests/test_store.py checks both against the
 #: migration scripts, so they cannot drift.
-HEAD_REVISION = "0012"
+HEAD_REVISION = "0013"
 KNOWN_REVISIONS = frozenset(
-    {"0001", "0002", "0003", "0004", "0005", "0006", "0007", "0008", "0009", "0010", "0011", "0012"}
+    {
+        "0001",
+        "0002",
+        "0003",
+        "0004",
+        "0005",
+        "0006",
+        "0007",
+        "0008",
+        "0009",
+        "0010",
+        "0011",
+        "0012",
+        "0013",
+    }
 )
 
 

@@ -20,11 +20,9 @@ from sqlalchemy.exc import IntegrityError
 from floorlead.domain import escalations as rules
 from floorlead.domain.when import hhmm
 from floorlead.errors import FloorleadError
-from floorlead.store import models as m
 from floorlead.store.db import FloorDatabase
-from floorlead.store.ingest import AUDIT, ESCALATION, _table, audit
-
-NOTES = _table(m.EscalationNote)
+from floorlead.store.schema import AUDIT, ESCALATION, audit
+from floorlead.store.schema import ESCALATION_NOTE as NOTES
 
 
 class ConflictError(FloorleadError):

@@ -16,8 +16,8 @@ from floorlead.config import Settings
 from floorlead.domain import metrics as mx
 from floorlead.domain import when
 from floorlead.store.handover import DayFigures, day_figures, total
-from floorlead.store.ingest import AGENT
-from floorlead.store.read import COACHING as NOTE
+from floorlead.store.schema import AGENT
+from floorlead.store.schema import COACHING as NOTE
 
 
 @dataclass(frozen=True)

@@ -11,11 +11,9 @@ from typing import Any
 from sqlalchemy.engine import Connection
 
 from floorlead.errors import FloorleadError
-from floorlead.store import models as m
 from floorlead.store.db import FloorDatabase
-from floorlead.store.ingest import AGENT, _table, audit
+from floorlead.store.schema import AGENT, COACHING, audit
 
-COACHING = _table(m.CoachingNote)
 NOTE_CATEGORIES = ("coaching", "kudos", "observation", "commitment", "correction")
 
 

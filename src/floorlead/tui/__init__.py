@@ -1,1 +1,2 @@
-"""The Textual user interface. Talks to the store only through store.read / store.write."""
+"""The Textual user interface. Talks to the store through its functions (the reader, the
+engine and the write modules), never through SQL."""

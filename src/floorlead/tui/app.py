@@ -1,8 +1,9 @@
 """FloorleadApp: the five screens, global keys, the floor clock and the refresh worker.
 
-Data flows one way: the refresh worker (a thread) watches the database for commits by any
-connection, reads a fresh :class:`FloorSnapshot` only when something changed, and posts it; the
-app hands it to the screen on view. Screens never build SQL.
+Data flows one way: the refresh worker (a thread) asks the floor's one engine
+(``store.engine``) what moved since its last read; only when something did (or the clock needs
+it) does it post a fresh :class:`FloorSnapshot`, which the app hands to the screen on view.
+Screens never build SQL.
 """
 
 from __future__ import annotations
@@ -36,11 +37,11 @@ from floorlead.tui.screens.base import FloorScreen
 from floorlead.tui.screens.queues import QueuesScreen
 
 if TYPE_CHECKING:  # the store loads in a worker after the first paint
+    from floorlead.domain.board import FloorSnapshot
     from floorlead.domain.feed_health import FeedReport, Freshness
-    from floorlead.store.db import ChangeWatcher, FloorDatabase
+    from floorlead.store.db import FloorDatabase
+    from floorlead.store.engine import FloorEngine
     from floorlead.store.handover import Handover
-    from floorlead.store.live import LiveFloor
-    from floorlead.store.views import FloorSnapshot
     from floorlead.tui.widgets.note_modal import NoteDraft
 
 log = logging.getLogger("floorlead.tui")
@@ -143,7 +144,7 @@ class FloorleadApp(App[None]):
         clock: Callable[[], datetime] = _utc_now,
         demo: bool = False,
         poll_interval: float = 0.5,
-        preview: Callable[[datetime], FloorSnapshot | None] | None = None,
+        preview: Callable[[FloorEngine, datetime], FloorSnapshot | None] | None = None,
         busy: Callable[[], str | None] | None = None,
         opening_patience_s: float = 2.0,
     ) -> None:
@@ -163,10 +164,9 @@ class FloorleadApp(App[None]):
         self.poll_interval = poll_interval
         self.snapshot: FloorSnapshot | None = None
         self.loads = 0
-        self._watcher: ChangeWatcher | None = None
-        self._token: tuple[int, ...] | None = None
         self._last_load = 0.0
-        self._live: LiveFloor | None = None  # today's rows, kept by the refresh worker
+        #: the floor's running engine (today's rows), used by one worker at a time
+        self._engine: FloorEngine | None = None
         #: people who have acted on this floor, read by the refresh worker once a minute
         self.supervisors: tuple[str, ...] = ()
         #: the floor's two-person limit (its policy, read with the supervisors); None unread
@@ -212,7 +212,7 @@ class FloorleadApp(App[None]):
         assert self._opener is not None
         if self._preview is not None:
             try:
-                board = self._preview(self.clock())
+                board = self._preview(self.engine(), self.clock())
             except Exception:  # only a head start: the full read follows and reports
                 log.exception("the board preview failed")
                 board = None
@@ -242,39 +242,43 @@ class FloorleadApp(App[None]):
         self.fatal_error = message.reason
         self.exit(return_code=1)
 
-    def on_unmount(self) -> None:
-        if self._watcher is not None:
-            self._watcher.close()
-
     # ------------------------------------------------------------------ refresh loop
+
+    def engine(self) -> FloorEngine:
+        """The floor's one running engine (made on first use, off the UI thread)."""
+        if self._engine is None:
+            from floorlead.store.engine import FloorEngine
+
+            self._engine = FloorEngine(self.settings)
+        return self._engine
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="refresh")
     def _load_snapshot(self) -> None:
         """Runs in a thread: never touches widgets, only posts messages."""
-        from floorlead.store.db import ChangeWatcher
         from floorlead.store.feed_health import feed_reports
-        from floorlead.store.live import LiveFloor
         from floorlead.store.policy import limit_cents
-        from floorlead.store.read import supervisors
+        from floorlead.store.reader import driver_of, supervisors
 
         try:
-            if self._watcher is None:
-                self._watcher = ChangeWatcher(self.db)
-            token = self._watcher.token()
-            stale = time.monotonic() - self._last_load > FORCE_RELOAD_S
-            if token == self._token and not stale and self.snapshot is not None:
-                self.post_message(NothingChanged())
-                return
-            if self._live is None:
-                self._live = LiveFloor(self.settings)
+            engine = self.engine()
+            # the clock alone moves some figures (the interval rolls, snoozes wake): read them
+            # again now and then even when nothing was written
+            force = (
+                time.monotonic() - self._last_load > FORCE_RELOAD_S
+                or self.snapshot is None
+                or not self.snapshot.complete
+            )
             with self.db.connect() as conn:
-                snapshot = self._live.snapshot(conn, self.clock())
+                driver, d = driver_of(conn)
+                snapshot = engine.refresh(driver, d, self.clock(), force=force)
+                if snapshot is None:
+                    self.post_message(NothingChanged())
+                    return
                 self.feed_reports = feed_reports(conn)
                 if time.monotonic() - self._supervisors_at > SUPERVISORS_EVERY_S:
-                    self.supervisors = supervisors(conn)
+                    self.supervisors = supervisors(driver)
                     self.approval_limit_cents = limit_cents(conn)
                     self._supervisors_at = time.monotonic()
-            self._token = token
             self._last_load = time.monotonic()
             self.post_message(SnapshotLoaded(snapshot))
         except FloorleadError as exc:

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 from textual.message import Message
 
 if TYPE_CHECKING:
-    from floorlead.store.views import FloorSnapshot
+    from floorlead.domain.board import FloorSnapshot
 
 
 class SnapshotLoaded(Message):

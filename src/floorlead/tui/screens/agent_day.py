@@ -19,8 +19,7 @@ from floorlead.tui.screens.base import FloorScreen
 from floorlead.tui.widgets.floor_table import FloorTable, Row
 
 if TYPE_CHECKING:
-    from floorlead.store.read import AgentDay
-    from floorlead.store.views import FloorSnapshot
+    from floorlead.domain.board import AgentDay, FloorSnapshot
 
 
 SCHEDULE_MARKS = {
@@ -124,12 +123,15 @@ class AgentDayScreen(FloorScreen):
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="agent-day")
     def _load(self, now: datetime) -> None:
-        from floorlead.store.read import agent_day
+        from floorlead.domain.figures import FloorDay
+        from floorlead.store import reader
 
         app = self.floor_app
+        fd = FloorDay.at(app.settings, now)
         try:
             with app.db.connect() as conn:
-                day = agent_day(conn, app.settings, self.agent_id, now)
+                driver, d = reader.driver_of(conn)
+                day = reader.agent_day(driver, d, self.agent_id, fd.day_start, fd.day_end, now)
             self.post_message(DayLoaded(day))
         except LookupError:
             self.post_message(DayLoaded(None, f"Agent {self.agent_id} is not on this floor."))

@@ -22,7 +22,7 @@ from floorlead.tui.widgets.cells import STATE_LABELS, flag_cell, percent, state_
 from floorlead.tui.widgets.floor_table import FloorTable, Row
 
 if TYPE_CHECKING:
-    from floorlead.store.views import AgentRow, FloorSnapshot
+    from floorlead.domain.board import AgentRow, FloorSnapshot
 
 
 COLUMNS = (

@@ -18,8 +18,8 @@ from floorlead.tui.widgets.floor_table import FloorTable
 from floorlead.tui.widgets.header import FloorHeader
 
 if TYPE_CHECKING:
+    from floorlead.domain.board import FloorSnapshot
     from floorlead.domain.feed_health import Freshness
-    from floorlead.store.views import FloorSnapshot
 
 
 if TYPE_CHECKING:

@@ -23,7 +23,7 @@ from floorlead.tui.widgets.floor_table import FloorTable, Row
 from floorlead.tui.widgets.modals import ChoiceModal, PromptModal
 
 if TYPE_CHECKING:
-    from floorlead.store.views import FloorSnapshot, NoteRow
+    from floorlead.domain.board import FloorSnapshot, NoteRow
 
 AGENTS = (
     ("agent", "Agent"),

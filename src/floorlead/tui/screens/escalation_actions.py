@@ -24,7 +24,7 @@ from floorlead.tui.widgets.floor_table import FloorTable
 from floorlead.tui.widgets.modals import ChoiceModal, ConfirmModal, PromptModal
 
 if TYPE_CHECKING:
-    from floorlead.store.views import EscalationRow
+    from floorlead.domain.board import EscalationRow
 
 
 class EscalationActions(EscalationWrites):

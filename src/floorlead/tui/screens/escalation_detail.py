@@ -19,8 +19,8 @@ from floorlead.tui.screens.escalation_writes import sla_of
 from floorlead.tui.widgets.floor_table import FloorTable
 
 if TYPE_CHECKING:
+    from floorlead.domain.board import EscalationRow, FloorSnapshot
     from floorlead.store.triage import HistoryLine
-    from floorlead.store.views import EscalationRow, FloorSnapshot
 
 HISTORY = (("at", "When"), ("who", "Who"), ("what", "What"))
 

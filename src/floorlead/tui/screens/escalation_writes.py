@@ -21,7 +21,7 @@ from floorlead.tui.widgets.modals import ChoiceModal, PromptModal
 
 if TYPE_CHECKING:
     from floorlead.config import EscalationSettings
-    from floorlead.store.views import EscalationRow
+    from floorlead.domain.board import EscalationRow
 
 
 #: redo an action with the text the supervisor typed (after a failed write)

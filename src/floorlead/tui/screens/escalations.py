@@ -22,8 +22,8 @@ from floorlead.tui.screens.escalation_writes import money
 from floorlead.tui.widgets.floor_table import Cell, FloorTable, Row
 
 if TYPE_CHECKING:
+    from floorlead.domain.board import EscalationRow, FloorSnapshot
     from floorlead.domain.escalations import SlaClock
-    from floorlead.store.views import EscalationRow, FloorSnapshot
 
 COLUMNS = (
     ("priority", "Pri"),

@@ -15,7 +15,7 @@ from floorlead.tui.widgets.cells import percent, sl_cell, state_cell
 from floorlead.tui.widgets.floor_table import FloorTable, Row
 
 if TYPE_CHECKING:
-    from floorlead.store.views import FloorSnapshot
+    from floorlead.domain.board import FloorSnapshot
 
 
 WAITING = (("contact", "Contact waiting"), ("wait", "Waiting"), ("queued", "Queued at"))

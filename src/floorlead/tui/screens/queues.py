@@ -18,7 +18,7 @@ from floorlead.tui.widgets.cells import level_cell, percent, sl_cell, wait_cell
 from floorlead.tui.widgets.floor_table import FloorTable, Row
 
 if TYPE_CHECKING:
-    from floorlead.store.views import FloorSnapshot, QueueRow
+    from floorlead.domain.board import FloorSnapshot, QueueRow
 
 
 # Most important first: at 80 columns the right-hand ones scroll into view.

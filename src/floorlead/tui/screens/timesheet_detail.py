@@ -19,8 +19,8 @@ from floorlead.tui.widgets.floor_table import FloorTable
 from floorlead.tui.widgets.modals import ChoiceModal, PromptModal
 
 if TYPE_CHECKING:
+    from floorlead.domain.board import FloorSnapshot
     from floorlead.store.sheets import SheetDetail, TimesheetRow
-    from floorlead.store.views import FloorSnapshot
 
 KINDS = ("in", "out", "break_start", "break_end", "meal_start", "meal_end")
 

@@ -20,8 +20,8 @@ from floorlead.tui.widgets.floor_table import FloorTable, Row
 from floorlead.tui.widgets.modals import ConfirmModal, PromptModal
 
 if TYPE_CHECKING:
+    from floorlead.domain.board import FloorSnapshot
     from floorlead.store.sheets import TimesheetRow
-    from floorlead.store.views import FloorSnapshot
 
 COLUMNS = (
     ("name", "Agent"),

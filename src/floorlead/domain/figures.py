@@ -1,8 +1,10 @@
-"""The floor's figures computed from its rows: the pure half of a snapshot.
+"""The board's figures, defined once: every queue's and agent's row from the floor day's rows.
 
-Everything here works on rows already read (domain objects in, read models out) and imports
-no database library, so the full read (``store.floor``), the live floor (``store.live``) and
-the quick ``snapshot --json`` path (``store.plain``) all compute the board the same way.
+:func:`floor_figures` is the plain reading of the definitions (``DESIGN.md``) over rows already
+read; it is the reference the running engine (``store.engine``, with the tallies of
+``domain.tally``) is held to by property tests. The pieces (:func:`agent_row`,
+:func:`queue_row`, :func:`staffing`) are what the engine builds its rows with, so the two
+differ only in how they add up.
 """
 
 from __future__ import annotations
@@ -15,10 +17,9 @@ from functools import cached_property
 from typing import Any
 
 from floorlead.config import Settings
-from floorlead.domain import checkpoint as ck
 from floorlead.domain import erlang, when
 from floorlead.domain import metrics as mx
-from floorlead.store.views import AgentRow, FloorRows, FloorSnapshot, QueueRow
+from floorlead.domain.board import AgentRow, FloorRows, FloorSnapshot, QueueRow
 
 
 @dataclass(frozen=True)
@@ -49,12 +50,6 @@ class FloorDay:
             i_end,
             settings.metrics.short_abandon_s,
             settings.thresholds.adherence_grace_min * 60,
-        )
-
-    def earliest(self, now: datetime) -> datetime:
-        """Where the earliest window a snapshot at ``now`` counts on its own begins."""
-        return ck.earliest_window(
-            now, self.day_start, self.interval_start, self.interval_end - self.interval_start
         )
 
     def snapshot(
@@ -138,10 +133,8 @@ def queue_figures(
     q: Any,
     d: FloorDay,
     now: datetime,
-    before: mx.QueueMetrics | None = None,
 ) -> QueueFigures:
-    """A queue's figures from its contacts, straight from the definitions; ``before``, the
-    day's figures of the contacts queued before the first of ``contacts`` (a checkpoint's)."""
+    """A queue's figures from its contacts, straight from the definitions."""
 
     def window(start: datetime, end: datetime) -> mx.QueueMetrics:
         return mx.queue_metrics(
@@ -157,9 +150,7 @@ def queue_figures(
     return QueueFigures(
         waiting=mx.waiting_now(contacts, now),
         interval=window(d.interval_start, d.interval_end),
-        today=window(d.day_start, d.day_end)
-        if before is None
-        else mx.combine([before, window(d.day_start, d.day_end)]),
+        today=window(d.day_start, d.day_end),
         recent_offered=window(now - length, now + timedelta(seconds=1)).offered,
         trend=mx.trend(
             contacts,
@@ -228,12 +219,9 @@ def floor_figures(
     defs: Definitions,
     rows: FloorRows,
     now: datetime,
-    mark: ck.Checkpoint | None = None,
 ) -> tuple[list[QueueRow], list[AgentRow]]:
     """Every queue's and every agent's row at ``now``: the plain reading of the definitions
-    over the day's rows (``store.live`` reaches the same figures from running tallies).
-    With ``mark``, the rows are those since ``mark.through`` and the day before it is the
-    checkpoint's (``domain.checkpoint``)."""
+    over the day's rows (the engine reaches the same figures from running tallies)."""
     contacts, changes, schedules = rows.contacts, rows.changes, rows.schedules
     on_contact_of: dict[str, mx.ContactTimes] = {}
     handled: dict[str, int] = defaultdict(int)
@@ -249,16 +237,10 @@ def floor_figures(
     for a in defs.agents:
         blocks = schedules.get(a.id, [])
         sched = mx.scheduled_segments(blocks, d.day_start, d.day_end)
-        if mark is None:
-            history = changes.get(a.id, [])
-            segs = mx.state_segments(history, d.day_start, now)
-            figures = (mx.adherence(segs, sched, now, d.grace_s), mx.occupancy(segs))
-            done = handled[a.id]
-        else:
-            before = mark.agents[a.id]
-            history = mark.history(a.id, changes.get(a.id, []))
-            figures = mark.figures(a.id, history, sched, now, d.grace_s)
-            done = before.handled + handled[a.id]
+        history = changes.get(a.id, [])
+        segs = mx.state_segments(history, d.day_start, now)
+        figures = (mx.adherence(segs, sched, now, d.grace_s), mx.occupancy(segs))
+        done = handled[a.id]
         scheduled_now = mx.scheduled_activity_at(sched, now)
         current = on_contact_of.get(a.id)
         agents.append(agent_row(a, defs.skills, history, figures, scheduled_now, current, done))
@@ -270,13 +252,7 @@ def floor_figures(
     queues = [
         queue_row(
             q,
-            queue_figures(
-                by_queue.get(q.id, []),
-                q,
-                d,
-                now,
-                None if mark is None else mark.queues[q.id][1],
-            ),
+            queue_figures(by_queue.get(q.id, []), q, d, now),
             staff.get(q.id, NO_STAFF),
             d,
         )

@@ -1,14 +1,10 @@
-"""Read models: the frozen dataclasses the screens, reports and ``snapshot --json`` get.
-
-Kept apart from the readers (``store.read``) so that what only needs the shapes — the quick
-``snapshot --json`` path, the TUI's type hints — imports no SQLAlchemy.
-"""
+"""The board's read models: the frozen dataclasses the screens, reports and ``snapshot`` get
+(never live database rows, so nothing loads lazily on the UI thread)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
-from typing import Any
+from datetime import date, datetime
 
 from floorlead.domain import metrics as mx
 from floorlead.domain.escalations import CLOSED_STATUSES
@@ -123,22 +119,40 @@ class FloorSnapshot:
     notes: tuple[NoteRow, ...] = ()
     agent_names: dict[str, str] = field(default_factory=dict)
     open_escalation_count: int = 0
-    #: False for the board alone (queues and agents, ``store.plain``): escalations, notes
-    #: and the rest are not read yet, so screens that show them wait for a complete one
+    #: False for the board alone (queues and agents, as `snapshot` prints it): escalations,
+    #: notes and the rest are not read, so screens that show them wait for a complete one
     complete: bool = True
 
 
 @dataclass(frozen=True)
 class FloorRows:
-    """The day's rows a snapshot is computed from (``store.live`` keeps them between ticks)."""
+    """The day's rows the board is computed from (the engine keeps them between ticks)."""
 
     contacts: list[mx.ContactTimes]
     changes: dict[str, list[mx.StateChange]]
     schedules: dict[str, list[mx.ScheduleBlock]]
-    #: the escalation rows and the open count (``escalation_records``), when already known
-    escalations: tuple[list[Any], int] | None = None
 
 
-def schedule_window(day_start: datetime, day_end: datetime) -> tuple[datetime, datetime]:
-    """The schedule blocks a floor day needs: the day and twelve hours either side."""
-    return day_start - timedelta(hours=12), day_end + timedelta(hours=12)
+@dataclass(frozen=True)
+class ContactLine:
+    id: str
+    queue_id: str
+    queued_at: datetime
+    answered_at: datetime | None
+    ended_at: datetime | None
+    wrapped_at: datetime | None
+
+
+@dataclass(frozen=True)
+class AgentDay:
+    agent_id: str
+    name: str
+    team: str
+    queues: tuple[str, ...]
+    day_start: datetime
+    now: datetime
+    states: tuple[mx.Segment, ...]
+    schedule: tuple[mx.Segment, ...]
+    contacts: tuple[ContactLine, ...]
+    escalations: tuple[EscalationRow, ...]
+    notes: tuple[NoteRow, ...]
