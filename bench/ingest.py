@@ -168,30 +168,25 @@ def timed(
 
 
 def _reader(path: str, stop: Any, refreshes: Any, tui: bool) -> None:
-    """``tui``: as the TUI's refresh worker does (a commit noticed, the live floor's snapshot,
-    the next poll half a second after the last refresh); else a full read of the floor in a
+    """``tui``: as the TUI's refresh worker does (the engine asked what moved every half
+    second, a snapshot when something did); else the whole day read by a fresh engine in a
     tight loop, a far heavier reader than any screen."""
-    from floorlead.store.db import ChangeWatcher
-    from floorlead.store.floor import floor_snapshot
-    from floorlead.store.live import LiveFloor
+    from floorlead.store.engine import FloorEngine
+    from floorlead.store.reader import driver_of
 
     db = open_database(resolve_target(path), create=False)
     settings = Settings()
-    watcher, live, seen = ChangeWatcher(db), LiveFloor(settings), None
+    live = FloorEngine(settings)
     while not stop.is_set():
         if tui:
-            token = watcher.token()
-            if token != seen:
-                with db.connect() as conn:
-                    live.snapshot(conn, NOW)
-                seen = token
-                refreshes.value += 1
+            with db.connect() as conn:
+                if live.refresh(*driver_of(conn), NOW) is not None:
+                    refreshes.value += 1
             stop.wait(0.5)
             continue
-        with db.connect() as conn:
-            floor_snapshot(conn, settings, NOW)
+        with db.connect() as conn:  # the whole day read again, as a fresh engine does
+            FloorEngine(settings).snapshot(*driver_of(conn), NOW)
         refreshes.value += 1
-    watcher.close()
     db.dispose()
 
 

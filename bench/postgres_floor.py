@@ -30,8 +30,8 @@ from floorlead.domain.events import ContactQueued
 from floorlead.feeds.live import backfill, store_events
 from floorlead.feeds.simulator import FloorSimulator, simulation_begin
 from floorlead.store.db import FloorDatabase, open_database, resolve_target
-from floorlead.store.floor import floor_snapshot
-from floorlead.store.live import LiveFloor
+from floorlead.store.engine import FloorEngine
+from floorlead.store.reader import driver_of
 
 AT = datetime(2026, 11, 23, 17, 0, tzinfo=UTC)
 
@@ -53,19 +53,19 @@ def server(url: str | None) -> Iterator[str]:
 
 
 def measure(label: str, db: FloorDatabase, runs: int) -> None:
-    live = LiveFloor(Settings(), clock=lambda: 0.0)  # never the periodic re-read
+    live = FloorEngine(Settings(), clock=lambda: 0.0)  # never the periodic re-read
     with db.connect() as conn:
-        live.snapshot(conn, AT)
+        live.snapshot(*driver_of(conn), AT)
     tick, full = [], []
     for i in range(runs):
         store_events(db, [ContactQueued(at=AT, contact=f"bench-{label}-{i}", queue="billing")])
         t0 = time.perf_counter()
         with db.connect() as conn:
-            live.snapshot(conn, AT)
+            live.refresh(*driver_of(conn), AT)
         tick.append(time.perf_counter() - t0)
         t0 = time.perf_counter()
-        with db.connect() as conn:
-            floor_snapshot(conn, Settings(), AT)
+        with db.connect() as conn:  # the day's first read, as a fresh engine does it
+            FloorEngine(Settings()).snapshot(*driver_of(conn), AT)
         full.append(time.perf_counter() - t0)
     print(
         f"{label}: refresh read {statistics.median(tick) * 1000:.0f} ms (target ≤ 20 ms for "
