@@ -9,7 +9,7 @@ from typing import Annotated, Any
 
 import typer
 
-from floorlead.cli import DbOption, _parse_day, app, settings_of, target_of
+from floorlead.cli import DbOption, app, parse_day, settings_of, target_of
 from floorlead.errors import FloorleadError
 
 esc_app = typer.Typer(help="Escalations, for scripts.", pretty_exceptions_enable=False)
@@ -147,7 +147,7 @@ def timesheets_export(
         raise FloorleadError(
             f"--status {unknown[0]!r} is not a timesheet status ({', '.join(STATUSES)})."
         )
-    everything = _sheets(ctx, db, _parse_day(from_, "--from"), _parse_day(to, "--to"))
+    everything = _sheets(ctx, db, parse_day(from_, "--from"), parse_day(to, "--to"))
     sheets, left_out = payable(everything, statuses)
     tz = settings_of(ctx).floor.timezone
     if output is None:
@@ -172,7 +172,7 @@ def timesheets_show(
     """What the Timesheets screen shows for a date, as JSON."""
     import json
 
-    when_day = _parse_day(day, "--date")
+    when_day = parse_day(day, "--date")
     sheets = _sheets(ctx, db, when_day, when_day)
 
     from floorlead.domain.when import iso_utc as iso

@@ -71,14 +71,14 @@ def report_shift(
     db: DbOption = None,
 ) -> None:
     """The end-of-shift handover: queues, agents, escalations, timesheets, coaching counts."""
-    from floorlead.cli import _parse_day
+    from floorlead.cli import parse_day
     from floorlead.reports import shift as render
     from floorlead.store.db import open_database
     from floorlead.store.handover import shift_bounds, shift_report
 
     fmt = _format(fmt)
     settings = settings_of(ctx)
-    floor_day = _parse_day(day, "--date") if day else _today(settings)
+    floor_day = parse_day(day, "--date") if day else _today(settings)
     try:
         start, end = shift_bounds(
             floor_day, settings.floor.timezone, shift, settings.floor.day_start

@@ -100,7 +100,7 @@ def agent_lines(r: ShiftReport) -> list[list[str]]:
     ]  # fmt: skip
 
 
-def _md_table(head: list[str], rows: Iterable[list[str]]) -> list[str]:
+def md_table(head: list[str], rows: Iterable[list[str]]) -> list[str]:
     out = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     out += ["| " + " | ".join(md(c) for c in row) + " |" for row in rows]
     return out
@@ -125,7 +125,7 @@ def markdown(r: ShiftReport) -> str:
         "",
         "## Queues",
         "",
-        *_md_table(QUEUE_HEAD, queue_lines(r)),
+        *md_table(QUEUE_HEAD, queue_lines(r)),
         "",
         f"Service level = answered within the target ÷ (answered + abandoned); abandons "
         f"under {r.short_abandon_s} s are not counted. Worst interval: the "
@@ -133,7 +133,7 @@ def markdown(r: ShiftReport) -> str:
         "",
         "## Agents",
         "",
-        *(_md_table(AGENT_HEAD, agent_lines(r)) if r.agents else ["_No agent on this shift._"]),
+        *(md_table(AGENT_HEAD, agent_lines(r)) if r.agents else ["_No agent on this shift._"]),
         "",
         "## Escalations",
         "",
@@ -220,7 +220,7 @@ def chart(q: QueueReport, tz: str, width: int = 320, height: int = 120) -> str:
     )
 
 
-def _html_table(head: list[str], rows: Iterable[list[str]]) -> str:
+def html_table(head: list[str], rows: Iterable[list[str]]) -> str:
     out = ["<table><thead><tr>", *(f"<th>{html.escape(h)}</th>" for h in head), "</tr></thead>"]
     out.append("<tbody>")
     for row in rows:
@@ -266,19 +266,19 @@ def html_page(r: ShiftReport) -> str:
         if note
         else "<p><em>Nothing written.</em></p>",
         "<h2>Queues</h2>",
-        _html_table(QUEUE_HEAD, queue_lines(r)),
+        html_table(QUEUE_HEAD, queue_lines(r)),
         f"<p>Service level = answered within the target ÷ (answered + abandoned); abandons "
         f"under {r.short_abandon_s} s are not counted.</p>",
         f'<div class="charts">{figures}</div>',
         "<h2>Agents</h2>",
-        _html_table(AGENT_HEAD, agent_lines(r)) if r.agents else "<p>No agent on this shift.</p>",
+        html_table(AGENT_HEAD, agent_lines(r)) if r.agents else "<p>No agent on this shift.</p>",
         "<h2>Escalations</h2>",
         f"<p>Raised {e.raised}, resolved {e.resolved}, still open {len(e.still_open)}.</p>",
-        _html_table(["Escalation", "Priority", "Kind", "Status", "Owner", "SLA"], open_rows)
+        html_table(["Escalation", "Priority", "Kind", "Status", "Owner", "SLA"], open_rows)
         if open_rows
         else "",
         f"<p>Approvals given: {len(e.approvals)}.</p>",
-        _html_table(["Escalation", "Amount", "Approved by", "First approver"], approval_rows)
+        html_table(["Escalation", "Amount", "Approved by", "First approver"], approval_rows)
         if approval_rows
         else "",
         f"<p>Handed up: {len(e.handed_up)}"
@@ -287,7 +287,7 @@ def html_page(r: ShiftReport) -> str:
         "<h2>Timesheets</h2>",
         f"<p>Approved {t.approved}, pending {t.pending}, rejected {t.rejected}; overtime "
         f"{t.overtime_h:.2f} h. Exceptions outstanding: {len(t.exceptions_outstanding)}.</p>",
-        _html_table(["Agent", "Exceptions"], [list(x) for x in t.exceptions_outstanding])
+        html_table(["Agent", "Exceptions"], [list(x) for x in t.exceptions_outstanding])
         if t.exceptions_outstanding
         else "",
         "<h2>Coaching</h2>",
@@ -301,7 +301,7 @@ def html_page(r: ShiftReport) -> str:
 # --------------------------------------------------------------------------------- CSV
 
 
-def _metric_rows(section: str, item: str, m: mx.QueueMetrics) -> list[tuple[str, str, str, str]]:
+def metric_rows(section: str, item: str, m: mx.QueueMetrics) -> list[tuple[str, str, str, str]]:
     def num(v: float | None, digits: int = 4) -> str:
         return "" if v is None else f"{v:.{digits}f}"
 
@@ -324,7 +324,7 @@ def csv_rows(r: ShiftReport) -> list[tuple[str, str, str, str]]:
         ("window", "", "partial", "yes" if r.partial else "no"),
     ]
     for q in r.queues:
-        rows += _metric_rows("queue", q.id, q.metrics)
+        rows += metric_rows("queue", q.id, q.metrics)
         rows.append(("queue", q.id, "sl_target", f"{q.sl_percent}/{q.sl_seconds}"))
         worst = q.worst
         if worst is not None:
@@ -337,7 +337,7 @@ def csv_rows(r: ShiftReport) -> list[tuple[str, str, str, str]]:
                 ("interval", item, "service_level", "" if i.metrics.service_level is None
                  else f"{i.metrics.service_level:.4f}"),
             ]  # fmt: skip
-    rows += _metric_rows("floor", "all", r.totals)
+    rows += metric_rows("floor", "all", r.totals)
     for a in r.agents:
         rows += [
             ("agent", a.id, "adherence", "" if a.adherence is None else f"{a.adherence:.4f}"),

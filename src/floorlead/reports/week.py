@@ -9,7 +9,7 @@ import io
 from collections import defaultdict
 
 from floorlead.domain import metrics as mx
-from floorlead.reports.shift import CSS, CSV_HEADER, _html_table, _md_table, _metric_rows, pct, secs
+from floorlead.reports.shift import CSS, CSV_HEADER, html_table, md_table, metric_rows, pct, secs
 from floorlead.store.handover import total
 from floorlead.store.week import WeekReport
 
@@ -117,19 +117,19 @@ def markdown(w: WeekReport) -> str:
             "",
             "## By day",
             "",
-            *_md_table(DAY_HEAD, day_lines(w)),
+            *md_table(DAY_HEAD, day_lines(w)),
             "",
             "## Change against the week before",
             "",
-            *_md_table(["Measure", "Change"], change_lines(w)),
+            *md_table(["Measure", "Change"], change_lines(w)),
             "",
             "## Queues this week",
             "",
-            *_md_table(DAY_HEAD[:-1], queue_week_lines(w)),
+            *md_table(DAY_HEAD[:-1], queue_week_lines(w)),
             "",
             "## Agents",
             "",
-            *_md_table(AGENT_HEAD, agent_lines(w)),
+            *md_table(AGENT_HEAD, agent_lines(w)),
             "",
             "Scorecard: the average of the week's graded observations (how many in brackets); "
             "trend: against the week before.",
@@ -149,13 +149,13 @@ def html_page(w: WeekReport) -> str:
             f"<h1>{html.escape(title)}</h1>",
             f"<p>Monday {w.monday.isoformat()} to Sunday ({html.escape(w.timezone)}).</p>",
             "<h2>By day</h2>",
-            _html_table(DAY_HEAD, day_lines(w)),
+            html_table(DAY_HEAD, day_lines(w)),
             "<h2>Change against the week before</h2>",
-            _html_table(["Measure", "Change"], change_lines(w)),
+            html_table(["Measure", "Change"], change_lines(w)),
             "<h2>Queues this week</h2>",
-            _html_table(DAY_HEAD[:-1], queue_week_lines(w)),
+            html_table(DAY_HEAD[:-1], queue_week_lines(w)),
             "<h2>Agents</h2>",
-            _html_table(AGENT_HEAD, agent_lines(w)),
+            html_table(AGENT_HEAD, agent_lines(w)),
             "</body></html>",
         ]
     )
@@ -166,9 +166,9 @@ def csv_text(w: WeekReport) -> str:
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(CSV_HEADER)
     for d in w.days:
-        writer.writerows(_metric_rows("day", d.day.isoformat(), d.totals))
-    writer.writerows(_metric_rows("week", w.monday.isoformat(), w.totals))
-    writer.writerows(_metric_rows("previous_week", w.monday.isoformat(), w.previous_totals))
+        writer.writerows(metric_rows("day", d.day.isoformat(), d.totals))
+    writer.writerows(metric_rows("week", w.monday.isoformat(), w.totals))
+    writer.writerows(metric_rows("previous_week", w.monday.isoformat(), w.previous_totals))
     for s in w.scores:
         average = "" if s.average is None else f"{s.average:.1f}"
         previous = "" if s.previous is None else f"{s.previous:.1f}"

@@ -11,19 +11,20 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Table, bindparam, select, update
 from sqlalchemy.engine import Connection
 
 from floorlead.domain import events as ev
-from floorlead.domain.safe_text import clean_event
-from floorlead.store.ingest import CONTACT_EVENTS, ApplyResult, EventApplier
 from floorlead.store.schema import AGENT_STATE, APPLIED, CHUNK, CONTACT, PUNCH, SCHEDULE
 from floorlead.store.sqlite import sqlite_text
 
+if TYPE_CHECKING:  # the applier hands itself in: no import at run time
+    from floorlead.store.ingest import EventApplier
 
-def _existing(conn: Connection, column: Any, keys: Iterable[str]) -> set[str]:
+
+def existing(conn: Connection, column: Any, keys: Iterable[str]) -> set[str]:
     keys = list(dict.fromkeys(keys))
     found: set[str] = set()
     if conn.dialect.name == "sqlite":  # plain SQL: no statement to compile per chunk size
@@ -128,7 +129,7 @@ def _core(kind: str, table: Table, columns: tuple[str, ...], key: tuple[str, ...
     )
 
 
-class _HotBatch:
+class HotBatch:
     """The frequent events of a batch: checked against the rules in memory, then written
     many rows a statement (inserts before updates).
 
@@ -188,7 +189,7 @@ class _HotBatch:
     # -- one rule set an event type --------------------------------------------------------
 
     def _no_agent(self, agent: str) -> str | None:
-        if self.applier._agent_exists(agent):
+        if self.applier.agent_exists(agent):
             return None
         return f"unknown agent {agent!r} (send agent.upsert first)"
 
@@ -213,7 +214,7 @@ class _HotBatch:
         return error
 
     def _queued(self, e: ev.ContactQueued) -> str | None:
-        if not self.applier._queue_exists(e.queue):
+        if not self.applier.queue_exists(e.queue):
             return f"unknown queue {e.queue!r} (send queue.upsert first)"
         if self._known(e.contact) is not None:
             return f"contact {e.contact!r} was already queued"
@@ -277,7 +278,7 @@ class _HotBatch:
 
     def _record(self, e: ev.ContactRecord) -> object:
         """Keep one contact per id: the copy with the latest ``updated`` wins."""
-        if not self.applier._queue_exists(e.queue):
+        if not self.applier.queue_exists(e.queue):
             return f"unknown queue {e.queue!r} (send queue.upsert first)"
         if e.agent is not None and (error := self._no_agent(e.agent)):
             return error
@@ -341,54 +342,3 @@ class _HotBatch:
             else:
                 conn.execute(APPLIED.insert(), [{"id": i, "at": now} for i in self.ids])
             self.ids.clear()  # the same list: the batch loop holds on to it
-
-
-def apply_bulk(
-    conn: Connection,
-    events: list[ev.Event],
-    actor: str,
-    default_sl: ev.SlTarget | None,
-) -> ApplyResult:
-    applier = EventApplier(conn, actor, default_sl)
-    applier.preload()
-    hot = _HotBatch(applier)
-    hot.load(e.contact for e in events if isinstance(e, CONTACT_EVENTS))
-    seen = _existing(conn, APPLIED.c.id, [e.id for e in events if e.id is not None])
-    take = hot.take
-    ids = hot.ids
-    result = ApplyResult()
-    errors = result.errors
-    applied = duplicates = 0
-    for index, e in enumerate(events):
-        e = clean_event(e)
-        ident = e.id
-        if ident is not None and ident in seen:
-            duplicates += 1
-            continue
-        handler = take.get(type(e))
-        if handler is not None:
-            outcome = handler(e)
-            if outcome is SUPERSEDED:
-                duplicates += 1
-                continue
-            if outcome is not None:
-                errors.append((index, outcome))
-                continue
-        else:
-            hot.flush()
-            try:
-                # No savepoint needed: _apply raises EventError before writing anything.
-                done = applier._apply(e)
-            except ev.EventError as exc:
-                errors.append((index, str(exc)))
-                continue
-            if not done:
-                duplicates += 1
-                continue
-        if ident is not None:
-            seen.add(ident)
-            ids.append(ident)
-        applied += 1
-    hot.flush()
-    result.applied, result.duplicates = applied, duplicates
-    return result

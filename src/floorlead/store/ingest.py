@@ -18,6 +18,7 @@ from sqlalchemy.exc import OperationalError, SQLAlchemyError
 
 from floorlead.domain import events as ev
 from floorlead.domain.safe_text import clean_event
+from floorlead.store.bulk import SUPERSEDED, HotBatch, existing
 from floorlead.store.schema import (
     AGENT,
     AGENT_QUEUE,
@@ -81,7 +82,7 @@ class EventApplier:
 
     # -- lookups ---------------------------------------------------------------------------
 
-    def _agent_exists(self, agent: str) -> bool:
+    def agent_exists(self, agent: str) -> bool:
         if agent in self._agents:
             return True
         if self.conn.execute(select(AGENT.c.id).where(AGENT.c.id == agent)).first():
@@ -89,7 +90,7 @@ class EventApplier:
             return True
         return False
 
-    def _queue_exists(self, queue: str) -> bool:
+    def queue_exists(self, queue: str) -> bool:
         if queue in self._queues:
             return True
         if self.conn.execute(select(QUEUE.c.id).where(QUEUE.c.id == queue)).first():
@@ -98,11 +99,11 @@ class EventApplier:
         return False
 
     def _need_agent(self, agent: str) -> None:
-        if not self._agent_exists(agent):
+        if not self.agent_exists(agent):
             raise ev.EventError(f"unknown agent {agent!r} (send agent.upsert first)")
 
     def _need_queue(self, queue: str) -> None:
-        if not self._queue_exists(queue):
+        if not self.queue_exists(queue):
             raise ev.EventError(f"unknown queue {queue!r} (send queue.upsert first)")
 
     def _contact(self, contact: str) -> Any:
@@ -175,10 +176,8 @@ class EventApplier:
         elif isinstance(e, ev.EscalationRaised):
             self._raise_escalation(e)
         elif isinstance(e, HOT):
-            # The hot events' rules live in one place (_HotBatch); a batch of one here.
-            from floorlead.store.bulk import SUPERSEDED, _HotBatch
-
-            batch = _HotBatch(self)
+            # The hot events' rules live in one place (HotBatch); a batch of one here.
+            batch = HotBatch(self)
             outcome = batch.add(e)
             if outcome is SUPERSEDED:
                 return False
@@ -196,8 +195,8 @@ class EventApplier:
         contact = e.contact
         if contact and not c.execute(select(CONTACT.c.id).where(CONTACT.c.id == contact)).first():
             contact = None
-        agent = e.agent if e.agent and self._agent_exists(e.agent) else None
-        queue = e.queue if e.queue and self._queue_exists(e.queue) else None
+        agent = e.agent if e.agent and self.agent_exists(e.agent) else None
+        queue = e.queue if e.queue and self.queue_exists(e.queue) else None
         cents = int(e.amount * 100) if e.amount is not None else None
         c.execute(
             ESCALATION.insert().values(
@@ -257,8 +256,6 @@ def apply_events(
     Should the database still refuse the bulk write, the batch is applied again one event a
     savepoint.
     """
-    from floorlead.store.bulk import apply_bulk
-
     try:
         with conn.begin_nested():
             return apply_bulk(conn, events, actor, default_sl)
@@ -297,4 +294,55 @@ def apply_each(
             if not _one_record(exc):
                 raise
             result.errors.append((number, ev.unreadable(exc)))
+    return result
+
+
+def apply_bulk(
+    conn: Connection,
+    events: list[ev.Event],
+    actor: str,
+    default_sl: ev.SlTarget | None,
+) -> ApplyResult:
+    applier = EventApplier(conn, actor, default_sl)
+    applier.preload()
+    hot = HotBatch(applier)
+    hot.load(e.contact for e in events if isinstance(e, CONTACT_EVENTS))
+    seen = existing(conn, APPLIED.c.id, [e.id for e in events if e.id is not None])
+    take = hot.take
+    ids = hot.ids
+    result = ApplyResult()
+    errors = result.errors
+    applied = duplicates = 0
+    for index, e in enumerate(events):
+        e = clean_event(e)
+        ident = e.id
+        if ident is not None and ident in seen:
+            duplicates += 1
+            continue
+        handler = take.get(type(e))
+        if handler is not None:
+            outcome = handler(e)
+            if outcome is SUPERSEDED:
+                duplicates += 1
+                continue
+            if outcome is not None:
+                errors.append((index, outcome))
+                continue
+        else:
+            hot.flush()
+            try:
+                # No savepoint needed: _apply raises EventError before writing anything.
+                done = applier._apply(e)
+            except ev.EventError as exc:
+                errors.append((index, str(exc)))
+                continue
+            if not done:
+                duplicates += 1
+                continue
+        if ident is not None:
+            seen.add(ident)
+            ids.append(ident)
+        applied += 1
+    hot.flush()
+    result.applied, result.duplicates = applied, duplicates
     return result
