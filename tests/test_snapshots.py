@@ -38,3 +38,93 @@ def test_queues_at_80_by_24(snap_compare: Any, floor_db: FloorDatabase) -> None:
         await wait_for_load(pilot)
 
     assert snap_compare(make_app(floor_db), terminal_size=(80, 24), run_before=run_before)
+
+
+SIZES = {"80x24": (80, 24), "120x40": (120, 40)}
+
+
+@pytest.mark.parametrize("size", list(SIZES))
+@pytest.mark.parametrize(
+    "keys",
+    ["1", "2", "3", "4", "5", "question_mark"],
+    ids=["queues", "agents", "escalations", "timesheets", "coaching", "help"],
+)
+def test_screen_at_size(snap_compare: Any, floor_db: FloorDatabase, keys: str, size: str) -> None:
+    """Every screen at the two sizes a desk terminal has: 80×24 and 120×40."""
+
+    async def run_before(pilot: Pilot[None]) -> None:
+        await wait_for_load(pilot)
+        await pilot.press(keys)
+        await pilot.app.workers.wait_for_complete()
+        await pilot.pause()
+        await settle_tables(pilot)
+
+    assert snap_compare(make_app(floor_db), terminal_size=SIZES[size], run_before=run_before)
+
+
+#: (screen key, keys pressed there): each opens a dialog or a detail screen
+STATES = {
+    "resolve": ("3", ["down", "r"]),
+    "snooze": ("3", ["down", "s"]),
+    "assign": ("3", ["down", "a"]),
+    "hand-up": ("3", ["down", "u"]),
+    "note": ("3", ["down", "n"]),
+    "priority": ("3", ["down", "p"]),
+    "approve": ("3", ["down", "A"]),
+    "decline": ("3", ["down", "D"]),
+    "quick-coaching-note": ("3", ["down", "c"]),
+    "escalation-detail": ("3", ["down", "enter"]),
+    "approve-timesheet": ("4", ["a"]),
+    "reject-timesheet": ("4", ["x"]),
+    "timesheet-detail": ("4", ["enter"]),
+    "queue-detail": ("1", ["enter"]),
+    "handover": ("1", ["R"]),
+    "agent-day": ("2", ["enter"]),
+}
+
+
+@pytest.mark.parametrize("state", list(STATES))
+def test_state_at_80_by_24(snap_compare: Any, floor_db: FloorDatabase, state: str) -> None:
+    """Every dialog and detail screen a supervisor opens, at 80×24."""
+    screen, keys = STATES[state]
+
+    async def run_before(pilot: Pilot[None]) -> None:
+        await wait_for_load(pilot)
+        await pilot.press(screen)
+        await pilot.app.workers.wait_for_complete()
+        await pilot.pause()
+        await settle_tables(pilot)
+        await pilot.press(*keys)
+        await pilot.app.workers.wait_for_complete()
+        await pilot.pause()
+        await settle_tables(pilot)
+
+    assert snap_compare(make_app(floor_db), terminal_size=(80, 24), run_before=run_before)
+
+
+def test_an_empty_floor(snap_compare: Any, db: FloorDatabase) -> None:
+    """A floor with nothing in it yet says so rather than showing a blank board."""
+
+    async def run_before(pilot: Pilot[None]) -> None:
+        await wait_for_load(pilot)
+
+    assert snap_compare(make_app(db), terminal_size=(80, 24), run_before=run_before)
+
+
+def test_a_stale_floor(snap_compare: Any, floor_db: FloorDatabase) -> None:
+    """A live feed that stopped reporting ten minutes ago: every screen's header says the
+    board is stale, in words."""
+    from datetime import timedelta
+
+    from floorlead.domain.feed_health import FeedReport
+    from floorlead.store.feed_health import report
+    from tests.conftest import FROZEN
+
+    then = FROZEN - timedelta(minutes=10)
+    report(floor_db, FeedReport("ami-main", "ami", "live", then - timedelta(hours=3), then, then))
+
+    async def run_before(pilot: Pilot[None]) -> None:
+        await wait_for_load(pilot)
+        await pilot.pause()
+
+    assert snap_compare(make_app(floor_db), terminal_size=(80, 24), run_before=run_before)

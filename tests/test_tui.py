@@ -221,3 +221,16 @@ async def test_a_database_that_cannot_open_ends_the_app_with_one_sentence() -> N
                 break
     assert app.fatal_error == "The database /x/floor.db is locked by another program."
     assert app.return_code == 1
+
+
+async def test_an_empty_floor_says_how_to_fill_it(db: FloorDatabase) -> None:
+    """A new floor file shows what to do, not a blank board."""
+    from textual.widgets import Static
+
+    from tests.tui_helpers import make_app, wait_for_load
+
+    app = make_app(db)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_for_load(pilot)
+        said = str(app.screen.query_one("#queues-summary", Static).render())
+        assert "No queues on this floor yet" in said and "floorlead demo" in said

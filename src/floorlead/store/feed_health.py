@@ -10,9 +10,9 @@ from sqlalchemy import Connection, select
 from floorlead.domain.feed_health import FeedReport
 from floorlead.store import models as m
 from floorlead.store.db import FloorDatabase
-from floorlead.store.schema import upsert
+from floorlead.store.schema import table, upsert
 
-FEED_SOURCE = m.FeedSource.__table__  # type: ignore[attr-defined]
+FEED_SOURCE = table(m.FeedSource)
 
 
 def report(db: FloorDatabase, feed: FeedReport, records: int = 0) -> None:

@@ -1,4 +1,5 @@
-"""Messages the refresh worker posts to the app (worker threads never touch widgets)."""
+"""Every message the TUI's workers post (worker threads never touch widgets): the refresh
+worker's to the app, the screens' loaders' to their screens."""
 
 from __future__ import annotations
 
@@ -7,7 +8,11 @@ from typing import TYPE_CHECKING
 from textual.message import Message
 
 if TYPE_CHECKING:
-    from floorlead.domain.board import FloorSnapshot
+    from datetime import date
+
+    from floorlead.domain.board import AgentDay, FloorSnapshot
+    from floorlead.store.sheets import SheetDetail, TimesheetRow
+    from floorlead.store.triage import HistoryLine
 
 
 class SnapshotLoaded(Message):
@@ -56,3 +61,36 @@ class DatabaseFailed(Message):
     def __init__(self, reason: str) -> None:
         super().__init__()
         self.reason = reason
+
+
+class DayLoaded(Message):
+    """One agent's day read for the agent's-day screen (or why it could not be)."""
+
+    def __init__(self, day: AgentDay | None, reason: str = "") -> None:
+        super().__init__()
+        self.day = day
+        self.reason = reason
+
+
+class HistoryLoaded(Message):
+    """An escalation's history read for its detail screen."""
+
+    def __init__(self, lines: list[HistoryLine]) -> None:
+        super().__init__()
+        self.lines = lines
+
+
+class DetailLoaded(Message):
+    """A timesheet's punches read for its detail screen (or why they could not be)."""
+
+    def __init__(self, detail: SheetDetail | None, error: str = "") -> None:
+        super().__init__()
+        self.detail, self.error = detail, error
+
+
+class SheetsLoaded(Message):
+    """A day's timesheets read for the Timesheets screen (or why they could not be)."""
+
+    def __init__(self, day: date, rows: list[TimesheetRow], error: str = "") -> None:
+        super().__init__()
+        self.day, self.rows, self.error = day, rows, error

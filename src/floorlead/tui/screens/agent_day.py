@@ -10,11 +10,11 @@ from typing import TYPE_CHECKING, ClassVar
 
 from textual import on, work
 from textual.binding import Binding, BindingType
-from textual.message import Message
 from textual.widgets import Static
 
 from floorlead.domain.metrics import Segment
 from floorlead.domain.when import duration_text, hhmm, local
+from floorlead.tui.messages import DayLoaded
 from floorlead.tui.screens.base import FloorScreen
 from floorlead.tui.widgets.floor_table import FloorTable, Row
 
@@ -62,13 +62,6 @@ def timeline(
                 best, best_s = marks.get(s.label, "?"), overlap
         out.append(best)
     return "".join(out)
-
-
-class DayLoaded(Message):
-    def __init__(self, day: AgentDay | None, reason: str = "") -> None:
-        super().__init__()
-        self.day = day
-        self.reason = reason
 
 
 CONTACTS = (

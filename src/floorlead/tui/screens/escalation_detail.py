@@ -9,26 +9,19 @@ from typing import TYPE_CHECKING, ClassVar
 
 from textual import on, work
 from textual.binding import Binding, BindingType
-from textual.message import Message
 from textual.widgets import Static
 
 from floorlead.domain.escalations import WORDS
 from floorlead.domain.when import duration_text, local
+from floorlead.tui.messages import HistoryLoaded
 from floorlead.tui.screens.base import FloorScreen
 from floorlead.tui.screens.escalation_writes import sla_of
 from floorlead.tui.widgets.floor_table import FloorTable
 
 if TYPE_CHECKING:
     from floorlead.domain.board import EscalationRow, FloorSnapshot
-    from floorlead.store.triage import HistoryLine
 
 HISTORY = (("at", "When"), ("who", "Who"), ("what", "What"))
-
-
-class HistoryLoaded(Message):
-    def __init__(self, lines: list[HistoryLine]) -> None:
-        super().__init__()
-        self.lines = lines
 
 
 class EscalationDetailScreen(FloorScreen):

@@ -106,6 +106,8 @@ class QueuesScreen(FloorScreen):
             f"Interval {hhmm(snapshot.interval_start, tz)}–{hhmm(snapshot.interval_end, tz)}"
             f"  ·  {waiting} waiting  ·  {answered} answered today"
         )
+        if not snapshot.queues and snapshot.complete:
+            summary = "No queues on this floor yet: start a feed, or try floorlead demo."
         self.query_one("#queues-summary", Static).update(summary)
         self.query_one("#queues-legend", Static).update(
             f"SL = in T ÷ (answered+abandoned), abandons <{snapshot.short_abandon_s}s ignored"

@@ -10,10 +10,10 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from textual import on, work
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal
-from textual.message import Message
 from textual.widgets import Static
 
 from floorlead.domain.when import hhmm
+from floorlead.tui.messages import DetailLoaded
 from floorlead.tui.screens.base import FloorScreen
 from floorlead.tui.widgets.floor_table import FloorTable
 from floorlead.tui.widgets.modals import ChoiceModal, PromptModal
@@ -23,12 +23,6 @@ if TYPE_CHECKING:
     from floorlead.store.sheets import SheetDetail, TimesheetRow
 
 KINDS = ("in", "out", "break_start", "break_end", "meal_start", "meal_end")
-
-
-class DetailLoaded(Message):
-    def __init__(self, detail: SheetDetail | None, error: str = "") -> None:
-        super().__init__()
-        self.detail, self.error = detail, error
 
 
 class TimesheetDetailScreen(FloorScreen):

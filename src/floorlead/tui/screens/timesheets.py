@@ -11,10 +11,10 @@ from typing import TYPE_CHECKING, ClassVar
 from rich.text import Text
 from textual import on, work
 from textual.binding import Binding, BindingType
-from textual.message import Message
 from textual.widgets import Static
 
 from floorlead.domain.when import hhmm, hours_text
+from floorlead.tui.messages import SheetsLoaded
 from floorlead.tui.screens.base import FloorScreen
 from floorlead.tui.widgets.floor_table import FloorTable, Row
 from floorlead.tui.widgets.modals import ConfirmModal, PromptModal
@@ -37,12 +37,6 @@ COLUMNS = (
     ("breaks", "Breaks"),
     ("meal", "Meal"),
 )
-
-
-class SheetsLoaded(Message):
-    def __init__(self, day: date, rows: list[TimesheetRow], error: str = "") -> None:
-        super().__init__()
-        self.day, self.rows, self.error = day, rows, error
 
 
 class TimesheetsScreen(FloorScreen):
