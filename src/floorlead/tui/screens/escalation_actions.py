@@ -1,21 +1,21 @@
 """What a supervisor does to an escalation from the queue (key 3): take, assign, priority,
 snooze, hand up, note, resolve, reopen, approve, decline, pause, mark, undo, coach.
 
-Kept apart from the screen's rendering (``escalations.py``). Every action is one transaction
-with one audit row (``store.triage``), refused with one sentence if someone else changed the
-row first; marked rows are acted on one transaction each, so one refusal stops no other.
+A part the screen (``escalations.py``) is composed of: it binds the keys and calls these.
+Every action is one transaction with one audit row (``store.triage``), refused with one
+sentence if someone else changed the row first; marked rows are acted on one transaction
+each, so one refusal stops no other.
 """
 
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from functools import partial
 from typing import TYPE_CHECKING, Any
-
-from textual import work
 
 from floorlead.domain.when import day_time_text
 from floorlead.tui.screens.escalation_writes import (
-    EscalationWrites,
+    EscalationWriter,
     money,
     name,
     names,
@@ -25,23 +25,26 @@ from floorlead.tui.widgets.modals import ChoiceModal, ConfirmModal, PromptModal
 
 if TYPE_CHECKING:
     from floorlead.domain.board import EscalationRow
+    from floorlead.tui.screens.escalations import EscalationsScreen
 
 
-class EscalationActions(EscalationWrites):
-    """The escalation screen's actions; the screen (``EscalationsScreen``) binds the keys."""
+class EscalationActions:
+    """The escalation screen's actions; the screen (``EscalationsScreen``) binds the keys and
+    calls these."""
 
-    # ------------------------------------------------------------------ actions
+    def __init__(self, screen: EscalationsScreen, writer: EscalationWriter) -> None:
+        self.screen, self.writer = screen, writer
 
-    def action_take(self) -> None:
+    def take(self) -> None:
         from floorlead.store import triage
 
-        db, me, now, tz = self._ctx()
-        self._write(lambda e: triage.take(db, e.id, e.version, me, now, tz), "Taken")
+        db, me, now, tz = self.writer.ctx()
+        self.writer.write(lambda e: triage.take(db, e.id, e.version, me, now, tz), "Taken")
 
-    def action_resolve(self) -> None:
+    def resolve(self) -> None:
         from floorlead.store import triage
 
-        codes = self.floor_app.settings.escalations.resolution_codes
+        codes = self.screen.floor_app.settings.escalations.resolution_codes
 
         def go(e: EscalationRow) -> None:
             def with_code(code: str | None) -> None:
@@ -51,25 +54,27 @@ class EscalationActions(EscalationWrites):
                 def with_note(note: str | None) -> None:
                     if note is None:
                         return
-                    db, me, now, tz = self._ctx()
+                    db, me, now, tz = self.writer.ctx()
 
                     def again(e: EscalationRow, text: str) -> Any:
                         return triage.resolve(db, e.id, e.version, me, now, tz, code, text)
 
-                    self._write(
+                    self.writer.write(
                         lambda e: again(e, note), f"Resolved ({code})", typed=note, again=again
                     )
 
-                self.app.push_screen(
+                self.screen.app.push_screen(
                     PromptModal(f"Resolve {name(e)} as {code}", placeholder="Note (optional)"),
                     with_note,
                 )
 
-            self.app.push_screen(ChoiceModal("Resolution", [(c, c) for c in codes]), with_code)
+            self.screen.app.push_screen(
+                ChoiceModal("Resolution", [(c, c) for c in codes]), with_code
+            )
 
-        self._with_selected(go)
+        self.writer.with_selected(go)
 
-    def action_snooze(self) -> None:
+    def snooze(self) -> None:
         from floorlead.domain.when import WhenError, parse_human
         from floorlead.store import triage
 
@@ -77,30 +82,30 @@ class EscalationActions(EscalationWrites):
             def with_time(text: str | None) -> None:
                 if text is None:
                     return
-                db, me, now, tz = self._ctx()
+                db, me, now, tz = self.writer.ctx()
                 try:
                     until = parse_human(text, now, tz)
                 except WhenError as exc:
-                    self.notify(str(exc), severity="warning")
+                    self.screen.notify(str(exc), severity="warning")
                     return
                 when = day_time_text(until, now, tz)
 
                 def snooze() -> None:
-                    self._write(
+                    self.writer.write(
                         lambda e: triage.snooze(db, e.id, e.version, me, now, tz, until),
                         f"Snoozed until {when}",
                     )
 
-                seen, hidden = self._targets(True)
+                seen, hidden = self.writer.targets(True)
                 late = [t for t in seen + hidden if self._snooze_outlasts_target(t, now, until)]
                 if not late:
                     snooze()
                     return
-                clock = self.clock_of(late[0], now)
+                clock = self.writer.clock_of(late[0], now)
                 label = "resolve" if clock.responded else "respond"
                 due = clock.resolve_due if clock.responded else clock.respond_due
                 past = ", already past" if clock.breached else ""
-                self.app.push_screen(
+                self.screen.app.push_screen(
                     ConfirmModal(
                         f"Snooze {names(late)} until {when}? That is after its {label} target "
                         f"({day_time_text(due, now, tz)}{past}): it stays marked ‼ and "
@@ -109,47 +114,47 @@ class EscalationActions(EscalationWrites):
                     lambda yes: snooze() if yes else None,
                 )
 
-            self.app.push_screen(
+            self.screen.app.push_screen(
                 PromptModal("Snooze until", placeholder="15m, 2pm, tomorrow 9", required=True),
                 with_time,
             )
 
-        self._with_selected(go)
+        self.writer.with_selected(go)
 
     def _snooze_outlasts_target(self, e: EscalationRow, now: datetime, until: datetime) -> bool:
-        clock = self.clock_of(e, now)
+        clock = self.writer.clock_of(e, now)
         return e.paused_since is None and until > now + timedelta(seconds=clock.seconds_left)
 
-    def action_assign(self) -> None:
+    def assign(self) -> None:
         from floorlead.store import triage
 
-        snap = self.floor_app.snapshot
+        snap = self.screen.floor_app.snapshot
         people = [
             (a.name, f"{a.name} · agent · {a.team}")
             for a in (snap.agents if snap else ())
             if a.on_shift
         ]
-        me = self.floor_app.supervisor()
-        others = [(s, f"{s} · supervisor") for s in self.floor_app.supervisors if s != me]
+        me = self.screen.floor_app.supervisor()
+        others = [(s, f"{s} · supervisor") for s in self.screen.floor_app.supervisors if s != me]
         people = [(me, f"{me} · supervisor (me)"), *others, *people]
 
         def with_person(who: str | None) -> None:
             if who is None:
                 return
-            db, me2, now, tz = self._ctx()
-            self._write(
+            db, me2, now, tz = self.writer.ctx()
+            self.writer.write(
                 lambda e: triage.assign(db, e.id, e.version, me2, now, tz, who),
                 f"Assigned to {who}",
             )
 
         def go(e: EscalationRow) -> None:
-            self.app.push_screen(
+            self.screen.app.push_screen(
                 ChoiceModal(f"Assign {name(e)} to", people, filterable=True), with_person
             )
 
-        self._with_selected(go)
+        self.writer.with_selected(go)
 
-    def action_hand_up(self) -> None:
+    def hand_up(self) -> None:
         from floorlead.store import triage
 
         def hand_up(
@@ -157,17 +162,17 @@ class EscalationActions(EscalationWrites):
         ) -> Any:
             return triage.hand_up(db, esc, version, me, now, tz, "manager", note)
 
-        self._prompt(
+        self.writer.prompt(
             lambda e: f"Hand {name(e)} up to the manager: why?",
             hand_up,
             "Handed up to the manager",
             refused="Not handed up",
         )
 
-    def action_note(self) -> None:
+    def note(self) -> None:
         from floorlead.store import triage
 
-        self._prompt(
+        self.writer.prompt(
             lambda e: f"Note on {name(e)}",
             triage.add_note,
             "Note added",
@@ -175,7 +180,7 @@ class EscalationActions(EscalationWrites):
             refused="Note not added",
         )
 
-    def action_priority(self) -> None:
+    def priority(self) -> None:
         from floorlead.store import triage
 
         def go(e: EscalationRow) -> None:
@@ -186,8 +191,8 @@ class EscalationActions(EscalationWrites):
                 def with_reason(reason: str | None) -> None:
                     if reason is None:
                         return
-                    db, me, now, tz = self._ctx()
-                    self._write(
+                    db, me, now, tz = self.writer.ctx()
+                    self.writer.write(
                         lambda e: triage.set_priority(
                             db, e.id, e.version, me, now, tz, priority, reason
                         ),
@@ -196,19 +201,21 @@ class EscalationActions(EscalationWrites):
                         typed=reason,
                     )
 
-                self.app.push_screen(PromptModal(f"Why {priority}?", required=True), with_reason)
+                self.screen.app.push_screen(
+                    PromptModal(f"Why {priority}?", required=True), with_reason
+                )
 
             choices = [(p, p) for p in ("P1", "P2", "P3", "P4") if p != e.priority]
-            self.app.push_screen(
+            self.screen.app.push_screen(
                 ChoiceModal(f"Priority of {name(e)} (now {e.priority})", choices), with_priority
             )
 
-        self._with_selected(go)
+        self.writer.with_selected(go)
 
-    def action_reopen(self) -> None:
+    def reopen(self) -> None:
         from floorlead.store import triage
 
-        self._prompt(
+        self.writer.prompt(
             lambda e: f"Reopen {name(e)}: why?",
             triage.reopen,
             "Reopened",
@@ -216,12 +223,12 @@ class EscalationActions(EscalationWrites):
             placeholder="Reason (optional)",
         )
 
-    def action_approve(self) -> None:
+    def approve(self) -> None:
         from floorlead.store import triage
 
         # the floor's policy; a user's own setting may only lower it, never raise it
-        mine = round(self.floor_app.settings.escalations.approval_second_above * 100)
-        floor_limit = self.floor_app.approval_limit_cents
+        mine = round(self.screen.floor_app.settings.escalations.approval_second_above * 100)
+        floor_limit = self.screen.floor_app.approval_limit_cents
         threshold = mine if floor_limit is None else min(mine, floor_limit)
 
         def go(e: EscalationRow) -> None:
@@ -249,33 +256,33 @@ class EscalationActions(EscalationWrites):
 
             def answer(yes: bool | None) -> None:
                 if yes:
-                    db, me, now, tz = self._ctx()
-                    self._write(
+                    db, me, now, tz = self.writer.ctx()
+                    self.writer.write(
                         lambda e: triage.approve(db, e.id, e.version, me, now, tz, threshold),
                         said,
                         bulk=False,
                     )
 
-            self.app.push_screen(ConfirmModal(question), answer)
+            self.screen.app.push_screen(ConfirmModal(question), answer)
 
-        self._with_selected(go)
+        self.writer.with_selected(go)
 
-    def action_decline(self) -> None:
+    def decline(self) -> None:
         from floorlead.store import triage
 
-        self._prompt(
+        self.writer.prompt(
             lambda e: f"Decline {money(e.amount_cents)} for {name(e)}: why?",
             triage.decline,
             "Declined",
         )
 
-    def action_pause(self) -> None:
+    def pause(self) -> None:
         from floorlead.store import triage
 
         def go(e: EscalationRow) -> None:
-            db, me, now, tz = self._ctx()
+            db, me, now, tz = self.writer.ctx()
             if e.paused_since is not None:
-                self._write(
+                self.writer.write(
                     lambda e: triage.resume(db, e.id, e.version, me, now, tz),
                     "SLA clock running again",
                     bulk=False,
@@ -285,15 +292,15 @@ class EscalationActions(EscalationWrites):
             def with_reason(reason: str | None) -> None:
                 if reason is None:
                     return
-                db2, me2, now2, tz2 = self._ctx()
-                self._write(
+                db2, me2, now2, tz2 = self.writer.ctx()
+                self.writer.write(
                     lambda e: triage.pause(db2, e.id, e.version, me2, now2, tz2, reason),
                     "SLA clock paused",
                     bulk=False,
                     typed=reason,
                 )
 
-            self.app.push_screen(
+            self.screen.app.push_screen(
                 PromptModal(
                     f"Pause the SLA clock of {name(e)}: waiting for what?",
                     placeholder="the customer, billing team…",
@@ -302,27 +309,34 @@ class EscalationActions(EscalationWrites):
                 with_reason,
             )
 
-        self._with_selected(go)
+        self.writer.with_selected(go)
 
-    def action_mark(self) -> None:
+    def mark(self) -> None:
         def go(e: EscalationRow) -> None:
-            self.marked.symmetric_difference_update({e.id})
-            table = self.query_one(FloorTable)
-            self.floor_app.render_screen(self)
+            self.screen.marked.symmetric_difference_update({e.id})
+            table = self.screen.query_one(FloorTable)
+            self.screen.floor_app.render_screen(self.screen)
             if table.cursor_row < table.row_count - 1:
                 table.move_cursor(row=table.cursor_row + 1)
 
-        self._with_selected(go)
+        self.writer.with_selected(go)
 
-    def action_undo(self) -> None:
-        if not self.last_actions:
-            self.notify("Nothing of yours to undo.", severity="warning")
+    def undo(self) -> None:
+        if not self.screen.last_actions:
+            self.screen.notify("Nothing of yours to undo.", severity="warning")
             return
-        outcomes, self.last_actions = self.last_actions, []
-        self._undo_all(outcomes, *self._ctx())
+        outcomes, self.screen.last_actions = self.screen.last_actions, []
+        self._undo_all(outcomes, *self.writer.ctx())
 
-    @work(thread=True, exit_on_error=False, group="escalation-write")
-    def _undo_all(self, outcomes: list[Any], db: Any, me: str, now: datetime, tz: str) -> None:
+    def _undo_all(self, *args: Any) -> None:
+        self.screen.run_worker(
+            partial(self._undo_each, *args),
+            thread=True,
+            group="escalation-write",
+            exit_on_error=False,
+        )
+
+    def _undo_each(self, outcomes: list[Any], db: Any, me: str, now: datetime, tz: str) -> None:
         from floorlead.errors import FloorleadError
         from floorlead.store import triage
 
@@ -332,18 +346,20 @@ class EscalationActions(EscalationWrites):
                 triage.undo(db, outcome, me, now, tz)
                 undone += 1
             except FloorleadError as exc:
-                self.app.call_from_thread(self.notify, str(exc), severity="warning", timeout=8)
+                self.screen.app.call_from_thread(
+                    self.screen.notify, str(exc), severity="warning", timeout=8
+                )
         if undone:
-            self.app.call_from_thread(self.notify, f"Undone ({undone}).", timeout=3)
-        self.app.call_from_thread(self.floor_app.refresh_now)
+            self.screen.app.call_from_thread(self.screen.notify, f"Undone ({undone}).", timeout=3)
+        self.screen.app.call_from_thread(self.screen.floor_app.refresh_now)
 
-    def action_coach(self) -> None:
+    def coach(self) -> None:
         def go(e: EscalationRow) -> None:
             if not e.agent_id:
-                self.notify("No agent raised this one.", severity="warning")
+                self.screen.notify("No agent raised this one.", severity="warning")
                 return
-            self.floor_app.open_coaching_note(
+            self.screen.floor_app.open_coaching_note(
                 e.agent_id, escalation_id=e.id, contact_id=e.contact_id
             )
 
-        self._with_selected(go)
+        self.writer.with_selected(go)

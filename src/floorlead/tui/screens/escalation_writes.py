@@ -3,25 +3,25 @@ selected one; marked rows a search or view hides only when the supervisor says s
 transaction each, and messages that name the rows changed and the rows refused with why. A
 write that loses a race keeps the typed text as a note; a write that fails is offered again.
 
-The actions themselves (``escalation_actions.py``) say what to write; this says how.
+The actions themselves (``escalation_actions.py``) say what to write; this says how. Both
+are parts the screen (``escalations.py``) is composed of, not screens.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
-from textual import work
-
 from floorlead.domain.escalations import SlaClock, sla_clock
-from floorlead.tui.screens.base import FloorScreen
 from floorlead.tui.widgets.floor_table import FloorTable
 from floorlead.tui.widgets.modals import ChoiceModal, PromptModal
 
 if TYPE_CHECKING:
     from floorlead.config import EscalationSettings
     from floorlead.domain.board import EscalationRow
+    from floorlead.tui.screens.escalations import EscalationsScreen
 
 
 #: redo an action with the text the supervisor typed (after a failed write)
@@ -62,48 +62,39 @@ def sla_of(e: EscalationRow, settings: EscalationSettings, now: datetime) -> Sla
     )
 
 
-class EscalationWrites(FloorScreen):
-    """Targets, transactions and messages for the escalation screen's actions."""
+class EscalationWriter:
+    """Targets, transactions and messages for the escalation screen's actions. The screen
+    owns the state (its marks, what it did last, what is in view); this reaches the rows."""
 
-    #: escalations marked for a bulk action (ids)
-    marked: set[str]
-    #: what this session did last, for `z`
-    last_actions: list[Any]
-
-    # ------------------------------------------------------------------ helpers
-
-    def in_view(self, e: EscalationRow) -> bool:
-        """Whether ``e`` is on screen (the view and the search); the screen decides."""
-        raise NotImplementedError
-
-    def hidden_by(self) -> str:
-        """What hides rows now, in words (``the search 'fox'``, ``the view 'mine'``)."""
-        raise NotImplementedError
+    def __init__(self, screen: EscalationsScreen) -> None:
+        self.screen = screen
 
     def clock_of(self, e: EscalationRow, now: datetime) -> SlaClock:
-        return sla_of(e, self.floor_app.settings.escalations, now)
+        return sla_of(e, self.screen.floor_app.settings.escalations, now)
 
     def selected(self) -> EscalationRow | None:
-        key = self.query_one(FloorTable).selected_key
-        snap = self.floor_app.snapshot
+        key = self.screen.query_one(FloorTable).selected_key
+        snap = self.screen.floor_app.snapshot
         if key is None or snap is None:
             return None
         return next((e for e in snap.escalations if e.id == key), None)
 
-    def _with_selected(self, then: Callable[[EscalationRow], None]) -> None:
+    def with_selected(self, then: Callable[[EscalationRow], None]) -> None:
         e = self.selected()
         if e is None:
-            self.notify("No escalation selected.", severity="warning")
+            self.screen.notify("No escalation selected.", severity="warning")
             return
         then(e)
 
     def marked_rows(self) -> tuple[list[EscalationRow], list[EscalationRow]]:
         """The marked rows still on the floor: (on screen, hidden by the view or search)."""
-        snap = self.floor_app.snapshot
-        rows = [e for e in (snap.escalations if snap else ()) if e.id in self.marked]
-        return [e for e in rows if self.in_view(e)], [e for e in rows if not self.in_view(e)]
+        snap = self.screen.floor_app.snapshot
+        rows = [e for e in (snap.escalations if snap else ()) if e.id in self.screen.marked]
+        return [e for e in rows if self.screen.in_view(e)], [
+            e for e in rows if not self.screen.in_view(e)
+        ]
 
-    def _targets(self, bulk: bool) -> tuple[list[EscalationRow], list[EscalationRow]]:
+    def targets(self, bulk: bool) -> tuple[list[EscalationRow], list[EscalationRow]]:
         """(what the action reaches on screen: the marked rows, else the selected one;
         marked rows the supervisor cannot see, which it reaches only if they say so)."""
         seen, hidden = self.marked_rows() if bulk else ([], [])
@@ -112,7 +103,7 @@ class EscalationWrites(FloorScreen):
             seen = [selected] if selected is not None else []
         return seen, hidden
 
-    def _write(
+    def write(
         self,
         call: Callable[[EscalationRow], Any],
         done: str | Callable[[Any], str],
@@ -129,20 +120,20 @@ class EscalationWrites(FloorScreen):
         if not refused:
             word = done.split(" ")[0].lower() if isinstance(done, str) else "changed"
             refused = f"Not {word}"
-        seen, hidden = self._targets(bulk)
+        seen, hidden = self.targets(bulk)
         if not seen and not hidden:
-            self.notify("No escalation selected.", severity="warning")
+            self.screen.notify("No escalation selected.", severity="warning")
             return
         if not hidden:
             if bulk:
-                self.marked.clear()
+                self.screen.marked.clear()
             self._write_all(seen, call, done, refused, typed, again)
             return
 
         def choose(which: str | None) -> None:
             if which is None:
                 return  # Escape: nothing done, the marks stay
-            self.marked.clear()
+            self.screen.marked.clear()
             chosen = seen + hidden if which == "all" else seen
             self._write_all(chosen, call, done, refused, typed, again)
 
@@ -152,17 +143,28 @@ class EscalationWrites(FloorScreen):
             if seen
             else f"The {len(hidden)} hidden: {names(hidden)}"
         )
-        self.app.push_screen(
+        self.screen.app.push_screen(
             ChoiceModal(
-                f"{plural(len(hidden), 'marked escalation')} hidden by {self.hidden_by()}: "
+                f"{plural(len(hidden), 'marked escalation')} hidden by {self.screen.hidden_by()}: "
                 f"{names(hidden)}.",
                 [*choices, ("all", also)],
             ),
             choose,
         )
 
-    @work(thread=True, exit_on_error=False, group="escalation-write")
     def _write_all(
+        self,
+        *args: Any,
+    ) -> None:
+        """:meth:`_write_each` in a thread worker of the screen (one at a time per group)."""
+        self.screen.run_worker(
+            partial(self._write_each, *args),
+            thread=True,
+            group="escalation-write",
+            exit_on_error=False,
+        )
+
+    def _write_each(
         self,
         targets: list[EscalationRow],
         call: Callable[[EscalationRow], Any],
@@ -195,20 +197,25 @@ class EscalationWrites(FloorScreen):
                 said.setdefault(done(outcome) if callable(done) else done, []).append(target)
         if outcomes:
             # screen state changes on the UI thread, like everything the screen reads
-            self.app.call_from_thread(setattr, self, "last_actions", outcomes)
+            self.screen.app.call_from_thread(setattr, self.screen, "last_actions", outcomes)
         for headline, rows in said.items():
-            self.app.call_from_thread(self.notify, f"{headline}: {names(rows)}.", timeout=4)
+            self.screen.app.call_from_thread(
+                self.screen.notify, f"{headline}: {names(rows)}.", timeout=4
+            )
         for target, why in failed:
-            self.app.call_from_thread(
-                self.notify, f"{refused}: {name(target)} — {why}", severity="warning", timeout=8
+            self.screen.app.call_from_thread(
+                self.screen.notify,
+                f"{refused}: {name(target)} — {why}",
+                severity="warning",
+                timeout=8,
             )
         if lost is not None and typed.strip():
-            self.app.call_from_thread(self._offer_as_note, lost[0], lost[1], typed)
+            self.screen.app.call_from_thread(self._offer_as_note, lost[0], lost[1], typed)
         elif unsaved is not None and typed.strip() and again is not None:
             args = (unsaved[0], unsaved[1], typed, again, done, refused)
-            self.app.call_from_thread(self._offer_again, *args)
+            self.screen.app.call_from_thread(self._offer_again, *args)
         # read the rows again now, not at the next poll: the next key acts on what is true
-        self.app.call_from_thread(self.floor_app.refresh_now)
+        self.screen.app.call_from_thread(self.screen.floor_app.refresh_now)
 
     def _offer_as_note(self, e: EscalationRow, why: str, typed: str) -> None:
         """Someone else changed the row first: what this supervisor wrote is not dropped."""
@@ -216,7 +223,7 @@ class EscalationWrites(FloorScreen):
 
         def keep(text: str | None) -> None:
             if text:
-                db, me, now, tz = self._ctx()
+                db, me, now, tz = self.ctx()
                 self._write_all(
                     [e],
                     lambda t: triage.add_note(db, t.id, None, me, now, tz, text),
@@ -225,7 +232,7 @@ class EscalationWrites(FloorScreen):
                     "",
                 )
 
-        self.app.push_screen(
+        self.screen.app.push_screen(
             PromptModal(
                 f"{name(e)}: {why} Keep what you typed as a note on it?",
                 value=typed,
@@ -251,7 +258,7 @@ class EscalationWrites(FloorScreen):
             if text:
                 self._write_all([e], lambda t: again(t, text), done, refused, text, again)
 
-        self.app.push_screen(
+        self.screen.app.push_screen(
             PromptModal(
                 f"{name(e)}: not saved — {why}",
                 value=typed,
@@ -261,7 +268,7 @@ class EscalationWrites(FloorScreen):
             retry,
         )
 
-    def _prompt(
+    def prompt(
         self,
         title: Callable[[EscalationRow], str],
         act: Callable[..., Any],
@@ -279,12 +286,12 @@ class EscalationWrites(FloorScreen):
             def with_answer(answer: str | None) -> None:
                 if answer is None:
                     return
-                db, me, now, tz = self._ctx()
+                db, me, now, tz = self.ctx()
 
                 def again(t: EscalationRow, text: str) -> Any:
                     return act(db, t.id, t.version, me, now, tz, text)
 
-                self._write(
+                self.write(
                     lambda t: again(t, answer),
                     done,
                     bulk=bulk,
@@ -293,12 +300,12 @@ class EscalationWrites(FloorScreen):
                     again=again,
                 )
 
-            self.app.push_screen(
+            self.screen.app.push_screen(
                 PromptModal(title(e), placeholder=placeholder, required=required), with_answer
             )
 
-        self._with_selected(go)
+        self.with_selected(go)
 
-    def _ctx(self) -> tuple[Any, str, datetime, str]:
-        app = self.floor_app
+    def ctx(self) -> tuple[Any, str, datetime, str]:
+        app = self.screen.floor_app
         return app.db, app.supervisor(), app.clock(), app.settings.floor.timezone

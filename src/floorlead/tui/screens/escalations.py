@@ -17,8 +17,9 @@ from textual.widgets import Input, Static
 
 from floorlead.domain.escalations import WORDS
 from floorlead.domain.when import day_time_text, duration_text, hhmm
+from floorlead.tui.screens.base import FloorScreen
 from floorlead.tui.screens.escalation_actions import EscalationActions
-from floorlead.tui.screens.escalation_writes import money
+from floorlead.tui.screens.escalation_writes import EscalationWriter, money
 from floorlead.tui.widgets.floor_table import Cell, FloorTable, Row
 
 if TYPE_CHECKING:
@@ -41,7 +42,7 @@ COLUMNS = (
 VIEWS = ("open", "mine", "unassigned", "snoozed", "closed today")
 
 
-class EscalationsScreen(EscalationActions):
+class EscalationsScreen(FloorScreen):
     SCREEN_TITLE = "Escalations"
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding(
@@ -152,6 +153,9 @@ class EscalationsScreen(EscalationActions):
         self.marked: set[str] = set()
         #: what this session did last, for `z`
         self.last_actions: list[Any] = []
+        #: how an action reaches the rows, and the actions themselves
+        self.writer = EscalationWriter(self)
+        self.actions = EscalationActions(self, self.writer)
 
     def compose_body(self) -> Iterable:  # type: ignore[type-arg]
         yield Static("", id="escalations-summary", classes="summary")
@@ -190,7 +194,7 @@ class EscalationsScreen(EscalationActions):
     def show(self, snapshot: FloorSnapshot, now: datetime) -> None:
         tz = snapshot.timezone
         self._ring_for_new_p1(snapshot)
-        clocks = {e.id: self.clock_of(e, now) for e in snapshot.escalations}
+        clocks = {e.id: self.writer.clock_of(e, now) for e in snapshot.escalations}
         # priority first, then whichever SLA clock runs out soonest
         order = sorted(
             (e for e in snapshot.escalations if self.in_view(e)),
@@ -208,7 +212,7 @@ class EscalationsScreen(EscalationActions):
             else ""
         )
         search = f" · search {self.search!r}" if self.search else ""
-        seen, hidden = self.marked_rows()
+        seen, hidden = self.writer.marked_rows()
         marked = ""
         if seen or hidden:
             marked = f" · {len(seen) + len(hidden)} marked"
@@ -311,4 +315,48 @@ class EscalationsScreen(EscalationActions):
         def go(e: EscalationRow) -> None:
             self.app.push_screen(EscalationDetailScreen(e.id))
 
-        self._with_selected(go)
+        self.writer.with_selected(go)
+
+    # ------------------------------------------------------------------ the actions' keys
+
+    def action_take(self) -> None:
+        self.actions.take()
+
+    def action_resolve(self) -> None:
+        self.actions.resolve()
+
+    def action_snooze(self) -> None:
+        self.actions.snooze()
+
+    def action_assign(self) -> None:
+        self.actions.assign()
+
+    def action_hand_up(self) -> None:
+        self.actions.hand_up()
+
+    def action_note(self) -> None:
+        self.actions.note()
+
+    def action_priority(self) -> None:
+        self.actions.priority()
+
+    def action_reopen(self) -> None:
+        self.actions.reopen()
+
+    def action_approve(self) -> None:
+        self.actions.approve()
+
+    def action_decline(self) -> None:
+        self.actions.decline()
+
+    def action_pause(self) -> None:
+        self.actions.pause()
+
+    def action_mark(self) -> None:
+        self.actions.mark()
+
+    def action_undo(self) -> None:
+        self.actions.undo()
+
+    def action_coach(self) -> None:
+        self.actions.coach()
