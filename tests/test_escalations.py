@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 from sqlalchemy import text
 
 from floorlead.domain import escalations as rules
+from floorlead.domain.actor import Actor
 from floorlead.domain.when import WhenError, local, parse_human
 from floorlead.errors import FloorleadError
 from floorlead.feeds.jsonl import ingest_lines
@@ -168,14 +169,14 @@ def test_clock_snoozes_land_on_that_wall_clock_time_in_the_future(
 
 def test_actions_are_guarded_by_version_and_audited(esc_db: FloorDatabase) -> None:
     at = FROZEN
-    out = triage.take(esc_db, "e-old-p1", 1, "maria", at, TZ)
+    out = triage.take(esc_db, "e-old-p1", 1, Actor("maria", at, TZ))
     assert out.version == 2 and status(esc_db, "e-old-p1") == ("assigned", "maria", 2)
     with pytest.raises(triage.ConflictError, match="Taken by maria at 12:00"):
-        triage.resolve(esc_db, "e-old-p1", 1, "sam", at, TZ, "resolved")
+        triage.resolve(esc_db, "e-old-p1", 1, Actor("sam", at, TZ), "resolved")
     assert status(esc_db, "e-old-p1") == ("assigned", "maria", 2)  # nothing overwritten
-    triage.resolve(esc_db, "e-old-p1", 2, "sam", at, TZ, "resolved", "called back")
+    triage.resolve(esc_db, "e-old-p1", 2, Actor("sam", at, TZ), "resolved", "called back")
     with pytest.raises(FloorleadError, match="resolved cannot be snoozed"):
-        triage.snooze(esc_db, "e-old-p1", 3, "sam", at, TZ, at + timedelta(hours=1))
+        triage.snooze(esc_db, "e-old-p1", 3, Actor("sam", at, TZ), at + timedelta(hours=1))
     with esc_db.connect() as conn:
         actions = conn.execute(
             text("SELECT action, actor FROM audit_log WHERE entity_id='e-old-p1' ORDER BY id")
@@ -196,23 +197,23 @@ def test_the_same_supervisor_cannot_give_both_approvals(
     from floorlead.store import policy
 
     threshold = 1_000_000
-    first = triage.approve(esc_db, "e-big", 1, "sam", FROZEN, TZ, threshold)
+    first = triage.approve(esc_db, "e-big", 1, Actor("sam", FROZEN, TZ), threshold)
     assert first.status == "awaiting_second"
     with pytest.raises(FloorleadError, match="second supervisor must approve from their own"):
-        triage.approve(esc_db, "e-big", 2, "sam", FROZEN, TZ, threshold)
+        triage.approve(esc_db, "e-big", 2, Actor("sam", FROZEN, TZ), threshold)
     assert status(esc_db, "e-big")[0] == "awaiting_second"
     monkeypatch.setattr(policy, "os_account", lambda: "ana.k")  # ana at her own desk
-    done = triage.approve(esc_db, "e-big", 2, "ana", FROZEN, TZ, threshold)
+    done = triage.approve(esc_db, "e-big", 2, Actor("ana", FROZEN, TZ), threshold)
     assert done.status == "approved"
 
 
 def test_reasons_are_required_where_they_matter(esc_db: FloorDatabase) -> None:
     with pytest.raises(FloorleadError, match="needs a reason"):
-        triage.decline(esc_db, "e-small", 1, "sam", FROZEN, TZ, "  ")
+        triage.decline(esc_db, "e-small", 1, Actor("sam", FROZEN, TZ), "  ")
     with pytest.raises(FloorleadError, match="needs a note"):
-        triage.hand_up(esc_db, "e-small", 1, "sam", FROZEN, TZ, "manager", "")
+        triage.hand_up(esc_db, "e-small", 1, Actor("sam", FROZEN, TZ), "manager", "")
     with pytest.raises(FloorleadError, match="needs a reason"):
-        triage.set_priority(esc_db, "e-small", 1, "sam", FROZEN, TZ, "P1", "")
+        triage.set_priority(esc_db, "e-small", 1, Actor("sam", FROZEN, TZ), "P1", "")
     assert status(esc_db, "e-small") == ("open", "", 1)
 
 
@@ -308,7 +309,7 @@ async def test_a_second_supervisor_is_told_who_acted_first(esc_db: FloorDatabase
     app = make_app(esc_db, poll=3600)  # this supervisor's screen is not refreshed meanwhile
     async with app.run_test(size=(110, 32)) as pilot:
         await open_escalations(pilot)
-        triage.take(esc_db, "e-old-p1", 1, "maria", FROZEN, TZ)  # another process
+        triage.take(esc_db, "e-old-p1", 1, Actor("maria", FROZEN, TZ))  # another process
         await pilot.press("t")
         await app.workers.wait_for_complete()
         await pilot.pause()
@@ -371,10 +372,10 @@ async def test_marked_rows_are_taken_together_and_z_undoes_it(esc_db: FloorDatab
 
 
 async def test_undo_is_refused_when_someone_changed_the_row_since(esc_db: FloorDatabase) -> None:
-    out = triage.take(esc_db, "e-old-p1", 1, "sam", FROZEN, TZ)
-    triage.add_note(esc_db, "e-old-p1", 2, "maria", FROZEN, TZ, "customer called back")
+    out = triage.take(esc_db, "e-old-p1", 1, Actor("sam", FROZEN, TZ))
+    triage.add_note(esc_db, "e-old-p1", 2, Actor("maria", FROZEN, TZ), "customer called back")
     with pytest.raises(triage.ConflictError, match="Noted by maria"):
-        triage.undo(esc_db, out, "sam", FROZEN, TZ)
+        triage.undo(esc_db, out, Actor("sam", FROZEN, TZ))
     assert status(esc_db, "e-old-p1")[:2] == ("assigned", "sam")
 
 
@@ -403,7 +404,7 @@ async def test_w_pauses_and_resumes_the_sla_clock(esc_db: FloorDatabase) -> None
 
 
 async def test_the_other_actions_by_their_keys(esc_db: FloorDatabase) -> None:
-    triage.take(esc_db, "e-new-p1", 1, "maria", FROZEN, TZ)  # maria is another supervisor
+    triage.take(esc_db, "e-new-p1", 1, Actor("maria", FROZEN, TZ))  # maria is another supervisor
     app = make_app(esc_db)
 
     async def act(*keys: str) -> None:
@@ -466,3 +467,27 @@ async def test_keys_typed_while_quitting_do_not_crash(esc_db: FloorDatabase) -> 
         await open_escalations(pilot)
         await pilot.press(*"question_mark")
     assert app.return_code in (0, None)
+
+
+def test_the_transitions_are_pure_and_keep_the_first_response() -> None:
+    """What each action writes is decided in the domain, from the stored fields alone."""
+    from types import SimpleNamespace
+
+    from floorlead.domain import escalations as rules
+
+    t0 = FROZEN
+    fresh = SimpleNamespace(assignee="", responded_at=None, paused_since=None, paused_s=0)
+    answered = SimpleNamespace(assignee="maria", responded_at=t0, paused_since=None, paused_s=0)
+    later = t0 + timedelta(minutes=5)
+    assert rules.taken(fresh, "sam", later)["responded_at"] == later
+    assert "responded_at" not in rules.taken(answered, "sam", later)  # the first one stays
+    assert rules.reopened(answered)["status"] == "assigned"
+    assert rules.reopened(fresh)["status"] == "open"
+    stopped = rules.paused(fresh, "waiting on the customer", t0)
+    with pytest.raises(rules.TransitionError):
+        rules.paused(SimpleNamespace(**{**vars(fresh), **stopped}), "again", later)
+    on_hold = SimpleNamespace(**{**vars(fresh), "paused_since": t0, "paused_s": 60})
+    assert rules.resumed(on_hold, later)["paused_s"] == 60 + 300
+    first = rules.approved(fresh, rules.ApprovalOutcome("awaiting_second", True), "sam", "a1", t0)
+    assert first["first_approver"] == "sam" and first["first_approver_account"] == "a1"
+    assert "decided_by" not in first

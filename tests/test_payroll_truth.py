@@ -15,6 +15,7 @@ from typer.testing import CliRunner
 
 from floorlead.cli import app as cli
 from floorlead.config import FloorSettings, Settings
+from floorlead.domain.actor import Actor
 from floorlead.domain.timesheets import PunchTime, worked_day
 from floorlead.errors import FloorleadError
 from floorlead.feeds.jsonl import ingest_lines
@@ -98,9 +99,7 @@ def test_unknown_hours_cannot_be_approved_until_a_punch_is_added(
             shifts_db,
             Decision("a2", DAY, bo.version),
             "approve",
-            actor="sam",
-            at=EVENING,
-            tz=TZ,
+            by=Actor("sam", EVENING, TZ),
             settings=settings,
         )
     # the correction takes the scheduled end explicitly, as its own audited row
@@ -113,9 +112,7 @@ def test_unknown_hours_cannot_be_approved_until_a_punch_is_added(
         kind="out",
         at=bo.scheduled_end,
         reason="left at the scheduled end, says the team lead",
-        actor="sam",
-        now=EVENING,
-        tz=TZ,
+        by=Actor("sam", EVENING, TZ),
     )
     bo = sheets(shifts_db)["a2"]
     assert bo.worked_s == 8 * 3600
@@ -123,9 +120,7 @@ def test_unknown_hours_cannot_be_approved_until_a_punch_is_added(
         shifts_db,
         Decision("a2", DAY, bo.version),
         "approve",
-        actor="sam",
-        at=EVENING,
-        tz=TZ,
+        by=Actor("sam", EVENING, TZ),
         settings=settings,
     )
     assert sheets(shifts_db)["a2"].status == "approved"
@@ -138,18 +133,14 @@ def test_export_carries_approved_timesheets_unless_asked(
         shifts_db,
         Decision("a1", DAY, 0),
         "approve",
-        actor="sam",
-        at=EVENING,
-        tz=TZ,
+        by=Actor("sam", EVENING, TZ),
         settings=Settings(),
     )
     decide(
         shifts_db,
         Decision("a3", DAY, 0),
         "reject",
-        actor="sam",
-        at=EVENING,
-        tz=TZ,
+        by=Actor("sam", EVENING, TZ),
         reason="meal punch",
         settings=Settings(),
     )

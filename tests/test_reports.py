@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from floorlead.config import Settings
+from floorlead.domain.actor import Actor
 from floorlead.feeds.jsonl import ingest_lines
 from floorlead.reports import shift as render
 from floorlead.reports import week as render_week
@@ -89,7 +90,7 @@ NOW = datetime(2026, 11, 23, 16, 30, tzinfo=UTC)
 def worked(db: FloorDatabase) -> FloorDatabase:
     result = ingest_lines(db, FEED)
     assert result.errors == []
-    approve(db, "e1", 1, "maria", datetime(2026, 11, 23, 14, 30, tzinfo=UTC), TZ, 1_000_000)
+    approve(db, "e1", 1, Actor("maria", datetime(2026, 11, 23, 14, 30, tzinfo=UTC), TZ), 1_000_000)
     add_coaching_note(
         db,
         agent_id="a1",

@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 from sqlalchemy import text
 
 from floorlead.config import Settings
+from floorlead.domain.actor import Actor
 from floorlead.domain.timesheets import weekly_overtime, workweek_start
 from floorlead.errors import FloorleadError
 from floorlead.reports.payroll import HEADER, csv_text
@@ -50,33 +51,27 @@ def test_decisions_need_reasons_follow_the_rules_and_are_audited(floor_db: Floor
     agent = day_of(floor_db)[0]
     d = Decision(agent, FROZEN.date(), 0)
     with pytest.raises(FloorleadError, match="give a reason"):
-        decide(floor_db, d, "reject", actor="sam", at=FROZEN, tz=TZ, settings=Settings())
+        decide(floor_db, d, "reject", by=Actor("sam", FROZEN, TZ), settings=Settings())
     with pytest.raises(FloorleadError, match="pending cannot be reopened"):
-        decide(
-            floor_db, d, "reopen", actor="sam", at=FROZEN, tz=TZ, reason="x", settings=Settings()
-        )
-    decide(floor_db, d, "approve", actor="sam", at=FROZEN, tz=TZ, settings=Settings())
+        decide(floor_db, d, "reopen", by=Actor("sam", FROZEN, TZ), reason="x", settings=Settings())
+    decide(floor_db, d, "approve", by=Actor("sam", FROZEN, TZ), settings=Settings())
     with pytest.raises(ConflictError, match="Approved by sam at 12:00"):
         decide(
-            floor_db, d, "approve", actor="ana", at=FROZEN, tz=TZ, settings=Settings()
+            floor_db, d, "approve", by=Actor("ana", FROZEN, TZ), settings=Settings()
         )  # stale version 0
     with pytest.raises(FloorleadError, match="approved cannot be approved"):
         decide(
             floor_db,
             Decision(agent, FROZEN.date(), 1),
             "approve",
-            actor="ana",
-            at=FROZEN,
-            tz=TZ,
+            by=Actor("ana", FROZEN, TZ),
             settings=Settings(),
         )
     decide(
         floor_db,
         Decision(agent, FROZEN.date(), 1),
         "reopen",
-        actor="ana",
-        at=FROZEN,
-        tz=TZ,
+        by=Actor("ana", FROZEN, TZ),
         reason="missed a correction",
         settings=Settings(),
     )
@@ -95,17 +90,13 @@ def test_bulk_approval_skips_rows_changed_meanwhile(floor_db: FloorDatabase) -> 
         floor_db,
         Decision(agents[0], FROZEN.date(), 0),
         "approve",
-        actor="ana",
-        at=FROZEN,
-        tz=TZ,
+        by=Actor("ana", FROZEN, TZ),
         settings=Settings(),
     )
     approved, problems = approve_many(
         floor_db,
         [Decision(a, FROZEN.date(), 0) for a in agents],
-        actor="sam",
-        at=FROZEN,
-        tz=TZ,
+        by=Actor("sam", FROZEN, TZ),
         settings=Settings(),
     )
     assert approved == 2
@@ -373,8 +364,9 @@ db = open_database(resolve_target({str(db_path)!r}))
 with db.connect() as conn:
     agents = list(conn.execute(text("SELECT DISTINCT agent_id FROM punch")).scalars())
 day = datetime(2026, 11, 23, tzinfo=UTC).date()
-ap.approve_many(db, [ap.Decision(a, day, 0) for a in agents], actor="sam",
-                at=datetime(2026, 11, 23, 17, tzinfo=UTC), tz="UTC", settings=Settings())
+from floorlead.domain.actor import Actor
+by = Actor("sam", datetime(2026, 11, 23, 17, tzinfo=UTC), "UTC")
+ap.approve_many(db, [ap.Decision(a, day, 0) for a in agents], by=by, settings=Settings())
 print("finished", flush=True)
 """
     floor_db.dispose()
@@ -424,9 +416,7 @@ def test_corrections_keep_the_original_and_change_the_hours(floor_db: FloorDatab
             expected_version=0,
             action="move",
             reason=" ",
-            actor="sam",
-            now=FROZEN,
-            tz=TZ,
+            by=Actor("sam", FROZEN, TZ),
             punch_id=clock_in.id,
             at=clock_in.at,
         )
@@ -438,9 +428,7 @@ def test_corrections_keep_the_original_and_change_the_hours(floor_db: FloorDatab
         expected_version=0,
         action="move",
         reason="badge reader down",
-        actor="sam",
-        now=FROZEN,
-        tz=TZ,
+        by=Actor("sam", FROZEN, TZ),
         punch_id=clock_in.id,
         at=earlier,
     )
@@ -466,18 +454,14 @@ def test_corrections_keep_the_original_and_change_the_hours(floor_db: FloorDatab
             expected_version=0,
             action="void",
             reason="x",
-            actor="ana",
-            now=FROZEN,
-            tz=TZ,
+            by=Actor("ana", FROZEN, TZ),
             punch_id=clock_in.id,
         )
     decide(
         floor_db,
         Decision(agent, day, 1),
         "approve",
-        actor="sam",
-        at=FROZEN,
-        tz=TZ,
+        by=Actor("sam", FROZEN, TZ),
         settings=Settings(),
     )
     with pytest.raises(FloorleadError, match="locked"):
@@ -490,9 +474,7 @@ def test_corrections_keep_the_original_and_change_the_hours(floor_db: FloorDatab
             kind="out",
             at=datetime(2026, 11, 23, 22, tzinfo=UTC),
             reason="x",
-            actor="sam",
-            now=FROZEN,
-            tz=TZ,
+            by=Actor("sam", FROZEN, TZ),
         )
     with pytest.raises(FloorleadError, match="one of sick"):
         mark_leave(
@@ -502,9 +484,7 @@ def test_corrections_keep_the_original_and_change_the_hours(floor_db: FloorDatab
             expected_version=2,
             leave_kind="nap",
             reason="x",
-            actor="sam",
-            now=FROZEN,
-            tz=TZ,
+            by=Actor("sam", FROZEN, TZ),
         )
 
 
@@ -606,9 +586,7 @@ def test_leave_only_for_a_day_without_punches(floor_db: FloorDatabase) -> None:
             expected_version=0,
             leave_kind="sick",
             reason="flu",
-            actor="sam",
-            now=FROZEN,
-            tz=TZ,
+            by=Actor("sam", FROZEN, TZ),
         )
     ingest_lines(floor_db, ['{"type":"agent.upsert","agent":"zz","name":"Off Sick"}'])
     mark_leave(
@@ -618,9 +596,7 @@ def test_leave_only_for_a_day_without_punches(floor_db: FloorDatabase) -> None:
         expected_version=0,
         leave_kind="sick",
         reason="flu",
-        actor="sam",
-        now=FROZEN,
-        tz=TZ,
+        by=Actor("sam", FROZEN, TZ),
     )
     with floor_db.connect() as conn:
         row = conn.execute(

@@ -8,6 +8,7 @@ from datetime import timedelta
 from textual import events
 from textual.widgets import Input, Label, Static
 
+from floorlead.domain.actor import Actor
 from floorlead.domain.when import day_time_text
 from floorlead.feeds.jsonl import ingest_lines
 from floorlead.store import triage
@@ -103,7 +104,7 @@ async def test_a_partial_result_names_what_was_done_and_what_failed(
     async with app.run_test(size=(110, 32)) as pilot:
         await open_escalations(pilot)
         await pilot.press("space", "space")
-        triage.take(esc_db, "e-new-p1", 1, "maria", FROZEN, TZ)  # another supervisor
+        triage.take(esc_db, "e-new-p1", 1, Actor("maria", FROZEN, TZ))  # another supervisor
         await pilot.press("t")
         await wait_until(pilot, lambda: status(esc_db, "e-old-p1")[0] == "assigned")
         await wait_until(pilot, lambda: len(notes_of(app)) >= 2)
@@ -133,7 +134,7 @@ async def test_losing_a_race_keeps_the_typed_text_as_a_note(esc_db: FloorDatabas
     app = make_app(esc_db, poll=3600)
     async with app.run_test(size=(110, 32)) as pilot:
         await open_escalations(pilot)
-        triage.resolve(esc_db, "e-old-p1", 1, "maria", FROZEN, TZ, "resolved")
+        triage.resolve(esc_db, "e-old-p1", 1, Actor("maria", FROZEN, TZ), "resolved")
         await pilot.press("r", "enter", *"refund promised", "enter")
         await wait_until(pilot, lambda: isinstance(app.screen, PromptModal))
         assert isinstance(app.screen, PromptModal)
@@ -145,7 +146,7 @@ async def test_losing_a_race_keeps_the_typed_text_as_a_note(esc_db: FloorDatabas
 
 async def test_a_snoozed_breach_keeps_its_mark_and_its_count(esc_db: FloorDatabase) -> None:
     # e-old-p1 was raised 20 minutes ago: its 2-minute respond target is long past
-    triage.snooze(esc_db, "e-old-p1", 1, "maria", FROZEN, TZ, FROZEN + timedelta(hours=1))
+    triage.snooze(esc_db, "e-old-p1", 1, Actor("maria", FROZEN, TZ), FROZEN + timedelta(hours=1))
     app = make_app(esc_db)
     async with app.run_test(size=(110, 32)) as pilot:
         await open_escalations(pilot)
@@ -298,13 +299,13 @@ async def test_an_escalation_note_that_cannot_be_saved_is_offered_again(
 async def test_keys_typed_fast_after_slash_go_to_the_search(esc_db: FloorDatabase) -> None:
     """Seen in tmux: `/` then `zzz` typed at once ran `z` (undo) three times on the table and
     left the search empty. Every screen's search takes the keys typed right after `/`."""
-    triage.take(esc_db, "e-old-p1", 1, "sam", FROZEN, TZ)
+    triage.take(esc_db, "e-old-p1", 1, Actor("sam", FROZEN, TZ))
     app = make_app(esc_db)
     async with app.run_test(size=(110, 32)) as pilot:
         await open_escalations(pilot)
         screen = app.screen
         assert isinstance(screen, EscalationsScreen)
-        screen.last_actions = [triage.take(esc_db, "e-new-p1", 1, "sam", FROZEN, TZ)]
+        screen.last_actions = [triage.take(esc_db, "e-new-p1", 1, Actor("sam", FROZEN, TZ))]
         await burst(app, "slash", *"zzz")
         assert await wait_until(pilot, lambda: screen.search == "zzz")
         assert status(esc_db, "e-new-p1")[:2] == ("assigned", "sam")  # nothing undone

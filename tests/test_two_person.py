@@ -12,6 +12,7 @@ from sqlalchemy import text
 from sqlalchemy.exc import IntegrityError
 
 from floorlead.config import load_settings
+from floorlead.domain.actor import Actor
 from floorlead.errors import ConfigError, FloorleadError
 from floorlead.store import policy, triage
 from floorlead.store.db import FloorDatabase, open_database, resolve_target
@@ -41,12 +42,12 @@ def test_one_account_cannot_give_both_approvals_under_two_names(
     esc_db: FloorDatabase, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     as_account(monkeypatch, "desk-3")
-    first = triage.approve(esc_db, "e-big", 1, "sam", FROZEN, TZ)
+    first = triage.approve(esc_db, "e-big", 1, Actor("sam", FROZEN, TZ))
     assert first.status == "awaiting_second"
     with pytest.raises(FloorleadError, match="account 'desk-3' \\(sam and you share it\\)"):
-        triage.approve(esc_db, "e-big", 2, "maria", FROZEN, TZ)  # relaunched as "maria"
+        triage.approve(esc_db, "e-big", 2, Actor("maria", FROZEN, TZ))  # relaunched as "maria"
     as_account(monkeypatch, "maria.k")
-    done = triage.approve(esc_db, "e-big", 2, "maria", FROZEN, TZ)
+    done = triage.approve(esc_db, "e-big", 2, Actor("maria", FROZEN, TZ))
     assert done.status == "approved"
     with esc_db.connect() as conn:
         accounts = conn.execute(
@@ -57,17 +58,17 @@ def test_one_account_cannot_give_both_approvals_under_two_names(
 
 def test_a_users_own_settings_cannot_raise_the_limit(esc_db: FloorDatabase) -> None:
     # approval_second_above = 1e9 in their own file: the client asks for a huge limit
-    outcome = triage.approve(esc_db, "e-big", 1, "sam", FROZEN, TZ, threshold_cents=10**11)
+    outcome = triage.approve(esc_db, "e-big", 1, Actor("sam", FROZEN, TZ), threshold_cents=10**11)
     assert outcome.status == "awaiting_second"
     # ... and may lower it for themselves
-    small = triage.approve(esc_db, "e-small", 1, "sam", FROZEN, TZ, threshold_cents=100)
+    small = triage.approve(esc_db, "e-small", 1, Actor("sam", FROZEN, TZ), threshold_cents=100)
     assert small.status == "awaiting_second"
 
 
 def test_the_database_refuses_what_a_client_should_not_send(esc_db: FloorDatabase) -> None:
     with pytest.raises(IntegrityError, match="two-person limit"), esc_db.begin() as conn:
         conn.execute(text("UPDATE escalation SET status='approved' WHERE id='e-big'"))
-    triage.approve(esc_db, "e-big", 1, "sam", FROZEN, TZ)  # first of two, this account
+    triage.approve(esc_db, "e-big", 1, Actor("sam", FROZEN, TZ))  # first of two, this account
     with pytest.raises(IntegrityError, match="same account"), esc_db.begin() as conn:
         conn.execute(
             text(
@@ -105,7 +106,9 @@ def test_the_limit_is_changed_only_by_an_audited_command(
             ).one()
         assert "audit finding" in row.detail and '"new": 40000' in row.detail
         # 450.00 is now above the floor's limit, whatever this client's settings say
-        assert triage.approve(db, "e-small", 1, "sam", FROZEN, TZ).status == "awaiting_second"
+        assert (
+            triage.approve(db, "e-small", 1, Actor("sam", FROZEN, TZ)).status == "awaiting_second"
+        )
     finally:
         db.dispose()
 
@@ -136,9 +139,9 @@ def test_on_postgresql_the_role_is_the_approver(pg_db: FloorDatabase, pg_server:
 
     ana, ben = as_role("ana"), as_role("ben")
     try:
-        assert triage.approve(ana, "e-big", 1, "ana", FROZEN, TZ).status == "awaiting_second"
+        assert triage.approve(ana, "e-big", 1, Actor("ana", FROZEN, TZ)).status == "awaiting_second"
         with pytest.raises(FloorleadError, match="account 'ana'"):
-            triage.approve(ana, "e-big", 2, "ben", FROZEN, TZ)  # ana's login, ben's name
+            triage.approve(ana, "e-big", 2, Actor("ben", FROZEN, TZ))  # ana's login, ben's name
         # a client that lies about the account is overruled by the server
         with pytest.raises(IntegrityError, match="same account"), ana.begin() as conn:
             conn.execute(
@@ -147,7 +150,7 @@ def test_on_postgresql_the_role_is_the_approver(pg_db: FloorDatabase, pg_server:
                     " WHERE id='e-big'"
                 )
             )
-        assert triage.approve(ben, "e-big", 2, "ben", FROZEN, TZ).status == "approved"
+        assert triage.approve(ben, "e-big", 2, Actor("ben", FROZEN, TZ)).status == "approved"
         with pg_db.connect() as conn:
             accounts = conn.execute(
                 text(
@@ -177,7 +180,7 @@ def test_two_first_decisions_racing_on_postgresql_tell_the_loser(pg_db: FloorDat
 
     def second() -> None:
         try:
-            decide(pg_db, d, "approve", actor="li", at=FROZEN, tz=TZ, settings=Settings())
+            decide(pg_db, d, "approve", by=Actor("li", FROZEN, TZ), settings=Settings())
         except BaseException as exc:
             outcome.append(exc)
 

@@ -1,10 +1,12 @@
-"""Escalation rules: the allowed state changes, the effective status (snoozes wake up on
-their own), SLA clocks, and the two-person rule for large approvals. Pure."""
+"""Escalation rules: the allowed state changes and the fields each one writes, the effective
+status (snoozes wake up on their own), SLA clocks, and the two-person rule for large
+approvals. Pure: ``store.triage`` applies them in one transaction each."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any, Protocol
 
 OPEN_STATUSES = ("open", "assigned", "snoozed", "handed_up", "awaiting_second")
 CLOSED_STATUSES = ("resolved", "approved", "declined")
@@ -111,6 +113,97 @@ def approve(
     if amount_cents is not None and amount_cents > threshold_cents:
         return ApprovalOutcome("awaiting_second", first=True)
     return ApprovalOutcome("approved", first=True)
+
+
+class Current(Protocol):
+    """The stored fields of an escalation a transition reads."""
+
+    assignee: str
+    responded_at: datetime | None
+    paused_since: datetime | None
+    paused_s: int
+
+
+# -- transitions: the fields each action writes (``check`` says from which statuses) --------
+
+
+def responded(row: Current, at: datetime) -> dict[str, Any]:
+    """The first response is stamped once: every later action keeps it."""
+    return {} if row.responded_at is not None else {"responded_at": at}
+
+
+def taken(row: Current, by: str, at: datetime) -> dict[str, Any]:
+    return assigned(row, by, at)
+
+
+def assigned(row: Current, to: str, at: datetime) -> dict[str, Any]:
+    return {"assignee": to, "status": "assigned", "snoozed_until": None, **responded(row, at)}
+
+
+def snoozed(until: datetime) -> dict[str, Any]:
+    return {"status": "snoozed", "snoozed_until": until}
+
+
+def handed_up(row: Current, to: str, at: datetime) -> dict[str, Any]:
+    return {"status": "handed_up", "handed_up_to": to, **responded(row, at)}
+
+
+def resolved(row: Current, code: str, at: datetime) -> dict[str, Any]:
+    return {
+        "status": "resolved",
+        "resolution_code": code,
+        "resolved_at": at,
+        "snoozed_until": None,
+        **responded(row, at),
+    }
+
+
+def reopened(row: Current) -> dict[str, Any]:
+    """Back to whoever had it (assigned), else to the open queue."""
+    return {
+        "status": "assigned" if row.assignee else "open",
+        "resolved_at": None,
+        "resolution_code": "",
+    }
+
+
+def declined(row: Current, by: str, reason: str, at: datetime) -> dict[str, Any]:
+    return {
+        "status": "declined",
+        "decided_by": by,
+        "decline_reason": reason,
+        "resolved_at": at,
+        **responded(row, at),
+    }
+
+
+def approved(
+    row: Current, outcome: ApprovalOutcome, by: str, account: str, at: datetime
+) -> dict[str, Any]:
+    """The fields an approval writes: the first of two, or the one that releases it."""
+    values: dict[str, Any] = {"status": outcome.status, **responded(row, at)}
+    if outcome.first:
+        values.update(first_approver=by, first_approved_at=at)
+    if outcome.status == "awaiting_second":
+        values.update(first_approver_account=account)
+    if outcome.status == "approved":
+        values.update(decided_by=by, resolved_at=at, approver_account=account)
+    return values
+
+
+def paused(row: Current, reason: str, at: datetime) -> dict[str, Any]:
+    """The SLA clock stops (waiting on the customer, on another team)."""
+    if row.paused_since is not None:
+        raise TransitionError("Its SLA clock is already paused.")
+    return {"paused_since": at, "pause_reason": reason}
+
+
+def resumed(row: Current, at: datetime) -> dict[str, Any]:
+    """The SLA clock runs again; the paused time is kept and shown separately."""
+    if row.paused_since is None:
+        raise TransitionError("Its SLA clock is not paused.")
+    stopped = int((at - row.paused_since).total_seconds())
+    return {"paused_since": None, "paused_s": row.paused_s + max(0, stopped), "pause_reason": ""}
 
 
 @dataclass(frozen=True)

@@ -18,6 +18,7 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
 
 from floorlead.config import Settings
+from floorlead.domain.actor import Actor
 from floorlead.domain.when import hhmm
 from floorlead.errors import FloorleadError
 from floorlead.store.db import FloorDatabase
@@ -161,13 +162,12 @@ def decide(
     d: Decision,
     action: str,
     *,
-    actor: str,
-    at: datetime,
-    tz: str,
+    by: Actor,
     settings: Settings,
     reason: str = "",
 ) -> None:
     """Approve, reject (with a reason) or reopen (with a reason) one timesheet."""
+    actor, at, tz = by.who, by.at, by.zone
     if action in ("reject", "reopen") and not reason.strip():
         raise FloorleadError(f"To {action} a timesheet, give a reason.")
     with db.begin() as conn:
@@ -179,13 +179,12 @@ def approve_many(
     db: FloorDatabase,
     decisions: Sequence[Decision],
     *,
-    actor: str,
-    at: datetime,
-    tz: str,
+    by: Actor,
     settings: Settings,
 ) -> tuple[int, list[str]]:
     """Approve all in one transaction; those changed by someone else meanwhile are left as
     they are and named. Returns (approved, problems)."""
+    actor, at, tz = by.who, by.at, by.zone
     approved = 0
     problems: list[str] = []
     with db.begin() as conn:
@@ -240,15 +239,14 @@ def correct_punch(
     expected_version: int,
     action: str,
     reason: str,
-    actor: str,
-    now: datetime,
-    tz: str,
+    by: Actor,
     kind: str = "",
     at: datetime | None = None,
     punch_id: int | None = None,
 ) -> int:
     """Add, move or void a punch. The original is never changed: the correction is its own
     row (pointing at the original it replaces), and both show in the detail."""
+    actor, now, tz = by.who, by.at, by.zone
     if not reason.strip():
         raise FloorleadError("A punch correction needs a reason.")
     with db.begin() as conn:
@@ -323,11 +321,10 @@ def mark_leave(
     expected_version: int,
     leave_kind: str,
     reason: str,
-    actor: str,
-    now: datetime,
-    tz: str,
+    by: Actor,
 ) -> None:
     """A scheduled agent who never punched: sick, vacation or unpaid leave, with a reason."""
+    actor, now, tz = by.who, by.at, by.zone
     if leave_kind not in LEAVE_KINDS:
         raise FloorleadError(f"Leave is one of {', '.join(LEAVE_KINDS)}.")
     if not reason.strip():

@@ -18,6 +18,7 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
 
 from floorlead.domain import escalations as rules
+from floorlead.domain.actor import Actor
 from floorlead.domain.when import hhmm
 from floorlead.errors import FloorleadError
 from floorlead.store.db import FloorDatabase
@@ -58,9 +59,7 @@ def act(
     *,
     action: str,
     expected_version: int | None,
-    actor: str,
-    at: datetime,
-    tz: str,
+    by: Actor,
     change: Callable[[Any], dict[str, Any]] | None = None,
     change_in: Callable[[Any, Connection], dict[str, Any]] | None = None,
     detail: dict[str, Any] | None = None,
@@ -73,15 +72,15 @@ def act(
         if row is None:
             raise FloorleadError(f"Escalation {escalation_id} no longer exists.")
         if expected_version is not None and row.version != expected_version:
-            raise ConflictError(_last_change(conn, escalation_id, tz))
-        status = rules.effective_status(row.status, row.snoozed_until, at)
+            raise ConflictError(_last_change(conn, escalation_id, by.zone))
+        status = rules.effective_status(row.status, row.snoozed_until, by.at)
         try:
             rules.check(action, status, kind=row.kind, has_amount=row.amount_cents is not None)
             values = change_in(row, conn) if change_in is not None else change(row)  # type: ignore[misc]
         except rules.TransitionError as exc:
             raise FloorleadError(str(exc)) from None
         before = {k: getattr(row, k) for k in values}
-        values.update(version=row.version + 1, updated_by=actor, updated_at=at)
+        values.update(version=row.version + 1, updated_by=by.who, updated_at=by.at)
         try:
             done = conn.execute(
                 update(ESCALATION)
@@ -91,17 +90,17 @@ def act(
         except IntegrityError as exc:  # the database's own two-person rule said no
             raise FloorleadError(f"Refused by the floor's database: {_reason(exc)}.") from None
         if done.rowcount != 1:  # pragma: no cover - BEGIN IMMEDIATE makes this unreachable
-            raise ConflictError(_last_change(conn, escalation_id, tz))
+            raise ConflictError(_last_change(conn, escalation_id, by.zone))
         if note.strip():
             conn.execute(
                 NOTES.insert().values(
-                    escalation_id=escalation_id, at=at, author=actor, text=note.strip()
+                    escalation_id=escalation_id, at=by.at, author=by.who, text=note.strip()
                 )
             )
         audit(
             conn,
-            at,
-            actor,
+            by.at,
+            by.who,
             f"escalation.{action}",
             "escalation",
             escalation_id,
@@ -120,109 +119,67 @@ def _reason(exc: IntegrityError) -> str:
     return text.removeprefix("ERROR:").strip()
 
 
-def _responded(row: Any, at: datetime) -> dict[str, Any]:
-    return {} if row.responded_at is not None else {"responded_at": at}
-
-
-def take(db: FloorDatabase, esc: str, version: int, actor: str, at: datetime, tz: str) -> Outcome:
+def take(db: FloorDatabase, esc: str, version: int, by: Actor) -> Outcome:
     return act(
         db,
         esc,
         action="take",
         expected_version=version,
-        actor=actor,
-        at=at,
-        tz=tz,
-        change=lambda r: {
-            "assignee": actor,
-            "status": "assigned",
-            "snoozed_until": None,
-            **_responded(r, at),
-        },
-        detail={"assignee": actor},
+        by=by,
+        change=lambda r: rules.taken(r, by.who, by.at),
+        detail={"assignee": by.who},
     )
 
 
-def assign(
-    db: FloorDatabase, esc: str, version: int, actor: str, at: datetime, tz: str, assignee: str
-) -> Outcome:
+def assign(db: FloorDatabase, esc: str, version: int, by: Actor, assignee: str) -> Outcome:
     if not assignee.strip():
         raise FloorleadError("Choose someone to assign it to.")
+    to = assignee.strip()
     return act(
         db,
         esc,
         action="assign",
         expected_version=version,
-        actor=actor,
-        at=at,
-        tz=tz,
-        change=lambda r: {
-            "assignee": assignee.strip(),
-            "status": "assigned",
-            "snoozed_until": None,
-            **_responded(r, at),
-        },
-        detail={"assignee": assignee.strip()},
+        by=by,
+        change=lambda r: rules.assigned(r, to, by.at),
+        detail={"assignee": to},
     )
 
 
-def snooze(
-    db: FloorDatabase, esc: str, version: int, actor: str, at: datetime, tz: str, until: datetime
-) -> Outcome:
-    if until <= at:
+def snooze(db: FloorDatabase, esc: str, version: int, by: Actor, until: datetime) -> Outcome:
+    if until <= by.at:
         raise FloorleadError("A snooze must end in the future.")
     return act(
         db,
         esc,
         action="snooze",
         expected_version=version,
-        actor=actor,
-        at=at,
-        tz=tz,
-        change=lambda r: {"status": "snoozed", "snoozed_until": until},
+        by=by,
+        change=lambda r: rules.snoozed(until),
         detail={"until": until.isoformat()},
     )
 
 
 def hand_up(
-    db: FloorDatabase,
-    esc: str,
-    version: int,
-    actor: str,
-    at: datetime,
-    tz: str,
-    manager: str,
-    note: str,
+    db: FloorDatabase, esc: str, version: int, by: Actor, manager: str, note: str
 ) -> Outcome:
     if not note.strip():
         raise FloorleadError("Say why it goes up: a hand-up needs a note.")
+    to = manager.strip()
     return act(
         db,
         esc,
         action="hand_up",
         expected_version=version,
-        actor=actor,
-        at=at,
-        tz=tz,
-        change=lambda r: {
-            "status": "handed_up",
-            "handed_up_to": manager.strip(),
-            **_responded(r, at),
-        },
-        detail={"to": manager.strip()},
+        by=by,
+        change=lambda r: rules.handed_up(r, to, by.at),
+        detail={"to": to},
         note=note,
     )
 
 
 def set_priority(
-    db: FloorDatabase,
-    esc: str,
-    version: int,
-    actor: str,
-    at: datetime,
-    tz: str,
-    priority: str,
-    reason: str,
+    db: FloorDatabase, esc: str, version: int, by: Actor, priority: str, reason: str
 ) -> Outcome:
     if priority not in ("P1", "P2", "P3", "P4"):
         raise FloorleadError(f"{priority!r} is not a priority (P1 to P4).")
@@ -233,42 +190,23 @@ def set_priority(
         esc,
         action="priority",
         expected_version=version,
-        actor=actor,
-        at=at,
-        tz=tz,
+        by=by,
         change=lambda r: {"priority": priority},
         detail={"priority": priority},
         note=f"Priority → {priority}: {reason.strip()}",
     )
 
 
-def add_note(
-    db: FloorDatabase, esc: str, version: int | None, actor: str, at: datetime, tz: str, note: str
-) -> Outcome:
+def add_note(db: FloorDatabase, esc: str, version: int | None, by: Actor, note: str) -> Outcome:
     if not note.strip():
         raise FloorleadError("A note needs some text.")
     return act(
-        db,
-        esc,
-        action="note",
-        expected_version=version,
-        actor=actor,
-        at=at,
-        tz=tz,
-        change=lambda r: {},
-        note=note,
+        db, esc, action="note", expected_version=version, by=by, change=lambda r: {}, note=note
     )
 
 
 def resolve(
-    db: FloorDatabase,
-    esc: str,
-    version: int,
-    actor: str,
-    at: datetime,
-    tz: str,
-    code: str,
-    note: str = "",
+    db: FloorDatabase, esc: str, version: int, by: Actor, code: str, note: str = ""
 ) -> Outcome:
     if not code:
         raise FloorleadError("Choose a resolution code.")
@@ -277,49 +215,27 @@ def resolve(
         esc,
         action="resolve",
         expected_version=version,
-        actor=actor,
-        at=at,
-        tz=tz,
-        change=lambda r: {
-            "status": "resolved",
-            "resolution_code": code,
-            "resolved_at": at,
-            "snoozed_until": None,
-            **_responded(r, at),
-        },
+        by=by,
+        change=lambda r: rules.resolved(r, code, by.at),
         detail={"code": code},
         note=note,
     )
 
 
-def reopen(
-    db: FloorDatabase, esc: str, version: int, actor: str, at: datetime, tz: str, reason: str = ""
-) -> Outcome:
+def reopen(db: FloorDatabase, esc: str, version: int, by: Actor, reason: str = "") -> Outcome:
     return act(
         db,
         esc,
         action="reopen",
         expected_version=version,
-        actor=actor,
-        at=at,
-        tz=tz,
-        change=lambda r: {
-            "status": "assigned" if r.assignee else "open",
-            "resolved_at": None,
-            "resolution_code": "",
-        },
+        by=by,
+        change=rules.reopened,
         note=reason,
     )
 
 
 def approve(
-    db: FloorDatabase,
-    esc: str,
-    version: int,
-    actor: str,
-    at: datetime,
-    tz: str,
-    threshold_cents: int | None = None,
+    db: FloorDatabase, esc: str, version: int, by: Actor, threshold_cents: int | None = None
 ) -> Outcome:
     """Approve the amount asked. The two-person limit is the floor's policy; a client's
     ``threshold_cents`` may only lower it. The approver is the connection's account."""
@@ -335,36 +251,25 @@ def approve(
         outcome = rules.approve(
             amount_cents=r.amount_cents,
             threshold_cents=limit,
-            actor=actor,
+            actor=by.who,
             first_approver=r.first_approver,
             account=who,
             first_account=r.first_approver_account,
         )
-        values: dict[str, Any] = {"status": outcome.status, **_responded(r, at)}
-        if outcome.first:
-            values.update(first_approver=actor, first_approved_at=at)
-        if outcome.status == "awaiting_second":
-            values.update(first_approver_account=who)
-        if outcome.status == "approved":
-            values.update(decided_by=actor, resolved_at=at, approver_account=who)
-        return values
+        return rules.approved(r, outcome, by.who, who, by.at)
 
     return act(
         db,
         esc,
         action="approve",
         expected_version=version,
-        actor=actor,
-        at=at,
-        tz=tz,
+        by=by,
         change_in=change,
         detail=used,
     )
 
 
-def decline(
-    db: FloorDatabase, esc: str, version: int, actor: str, at: datetime, tz: str, reason: str
-) -> Outcome:
+def decline(db: FloorDatabase, esc: str, version: int, by: Actor, reason: str) -> Outcome:
     if not reason.strip():
         raise FloorleadError("A decline needs a reason.")
     return act(
@@ -372,60 +277,40 @@ def decline(
         esc,
         action="decline",
         expected_version=version,
-        actor=actor,
-        at=at,
-        tz=tz,
-        change=lambda r: {
-            "status": "declined",
-            "decided_by": actor,
-            "decline_reason": reason.strip(),
-            "resolved_at": at,
-            **_responded(r, at),
-        },
+        by=by,
+        change=lambda r: rules.declined(r, by.who, reason.strip(), by.at),
         note=f"Declined: {reason.strip()}",
     )
 
 
-def pause(
-    db: FloorDatabase, esc: str, version: int, actor: str, at: datetime, tz: str, reason: str
-) -> Outcome:
+def pause(db: FloorDatabase, esc: str, version: int, by: Actor, reason: str) -> Outcome:
     """Stop the SLA clock (waiting on the customer, on another team)."""
     if not reason.strip():
         raise FloorleadError("Say what it is waiting for: a pause needs a reason.")
-
-    def change(r: Any) -> dict[str, Any]:
-        if r.paused_since is not None:
-            raise rules.TransitionError("Its SLA clock is already paused.")
-        return {"paused_since": at, "pause_reason": reason.strip()}
-
     return act(
         db,
         esc,
         action="pause",
         expected_version=version,
-        actor=actor,
-        at=at,
-        tz=tz,
-        change=change,
+        by=by,
+        change=lambda r: rules.paused(r, reason.strip(), by.at),
         detail={"reason": reason.strip()},
     )
 
 
-def resume(db: FloorDatabase, esc: str, version: int, actor: str, at: datetime, tz: str) -> Outcome:
+def resume(db: FloorDatabase, esc: str, version: int, by: Actor) -> Outcome:
     """Restart the SLA clock; the paused time is kept and shown separately."""
-
-    def change(r: Any) -> dict[str, Any]:
-        if r.paused_since is None:
-            raise rules.TransitionError("Its SLA clock is not paused.")
-        paused = int((at - r.paused_since).total_seconds())
-        return {"paused_since": None, "paused_s": r.paused_s + max(0, paused), "pause_reason": ""}
-
     return act(
-        db, esc, action="resume", expected_version=version, actor=actor, at=at, tz=tz, change=change
+        db,
+        esc,
+        action="resume",
+        expected_version=version,
+        by=by,
+        change=lambda r: rules.resumed(r, by.at),
     )
 
 
-def undo(db: FloorDatabase, last: Outcome, actor: str, at: datetime, tz: str) -> Outcome:
+def undo(db: FloorDatabase, last: Outcome, by: Actor) -> Outcome:
     """Put back what ``last`` changed, unless somebody changed the row since (then the version
     check refuses, with who and when). Notes stay: the history is append-only."""
     if not last.before:
@@ -435,9 +320,7 @@ def undo(db: FloorDatabase, last: Outcome, actor: str, at: datetime, tz: str) ->
         last.escalation_id,
         action="undo",
         expected_version=last.version,
-        actor=actor,
-        at=at,
-        tz=tz,
+        by=by,
         change=lambda r: dict(last.before),
         detail={"undid": last.action},
     )

@@ -13,6 +13,7 @@ from datetime import datetime, timedelta
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
+from floorlead.domain.actor import Actor
 from floorlead.domain.when import day_time_text
 from floorlead.tui.screens.escalation_writes import (
     EscalationWriter,
@@ -38,8 +39,8 @@ class EscalationActions:
     def take(self) -> None:
         from floorlead.store import triage
 
-        db, me, now, tz = self.writer.ctx()
-        self.writer.write(lambda e: triage.take(db, e.id, e.version, me, now, tz), "Taken")
+        db, by = self.writer.ctx()
+        self.writer.write(lambda e: triage.take(db, e.id, e.version, by), "Taken")
 
     def resolve(self) -> None:
         from floorlead.store import triage
@@ -54,10 +55,10 @@ class EscalationActions:
                 def with_note(note: str | None) -> None:
                     if note is None:
                         return
-                    db, me, now, tz = self.writer.ctx()
+                    db, by = self.writer.ctx()
 
                     def again(e: EscalationRow, text: str) -> Any:
-                        return triage.resolve(db, e.id, e.version, me, now, tz, code, text)
+                        return triage.resolve(db, e.id, e.version, by, code, text)
 
                     self.writer.write(
                         lambda e: again(e, note), f"Resolved ({code})", typed=note, again=again
@@ -82,7 +83,8 @@ class EscalationActions:
             def with_time(text: str | None) -> None:
                 if text is None:
                     return
-                db, me, now, tz = self.writer.ctx()
+                db, by = self.writer.ctx()
+                now, tz = by.at, by.zone
                 try:
                     until = parse_human(text, now, tz)
                 except WhenError as exc:
@@ -92,7 +94,7 @@ class EscalationActions:
 
                 def snooze() -> None:
                     self.writer.write(
-                        lambda e: triage.snooze(db, e.id, e.version, me, now, tz, until),
+                        lambda e: triage.snooze(db, e.id, e.version, by, until),
                         f"Snoozed until {when}",
                     )
 
@@ -141,9 +143,9 @@ class EscalationActions:
         def with_person(who: str | None) -> None:
             if who is None:
                 return
-            db, me2, now, tz = self.writer.ctx()
+            db, by = self.writer.ctx()
             self.writer.write(
-                lambda e: triage.assign(db, e.id, e.version, me2, now, tz, who),
+                lambda e: triage.assign(db, e.id, e.version, by, who),
                 f"Assigned to {who}",
             )
 
@@ -157,10 +159,8 @@ class EscalationActions:
     def hand_up(self) -> None:
         from floorlead.store import triage
 
-        def hand_up(
-            db: Any, esc: str, version: int, me: str, now: datetime, tz: str, note: str
-        ) -> Any:
-            return triage.hand_up(db, esc, version, me, now, tz, "manager", note)
+        def hand_up(db: Any, esc: str, version: int, by: Actor, note: str) -> Any:
+            return triage.hand_up(db, esc, version, by, "manager", note)
 
         self.writer.prompt(
             lambda e: f"Hand {name(e)} up to the manager: why?",
@@ -191,11 +191,9 @@ class EscalationActions:
                 def with_reason(reason: str | None) -> None:
                     if reason is None:
                         return
-                    db, me, now, tz = self.writer.ctx()
+                    db, by = self.writer.ctx()
                     self.writer.write(
-                        lambda e: triage.set_priority(
-                            db, e.id, e.version, me, now, tz, priority, reason
-                        ),
+                        lambda e: triage.set_priority(db, e.id, e.version, by, priority, reason),
                         f"Priority now {priority}",
                         bulk=False,
                         typed=reason,
@@ -256,9 +254,9 @@ class EscalationActions:
 
             def answer(yes: bool | None) -> None:
                 if yes:
-                    db, me, now, tz = self.writer.ctx()
+                    db, by = self.writer.ctx()
                     self.writer.write(
-                        lambda e: triage.approve(db, e.id, e.version, me, now, tz, threshold),
+                        lambda e: triage.approve(db, e.id, e.version, by, threshold),
                         said,
                         bulk=False,
                     )
@@ -280,10 +278,10 @@ class EscalationActions:
         from floorlead.store import triage
 
         def go(e: EscalationRow) -> None:
-            db, me, now, tz = self.writer.ctx()
+            db, by = self.writer.ctx()
             if e.paused_since is not None:
                 self.writer.write(
-                    lambda e: triage.resume(db, e.id, e.version, me, now, tz),
+                    lambda e: triage.resume(db, e.id, e.version, by),
                     "SLA clock running again",
                     bulk=False,
                 )
@@ -292,9 +290,9 @@ class EscalationActions:
             def with_reason(reason: str | None) -> None:
                 if reason is None:
                     return
-                db2, me2, now2, tz2 = self.writer.ctx()
+                db2, by2 = self.writer.ctx()
                 self.writer.write(
-                    lambda e: triage.pause(db2, e.id, e.version, me2, now2, tz2, reason),
+                    lambda e: triage.pause(db2, e.id, e.version, by2, reason),
                     "SLA clock paused",
                     bulk=False,
                     typed=reason,
@@ -336,14 +334,14 @@ class EscalationActions:
             exit_on_error=False,
         )
 
-    def _undo_each(self, outcomes: list[Any], db: Any, me: str, now: datetime, tz: str) -> None:
+    def _undo_each(self, outcomes: list[Any], db: Any, by: Actor) -> None:
         from floorlead.errors import FloorleadError
         from floorlead.store import triage
 
         undone = 0
         for outcome in outcomes:
             try:
-                triage.undo(db, outcome, me, now, tz)
+                triage.undo(db, outcome, by)
                 undone += 1
             except FloorleadError as exc:
                 self.screen.app.call_from_thread(

@@ -14,6 +14,7 @@ from datetime import datetime
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
+from floorlead.domain.actor import Actor
 from floorlead.domain.escalations import SlaClock, sla_clock
 from floorlead.tui.widgets.floor_table import FloorTable
 from floorlead.tui.widgets.modals import ChoiceModal, PromptModal
@@ -223,10 +224,10 @@ class EscalationWriter:
 
         def keep(text: str | None) -> None:
             if text:
-                db, me, now, tz = self.ctx()
+                db, by = self.ctx()
                 self._write_all(
                     [e],
-                    lambda t: triage.add_note(db, t.id, None, me, now, tz, text),
+                    lambda t: triage.add_note(db, t.id, None, by, text),
                     "Your text kept as a note",
                     "Your text not kept",
                     "",
@@ -280,16 +281,16 @@ class EscalationWriter:
         refused: str = "",
     ) -> None:
         """Ask one line about the selected escalation, then run
-        ``act(db, id, version, me, now, tz, answer)`` on it (or on every marked row)."""
+        ``act(db, id, version, by, answer)`` on it (or on every marked row)."""
 
         def go(e: EscalationRow) -> None:
             def with_answer(answer: str | None) -> None:
                 if answer is None:
                     return
-                db, me, now, tz = self.ctx()
+                db, by = self.ctx()
 
                 def again(t: EscalationRow, text: str) -> Any:
-                    return act(db, t.id, t.version, me, now, tz, text)
+                    return act(db, t.id, t.version, by, text)
 
                 self.write(
                     lambda t: again(t, answer),
@@ -306,6 +307,7 @@ class EscalationWriter:
 
         self.with_selected(go)
 
-    def ctx(self) -> tuple[Any, str, datetime, str]:
+    def ctx(self) -> tuple[Any, Actor]:
+        """The floor's database, and this supervisor acting now."""
         app = self.screen.floor_app
-        return app.db, app.supervisor(), app.clock(), app.settings.floor.timezone
+        return app.db, Actor(app.supervisor(), app.clock(), app.settings.floor.timezone)

@@ -141,6 +141,7 @@ class TimesheetDetailScreen(FloorScreen):
 
     @work(thread=True, exit_on_error=False, group="ts-write")
     def _correct(self, done: str, **kwargs: Any) -> None:
+        from floorlead.domain.actor import Actor
         from floorlead.errors import FloorleadError
         from floorlead.store.approvals import correct_punch, mark_leave
 
@@ -150,9 +151,7 @@ class TimesheetDetailScreen(FloorScreen):
             "agent_id": self.sheet.agent_id,
             "day": self.sheet.shift_date,
             "expected_version": self.sheet.version,
-            "actor": app.supervisor(),
-            "now": app.clock(),
-            "tz": app.settings.floor.timezone,
+            "by": Actor(app.supervisor(), app.clock(), app.settings.floor.timezone),
         }
         try:
             if leave is not None:

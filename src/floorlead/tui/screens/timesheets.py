@@ -13,6 +13,7 @@ from textual import on, work
 from textual.binding import Binding, BindingType
 from textual.widgets import Static
 
+from floorlead.domain.actor import Actor
 from floorlead.domain.when import hhmm, hours_text
 from floorlead.tui.messages import SheetsLoaded
 from floorlead.tui.screens.base import FloorScreen
@@ -209,9 +210,7 @@ class TimesheetsScreen(FloorScreen):
                 app.db,
                 Decision(t.agent_id, t.shift_date, t.version),
                 action,
-                actor=app.supervisor(),
-                at=app.clock(),
-                tz=app.settings.floor.timezone,
+                by=Actor(app.supervisor(), app.clock(), app.settings.floor.timezone),
                 settings=app.settings,
                 reason=reason,
             )
@@ -296,9 +295,7 @@ class TimesheetsScreen(FloorScreen):
             approved, problems = approve_many(
                 app.db,
                 [Decision(t.agent_id, t.shift_date, t.version) for t in rows],
-                actor=app.supervisor(),
-                at=app.clock(),
-                tz=app.settings.floor.timezone,
+                by=Actor(app.supervisor(), app.clock(), app.settings.floor.timezone),
                 settings=app.settings,
             )
             app.call_from_thread(self.notify, f"Approved {approved} timesheets.", timeout=4)
