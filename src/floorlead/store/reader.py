@@ -179,6 +179,11 @@ def as_at(conn: Any, d: Dialect, defs: Definitions, at: datetime) -> Definitions
     return Definitions(defs.agents, skills, defs.queues)
 
 
+def agent_names(conn: Any) -> dict[str, str]:
+    """Every agent's name by id, those no longer active included (their past shifts)."""
+    return dict(conn.execute("SELECT id, name FROM agent").fetchall())
+
+
 # -- contacts, states, schedules -----------------------------------------------------------
 
 

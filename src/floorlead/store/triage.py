@@ -333,17 +333,16 @@ class HistoryLine:
     what: str
 
 
-def history(db: FloorDatabase, escalation_id: str) -> list[HistoryLine]:
+def history_in(conn: Connection, escalation_id: str) -> list[HistoryLine]:
     """Raised, every action and every note, oldest first."""
-    with db.connect() as conn:
-        audits = conn.execute(
-            select(AUDIT)
-            .where(AUDIT.c.entity == "escalation", AUDIT.c.entity_id == escalation_id)
-            .order_by(AUDIT.c.id)
-        ).all()
-        notes = conn.execute(
-            select(NOTES).where(NOTES.c.escalation_id == escalation_id).order_by(NOTES.c.id)
-        ).all()
+    audits = conn.execute(
+        select(AUDIT)
+        .where(AUDIT.c.entity == "escalation", AUDIT.c.entity_id == escalation_id)
+        .order_by(AUDIT.c.id)
+    ).all()
+    notes = conn.execute(
+        select(NOTES).where(NOTES.c.escalation_id == escalation_id).order_by(NOTES.c.id)
+    ).all()
     lines = []
     for a in audits:
         action = a.action.removeprefix("escalation.")
@@ -361,3 +360,9 @@ def history(db: FloorDatabase, escalation_id: str) -> list[HistoryLine]:
     lines += [HistoryLine(n.at, n.author, f"note: {n.text}") for n in notes]
     lines.sort(key=lambda h: h.at)
     return lines
+
+
+def history(db: FloorDatabase, escalation_id: str) -> list[HistoryLine]:
+    """:func:`history_in` in a read of its own."""
+    with db.connect() as conn:
+        return history_in(conn, escalation_id)

@@ -24,6 +24,7 @@ from textual.timer import Timer
 
 from floorlead.config import Settings
 from floorlead.errors import FloorleadError
+from floorlead.tui.client import FloorClient
 from floorlead.tui.commands import FloorCommands
 from floorlead.tui.messages import (
     BoardPreview,
@@ -155,7 +156,8 @@ class FloorleadApp(App[None]):
         self._opener = db if callable(db) else None
         #: the board without the database layer, read while that loads (SQLite floors)
         self._preview = preview
-        self.db: FloorDatabase = None if callable(db) else db  # type: ignore[assignment]
+        #: the one way to the floor: the database, the engine, loads and writes
+        self.client = FloorClient(self, None if callable(db) else db)
         #: set when the database could not be opened; the command line reports it and exits 1
         self.fatal_error: str | None = None
         self.settings = settings
@@ -165,8 +167,6 @@ class FloorleadApp(App[None]):
         self.snapshot: FloorSnapshot | None = None
         self.loads = 0
         self._last_load = 0.0
-        #: the floor's running engine (today's rows), used by one worker at a time
-        self._engine: FloorEngine | None = None
         #: people who have acted on this floor, read by the refresh worker once a minute
         self.supervisors: tuple[str, ...] = ()
         #: the floor's two-person limit (its policy, read with the supervisors); None unread
@@ -212,7 +212,7 @@ class FloorleadApp(App[None]):
         assert self._opener is not None
         if self._preview is not None:
             try:
-                board = self._preview(self.engine(), self.clock())
+                board = self._preview(self.client.engine, self.clock())
             except Exception:  # only a head start: the full read follows and reports
                 log.exception("the board preview failed")
                 board = None
@@ -244,23 +244,19 @@ class FloorleadApp(App[None]):
 
     # ------------------------------------------------------------------ refresh loop
 
-    def engine(self) -> FloorEngine:
-        """The floor's one running engine (made on first use, off the UI thread)."""
-        if self._engine is None:
-            from floorlead.store.engine import FloorEngine
+    @property
+    def db(self) -> FloorDatabase:
+        """The floor's database (the client's; None until it has opened)."""
+        return self.client.db  # type: ignore[return-value]
 
-            self._engine = FloorEngine(self.settings)
-        return self._engine
+    @db.setter
+    def db(self, value: FloorDatabase) -> None:
+        self.client.db = value
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="refresh")
     def _load_snapshot(self) -> None:
         """Runs in a thread: never touches widgets, only posts messages."""
-        from floorlead.store.feed_health import feed_reports
-        from floorlead.store.policy import limit_cents
-        from floorlead.store.reader import driver_of, supervisors
-
         try:
-            engine = self.engine()
             # the clock alone moves some figures (the interval rolls, snoozes wake): read them
             # again now and then even when nothing was written
             force = (
@@ -268,17 +264,15 @@ class FloorleadApp(App[None]):
                 or self.snapshot is None
                 or not self.snapshot.complete
             )
-            with self.db.connect() as conn:
-                driver, d = driver_of(conn)
-                snapshot = engine.refresh(driver, d, self.clock(), force=force)
-                if snapshot is None:
-                    self.post_message(NothingChanged())
-                    return
-                self.feed_reports = feed_reports(conn)
-                if time.monotonic() - self._supervisors_at > SUPERVISORS_EVERY_S:
-                    self.supervisors = supervisors(driver)
-                    self.approval_limit_cents = limit_cents(conn)
-                    self._supervisors_at = time.monotonic()
+            people = time.monotonic() - self._supervisors_at > SUPERVISORS_EVERY_S
+            snapshot, reports, supervisors, limit = self.client.read_floor(force, people)
+            if snapshot is None:
+                self.post_message(NothingChanged())
+                return
+            self.feed_reports = reports
+            if supervisors is not None:
+                self.supervisors, self.approval_limit_cents = supervisors, limit
+                self._supervisors_at = time.monotonic()
             self._last_load = time.monotonic()
             self.post_message(SnapshotLoaded(snapshot))
         except FloorleadError as exc:

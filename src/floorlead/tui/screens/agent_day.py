@@ -8,7 +8,7 @@ from collections.abc import Iterable
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, ClassVar
 
-from textual import on, work
+from textual import on
 from textual.binding import Binding, BindingType
 from textual.widgets import Static
 
@@ -114,22 +114,27 @@ class AgentDayScreen(FloorScreen):
             self._seen = snapshot
             self._load(snapshot.taken_at)
 
-    @work(thread=True, exclusive=True, exit_on_error=False, group="agent-day")
     def _load(self, now: datetime) -> None:
         from floorlead.domain.figures import FloorDay
         from floorlead.store import reader
 
-        app = self.floor_app
-        fd = FloorDay.at(app.settings, now)
-        try:
-            with app.db.connect() as conn:
-                driver, d = reader.driver_of(conn)
-                day = reader.agent_day(driver, d, self.agent_id, fd.day_start, fd.day_end, now)
-            self.post_message(DayLoaded(day))
-        except LookupError:
-            self.post_message(DayLoaded(None, f"Agent {self.agent_id} is not on this floor."))
-        except Exception as exc:  # shown as one sentence, the screen stays usable
-            self.post_message(DayLoaded(None, f"Reading the agent's day failed: {exc}."))
+        agent = self.agent_id
+        fd = FloorDay.at(self.floor_app.settings, now)
+
+        def failed(exc: Exception) -> str:  # one sentence; the screen stays usable
+            if isinstance(exc, LookupError):
+                return f"Agent {agent} is not on this floor."
+            return f"Reading the agent's day failed: {exc}."
+
+        self.floor_app.client.load(
+            self,
+            lambda conn: reader.agent_day(
+                *reader.driver_of(conn), agent, fd.day_start, fd.day_end, now
+            ),
+            DayLoaded,
+            group="agent-day",
+            failed=failed,
+        )
 
     @on(DayLoaded)
     def _loaded(self, message: DayLoaded) -> None:

@@ -11,7 +11,6 @@ from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from rich.text import Text
-from textual import work
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal
 from textual.widgets import Input, Static
@@ -23,6 +22,8 @@ from floorlead.tui.widgets.floor_table import FloorTable, Row
 from floorlead.tui.widgets.modals import ChoiceModal, PromptModal
 
 if TYPE_CHECKING:
+    from textual.notifications import SeverityLevel
+
     from floorlead.domain.board import FloorSnapshot, NoteRow
 
 AGENTS = (
@@ -232,29 +233,26 @@ class CoachingScreen(FloorScreen):
             return None
         return n
 
-    @work(thread=True, exit_on_error=False, group="coaching-write")
     def _follow_up(
         self, n: NoteRow, outcome: str, note: str, new_date: date | None, done: str
     ) -> None:
-        from floorlead.errors import FloorleadError
         from floorlead.store.write import follow_up
 
-        app = self.floor_app
-        try:
-            follow_up(
-                app.db,
+        self.floor_app.client.write(
+            self,
+            lambda db, by: follow_up(
+                db,
                 note_id=n.id,
                 expected_version=n.version,
-                actor=app.supervisor(),
-                at=app.clock(),
+                actor=by.who,
+                at=by.at,
                 outcome=outcome,
                 note=note,
                 new_date=new_date,
-            )
-            app.call_from_thread(self.notify, done, timeout=3)
-        except FloorleadError as exc:
-            app.call_from_thread(self.notify, str(exc), severity="warning", timeout=8)
-        app.call_from_thread(app.refresh_now)
+            ),
+            done,
+            group="coaching-write",
+        )
 
     def action_kept(self) -> None:
         n = self._commitment()
@@ -350,26 +348,17 @@ class CoachingScreen(FloorScreen):
             ChoiceModal("Correction step", list(CORRECTION_STEPS.items())), with_step
         )
 
-    @work(thread=True, exit_on_error=False, group="coaching-write")
     def _record_step(self, agent: str, step: str, on: date, reason: str) -> None:
-        from floorlead.errors import FloorleadError
         from floorlead.store.write import record_correction_step
 
-        app = self.floor_app
-        try:
-            record_correction_step(
-                app.db,
-                agent_id=agent,
-                step=step,
-                on=on,
-                reason=reason,
-                actor=app.supervisor(),
-                at=app.clock(),
-            )
-            app.call_from_thread(self.notify, "Correction step recorded.", timeout=3)
-        except FloorleadError as exc:
-            app.call_from_thread(self.notify, str(exc), severity="warning", timeout=8)
-        app.call_from_thread(app.refresh_now)
+        self.floor_app.client.write(
+            self,
+            lambda db, by: record_correction_step(
+                db, agent_id=agent, step=step, on=on, reason=reason, actor=by.who, at=by.at
+            ),
+            "Correction step recorded.",
+            group="coaching-write",
+        )
 
     def action_grade(self) -> None:
         from floorlead.tui.widgets.grade_modal import GradeModal
@@ -389,27 +378,29 @@ class CoachingScreen(FloorScreen):
 
         self.app.push_screen(GradeModal(name, criteria), with_grades)
 
-    @work(thread=True, exit_on_error=False, group="coaching-write")
     def _grade(self, agent: str, marks: dict[str, str], note: str) -> None:
-        from floorlead.errors import FloorleadError
         from floorlead.store.write import add_observation
 
-        app = self.floor_app
-        try:
-            percent = add_observation(
-                app.db,
+        criteria = self.floor_app.settings.scorecard.criteria
+
+        def said(percent: float | None) -> list[tuple[str, SeverityLevel]]:
+            shown = "no score (all N/A)" if percent is None else f"{percent:.0f} %"
+            return [(f"Observation saved: {shown}.", "information")]
+
+        self.floor_app.client.write(
+            self,
+            lambda db, by: add_observation(
+                db,
                 agent_id=agent,
                 marks=marks,
-                criteria=app.settings.scorecard.criteria,
+                criteria=criteria,
                 note=note,
-                actor=app.supervisor(),
-                at=app.clock(),
-            )
-            shown = "no score (all N/A)" if percent is None else f"{percent:.0f} %"
-            app.call_from_thread(self.notify, f"Observation saved: {shown}.", timeout=4)
-        except FloorleadError as exc:
-            app.call_from_thread(self.notify, str(exc), severity="warning", timeout=8)
-        app.call_from_thread(app.refresh_now)
+                actor=by.who,
+                at=by.at,
+            ),
+            said,
+            group="coaching-write",
+        )
 
     def action_search(self) -> None:
         self.open_search("#coach-search")

@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import TYPE_CHECKING, ClassVar
 
-from textual import on, work
+from textual import on
 from textual.binding import Binding, BindingType
 from textual.widgets import Static
 
@@ -82,14 +82,17 @@ class EscalationDetailScreen(FloorScreen):
             )
         return f"{e.reason} — {target} due in {duration_text(clock.seconds_left)}."
 
-    @work(thread=True, exclusive=True, exit_on_error=False, group="esc-history")
     def _load(self) -> None:
-        from floorlead.store.triage import history
+        from floorlead.store.triage import history_in
 
-        try:
-            self.post_message(HistoryLoaded(history(self.floor_app.db, self.escalation_id)))
-        except Exception:
-            self.post_message(HistoryLoaded([]))
+        escalation_id = self.escalation_id
+        self.floor_app.client.load(
+            self,
+            lambda conn: history_in(conn, escalation_id),
+            lambda lines, _error: HistoryLoaded(lines or []),
+            group="esc-history",
+            failed=str,
+        )
 
     @on(HistoryLoaded)
     def _loaded(self, message: HistoryLoaded) -> None:

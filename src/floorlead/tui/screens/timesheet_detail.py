@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from textual import on, work
+from textual import on
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal
 from textual.widgets import Static
@@ -85,19 +85,17 @@ class TimesheetDetailScreen(FloorScreen):
             self._seen = snapshot
             self._load()
 
-    @work(thread=True, exclusive=True, exit_on_error=False, group="ts-detail")
     def _load(self) -> None:
         from floorlead.store.sheets import timesheet_detail
 
-        app = self.floor_app
-        try:
-            with app.db.connect() as conn:
-                detail = timesheet_detail(
-                    conn, app.settings, self.sheet.agent_id, self.sheet.shift_date
-                )
-            self.post_message(DetailLoaded(detail))
-        except Exception as exc:
-            self.post_message(DetailLoaded(None, f"Reading the timesheet failed: {exc}."))
+        settings, sheet = self.floor_app.settings, self.sheet
+        self.floor_app.client.load(
+            self,
+            lambda conn: timesheet_detail(conn, settings, sheet.agent_id, sheet.shift_date),
+            DetailLoaded,
+            group="ts-detail",
+            failed=lambda exc: f"Reading the timesheet failed: {exc}.",
+        )
 
     @on(DetailLoaded)
     def _loaded(self, message: DetailLoaded) -> None:
@@ -139,30 +137,27 @@ class TimesheetDetailScreen(FloorScreen):
             return None
         return next((p for p in self.detail.punches if str(p.id) == key), None)
 
-    @work(thread=True, exit_on_error=False, group="ts-write")
     def _correct(self, done: str, **kwargs: Any) -> None:
-        from floorlead.domain.actor import Actor
-        from floorlead.errors import FloorleadError
         from floorlead.store.approvals import correct_punch, mark_leave
 
-        app = self.floor_app
         leave = kwargs.pop("leave_kind", None)
+        sheet = self.sheet
         common: dict[str, Any] = {
-            "agent_id": self.sheet.agent_id,
-            "day": self.sheet.shift_date,
-            "expected_version": self.sheet.version,
-            "by": Actor(app.supervisor(), app.clock(), app.settings.floor.timezone),
+            "agent_id": sheet.agent_id,
+            "day": sheet.shift_date,
+            "expected_version": sheet.version,
         }
-        try:
+
+        def call(db: Any, by: Any) -> None:
             if leave is not None:
-                mark_leave(app.db, leave_kind=leave, **common, **kwargs)
+                mark_leave(db, leave_kind=leave, by=by, **common, **kwargs)
             else:
-                correct_punch(app.db, **common, **kwargs)
+                correct_punch(db, by=by, **common, **kwargs)
+
+        def bumped(_outcome: object) -> None:
             self.sheet = _bumped(self.sheet)
-            app.call_from_thread(self.notify, done, timeout=3)
-        except FloorleadError as exc:
-            app.call_from_thread(self.notify, str(exc), severity="warning", timeout=8)
-        app.call_from_thread(app.refresh_now)
+
+        self.floor_app.client.write(self, call, done, group="ts-write", then=bumped)
 
     def _ask_time_then_reason(self, title: str, then: Any) -> None:
         from floorlead.domain.when import WhenError, at_on_day

@@ -6,14 +6,13 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import date, datetime, timedelta
-from typing import TYPE_CHECKING, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from rich.text import Text
 from textual import on, work
 from textual.binding import Binding, BindingType
 from textual.widgets import Static
 
-from floorlead.domain.actor import Actor
 from floorlead.domain.when import hhmm, hours_text
 from floorlead.tui.messages import SheetsLoaded
 from floorlead.tui.screens.base import FloorScreen
@@ -21,6 +20,8 @@ from floorlead.tui.widgets.floor_table import FloorTable, Row
 from floorlead.tui.widgets.modals import ConfirmModal, PromptModal
 
 if TYPE_CHECKING:
+    from textual.notifications import SeverityLevel
+
     from floorlead.domain.board import FloorSnapshot
     from floorlead.store.sheets import TimesheetRow
 
@@ -116,20 +117,24 @@ class TimesheetsScreen(FloorScreen):
             self._seen = snapshot
             self._load(self.day, snapshot.taken_at)
 
-    @work(thread=True, exclusive=True, exit_on_error=False, group="timesheets")
     def _load(self, day: date, now: datetime) -> None:
-        from floorlead.store.sheets import week_timesheets
-
         app = self.floor_app
-        try:
-            with app.db.connect() as conn:
-                from sqlalchemy import text
 
-                names = {r[0]: r[1] for r in conn.execute(text("SELECT id, name FROM agent"))}
-                rows = week_timesheets(conn, app.settings, day, now, names)
-            self.post_message(SheetsLoaded(day, rows))
-        except Exception as exc:  # one sentence on screen; the table keeps what it had
-            self.post_message(SheetsLoaded(day, [], f"Reading timesheets failed: {exc}."))
+        def read(conn: Any) -> list[TimesheetRow]:
+            from floorlead.store.reader import agent_names, driver_of
+            from floorlead.store.sheets import week_timesheets
+
+            names = agent_names(driver_of(conn)[0])
+            return week_timesheets(conn, app.settings, day, now, names)
+
+        # one sentence on screen if it fails; the table keeps what it had
+        app.client.load(
+            self,
+            read,
+            lambda rows, error: SheetsLoaded(day, rows or [], error),
+            group="timesheets",
+            failed=lambda exc: f"Reading timesheets failed: {exc}.",
+        )
 
     @on(SheetsLoaded)
     def _loaded(self, message: SheetsLoaded) -> None:
@@ -199,25 +204,17 @@ class TimesheetsScreen(FloorScreen):
             if t.clean and not t.in_progress and t.status in ("pending", "reopened")
         ]
 
-    @work(thread=True, exit_on_error=False, group="timesheet-write")
     def _decide(self, t: TimesheetRow, action: str, reason: str, done: str) -> None:
-        from floorlead.errors import FloorleadError
         from floorlead.store.approvals import Decision, decide
 
-        app = self.floor_app
-        try:
-            decide(
-                app.db,
-                Decision(t.agent_id, t.shift_date, t.version),
-                action,
-                by=Actor(app.supervisor(), app.clock(), app.settings.floor.timezone),
-                settings=app.settings,
-                reason=reason,
-            )
-            app.call_from_thread(self.notify, done, timeout=3)
-        except FloorleadError as exc:
-            app.call_from_thread(self.notify, str(exc), severity="warning", timeout=8)
-        app.call_from_thread(app.refresh_now)
+        settings = self.floor_app.settings
+        decision = Decision(t.agent_id, t.shift_date, t.version)
+        self.floor_app.client.write(
+            self,
+            lambda db, by: decide(db, decision, action, by=by, settings=settings, reason=reason),
+            done,
+            group="timesheet-write",
+        )
 
     def action_approve(self) -> None:
         t = self._selected()
@@ -285,25 +282,26 @@ class TimesheetsScreen(FloorScreen):
             answer,
         )
 
-    @work(thread=True, exit_on_error=False, group="timesheet-write")
     def _approve_many(self, rows: list[TimesheetRow]) -> None:
-        from floorlead.errors import FloorleadError
         from floorlead.store.approvals import Decision, approve_many
 
-        app = self.floor_app
-        try:
-            approved, problems = approve_many(
-                app.db,
-                [Decision(t.agent_id, t.shift_date, t.version) for t in rows],
-                by=Actor(app.supervisor(), app.clock(), app.settings.floor.timezone),
-                settings=app.settings,
-            )
-            app.call_from_thread(self.notify, f"Approved {approved} timesheets.", timeout=4)
-            for problem in problems[:3]:
-                app.call_from_thread(self.notify, problem, severity="warning", timeout=8)
-        except FloorleadError as exc:
-            app.call_from_thread(self.notify, str(exc), severity="error", timeout=8)
-        app.call_from_thread(app.refresh_now)
+        settings = self.floor_app.settings
+        decisions = [Decision(t.agent_id, t.shift_date, t.version) for t in rows]
+
+        def said(outcome: tuple[int, list[str]]) -> list[tuple[str, SeverityLevel]]:
+            approved, problems = outcome
+            lines: list[tuple[str, SeverityLevel]] = [
+                (f"Approved {approved} timesheets.", "information")
+            ]
+            return lines + [(problem, "warning") for problem in problems[:3]]
+
+        self.floor_app.client.write(
+            self,
+            lambda db, by: approve_many(db, decisions, by=by, settings=settings),
+            said,
+            group="timesheet-write",
+            refused="error",
+        )
 
     def on_data_table_row_selected(self, event: FloorTable.RowSelected) -> None:
         event.stop()
