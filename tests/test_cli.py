@@ -288,8 +288,8 @@ def test_timesheet_export_and_show(tmp_path: Path) -> None:
 def test_coaching_export_is_markdown_and_the_only_way_out(tmp_path: Path) -> None:
     from datetime import UTC, date, datetime
 
+    from floorlead.store.coaching import add_coaching_note
     from floorlead.store.db import open_database, resolve_target
-    from floorlead.store.write import add_coaching_note
 
     path = tmp_path / "floor.db"
     feed = '{"type":"agent.upsert","agent":"a1","name":"Dana Reyes","team":"North"}\n'

@@ -14,7 +14,7 @@ from floorlead.domain.actor import Actor
 from floorlead.domain.when import WhenError, local, parse_human
 from floorlead.errors import FloorleadError
 from floorlead.feeds.jsonl import ingest_lines
-from floorlead.store import triage
+from floorlead.store import escalations as triage
 from floorlead.store.db import FloorDatabase
 from floorlead.tui.app import FloorleadApp
 from floorlead.tui.screens.escalations import EscalationsScreen

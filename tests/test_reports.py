@@ -15,19 +15,20 @@ import pytest
 
 from floorlead.config import Settings
 from floorlead.domain.actor import Actor
+from floorlead.errors import ConflictError
 from floorlead.feeds.jsonl import ingest_lines
 from floorlead.reports import shift as render
 from floorlead.reports import week as render_week
+from floorlead.store.coaching import add_coaching_note
 from floorlead.store.db import FloorDatabase
+from floorlead.store.escalations import approve
 from floorlead.store.handover import (
     read_handover,
     save_handover,
     shift_bounds,
     shift_report,
 )
-from floorlead.store.triage import ConflictError, approve
 from floorlead.store.week import week_report
-from floorlead.store.write import add_coaching_note
 
 DAY = date(2026, 11, 23)
 TZ = "America/New_York"  # 09:00 on the floor is 14:00Z in November

@@ -14,11 +14,10 @@ from sqlalchemy import text
 from floorlead.config import Settings
 from floorlead.domain.actor import Actor
 from floorlead.domain.timesheets import weekly_overtime, workweek_start
-from floorlead.errors import FloorleadError
+from floorlead.errors import ConflictError, FloorleadError
 from floorlead.reports.payroll import HEADER, csv_text
 from floorlead.store.approvals import Decision, approve_many, decide
 from floorlead.store.db import FloorDatabase
-from floorlead.store.triage import ConflictError
 from floorlead.tui.screens.timesheets import TimesheetsScreen
 from floorlead.tui.widgets.floor_table import FloorTable
 from floorlead.tui.widgets.modals import ConfirmModal

@@ -11,7 +11,7 @@ from textual.widgets import Input, Label, Static
 from floorlead.domain.actor import Actor
 from floorlead.domain.when import day_time_text
 from floorlead.feeds.jsonl import ingest_lines
-from floorlead.store import triage
+from floorlead.store import escalations as triage
 from floorlead.store.db import FloorDatabase
 from floorlead.tui.app import FloorleadApp
 from floorlead.tui.screens.escalations import EscalationsScreen
@@ -234,7 +234,7 @@ def triage_reopen_all(db: FloorDatabase) -> None:
 async def test_a_note_that_cannot_be_saved_comes_back_with_its_text(
     db: FloorDatabase, monkeypatch: object
 ) -> None:
-    import floorlead.store.write as write
+    import floorlead.store.coaching as write
     from floorlead.errors import DatabaseError
 
     ingest_lines(

@@ -263,7 +263,7 @@ async def test_the_quick_note_keeps_the_agent_from_every_screen(floor_db: FloorD
 async def test_coaching_follow_ups_by_keys(floor_db: FloorDatabase) -> None:
     from datetime import date
 
-    from floorlead.store.write import add_coaching_note
+    from floorlead.store.coaching import add_coaching_note
     from tests.conftest import FROZEN
 
     ids = [
@@ -351,7 +351,7 @@ async def test_a_correction_step_is_recorded_and_shown(floor_db: FloorDatabase) 
 async def test_a_measurable_commitment_shows_its_progress(floor_db: FloorDatabase) -> None:
     from datetime import timedelta
 
-    from floorlead.store.write import add_coaching_note
+    from floorlead.store.coaching import add_coaching_note
     from tests.conftest import FROZEN
 
     note = add_coaching_note(

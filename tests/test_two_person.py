@@ -14,7 +14,8 @@ from sqlalchemy.exc import IntegrityError
 from floorlead.config import load_settings
 from floorlead.domain.actor import Actor
 from floorlead.errors import ConfigError, FloorleadError
-from floorlead.store import policy, triage
+from floorlead.store import escalations as triage
+from floorlead.store import policy
 from floorlead.store.db import FloorDatabase, open_database, resolve_target
 from tests.conftest import FROZEN, TZ
 from tests.test_cli import assert_one_sentence, run
@@ -170,9 +171,9 @@ def test_two_first_decisions_racing_on_postgresql_tell_the_loser(pg_db: FloorDat
     import threading
 
     from floorlead.config import Settings
+    from floorlead.errors import ConflictError
     from floorlead.feeds.jsonl import ingest_lines
     from floorlead.store.approvals import Decision, _decide_in, decide
-    from floorlead.store.triage import ConflictError
 
     ingest_lines(pg_db, ['{"type":"agent.upsert","agent":"a1","name":"Dana Reyes"}'])
     d = Decision("a1", FROZEN.date(), 0)

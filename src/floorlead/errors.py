@@ -11,3 +11,8 @@ class ConfigError(FloorleadError):
 
 class DatabaseError(FloorleadError):
     """The database cannot be opened, read or written as asked."""
+
+
+class ConflictError(FloorleadError):
+    """Somebody else changed the row (an escalation, a timesheet, a handover note) after this
+    supervisor last saw it: nothing was written, and the sentence says who did what when."""

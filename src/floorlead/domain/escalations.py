@@ -1,6 +1,6 @@
 """Escalation rules: the allowed state changes and the fields each one writes, the effective
 status (snoozes wake up on their own), SLA clocks, and the two-person rule for large
-approvals. Pure: ``store.triage`` applies them in one transaction each."""
+approvals. Pure: ``store.escalations`` applies them in one transaction each."""
 
 from __future__ import annotations
 

@@ -20,10 +20,9 @@ from sqlalchemy.exc import IntegrityError
 from floorlead.config import Settings
 from floorlead.domain.actor import Actor
 from floorlead.domain.when import hhmm
-from floorlead.errors import FloorleadError
+from floorlead.errors import ConflictError, FloorleadError
 from floorlead.store.db import FloorDatabase
 from floorlead.store.schema import AGENT, AUDIT, PUNCH, TIMESHEET, audit
-from floorlead.store.triage import ConflictError
 
 #: decision → the statuses it may start from
 ALLOWED = {

@@ -20,6 +20,7 @@ from floorlead.config import Settings
 from floorlead.domain import escalations as rules
 from floorlead.domain import metrics as mx
 from floorlead.domain import when
+from floorlead.errors import ConflictError
 from floorlead.store import reader
 from floorlead.store.db import FloorDatabase
 from floorlead.store.schema import (
@@ -32,7 +33,6 @@ from floorlead.store.schema import (
 )
 from floorlead.store.schema import COACHING as NOTE
 from floorlead.store.sheets import day_timesheets
-from floorlead.store.triage import ConflictError
 
 
 @dataclass(frozen=True)

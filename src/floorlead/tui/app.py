@@ -449,7 +449,7 @@ class FloorleadApp(App[None]):
 
     @work(thread=True, exit_on_error=False, group="write")
     def _write_note(self, draft: NoteDraft) -> None:
-        from floorlead.store.write import add_coaching_note
+        from floorlead.store.coaching import add_coaching_note
 
         try:
             add_coaching_note(

@@ -11,8 +11,8 @@ if TYPE_CHECKING:
     from datetime import date
 
     from floorlead.domain.board import AgentDay, FloorSnapshot
+    from floorlead.store.escalations import HistoryLine
     from floorlead.store.sheets import SheetDetail, TimesheetRow
-    from floorlead.store.triage import HistoryLine
 
 
 class SnapshotLoaded(Message):

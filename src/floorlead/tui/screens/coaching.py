@@ -236,7 +236,7 @@ class CoachingScreen(FloorScreen):
     def _follow_up(
         self, n: NoteRow, outcome: str, note: str, new_date: date | None, done: str
     ) -> None:
-        from floorlead.store.write import follow_up
+        from floorlead.store.coaching import follow_up
 
         self.floor_app.client.write(
             self,
@@ -307,7 +307,7 @@ class CoachingScreen(FloorScreen):
             self.notify("Choose an agent on the left first.", severity="warning")
 
     def action_step(self) -> None:
-        from floorlead.store.write import CORRECTION_STEPS
+        from floorlead.store.coaching import CORRECTION_STEPS
 
         key = self.query_one("#coaching-agents", FloorTable).selected_key
         if key in (None, ALL):
@@ -349,7 +349,7 @@ class CoachingScreen(FloorScreen):
         )
 
     def _record_step(self, agent: str, step: str, on: date, reason: str) -> None:
-        from floorlead.store.write import record_correction_step
+        from floorlead.store.coaching import record_correction_step
 
         self.floor_app.client.write(
             self,
@@ -379,7 +379,7 @@ class CoachingScreen(FloorScreen):
         self.app.push_screen(GradeModal(name, criteria), with_grades)
 
     def _grade(self, agent: str, marks: dict[str, str], note: str) -> None:
-        from floorlead.store.write import add_observation
+        from floorlead.store.coaching import add_observation
 
         criteria = self.floor_app.settings.scorecard.criteria
 

@@ -2,7 +2,7 @@
 snooze, hand up, note, resolve, reopen, approve, decline, pause, mark, undo, coach.
 
 A part the screen (``escalations.py``) is composed of: it binds the keys and calls these.
-Every action is one transaction with one audit row (``store.triage``), refused with one
+Every action is one transaction with one audit row (``store.escalations``), refused with one
 sentence if someone else changed the row first; marked rows are acted on one transaction
 each, so one refusal stops no other.
 """
@@ -37,13 +37,13 @@ class EscalationActions:
         self.screen, self.writer = screen, writer
 
     def take(self) -> None:
-        from floorlead.store import triage
+        from floorlead.store import escalations as triage
 
         db, by = self.writer.ctx()
         self.writer.write(lambda e: triage.take(db, e.id, e.version, by), "Taken")
 
     def resolve(self) -> None:
-        from floorlead.store import triage
+        from floorlead.store import escalations as triage
 
         codes = self.screen.floor_app.settings.escalations.resolution_codes
 
@@ -77,7 +77,7 @@ class EscalationActions:
 
     def snooze(self) -> None:
         from floorlead.domain.when import WhenError, parse_human
-        from floorlead.store import triage
+        from floorlead.store import escalations as triage
 
         def go(e: EscalationRow) -> None:
             def with_time(text: str | None) -> None:
@@ -128,7 +128,7 @@ class EscalationActions:
         return e.paused_since is None and until > now + timedelta(seconds=clock.seconds_left)
 
     def assign(self) -> None:
-        from floorlead.store import triage
+        from floorlead.store import escalations as triage
 
         snap = self.screen.floor_app.snapshot
         people = [
@@ -157,7 +157,7 @@ class EscalationActions:
         self.writer.with_selected(go)
 
     def hand_up(self) -> None:
-        from floorlead.store import triage
+        from floorlead.store import escalations as triage
 
         def hand_up(db: Any, esc: str, version: int, by: Actor, note: str) -> Any:
             return triage.hand_up(db, esc, version, by, "manager", note)
@@ -170,7 +170,7 @@ class EscalationActions:
         )
 
     def note(self) -> None:
-        from floorlead.store import triage
+        from floorlead.store import escalations as triage
 
         self.writer.prompt(
             lambda e: f"Note on {name(e)}",
@@ -181,7 +181,7 @@ class EscalationActions:
         )
 
     def priority(self) -> None:
-        from floorlead.store import triage
+        from floorlead.store import escalations as triage
 
         def go(e: EscalationRow) -> None:
             def with_priority(priority: str | None) -> None:
@@ -211,7 +211,7 @@ class EscalationActions:
         self.writer.with_selected(go)
 
     def reopen(self) -> None:
-        from floorlead.store import triage
+        from floorlead.store import escalations as triage
 
         self.writer.prompt(
             lambda e: f"Reopen {name(e)}: why?",
@@ -222,7 +222,7 @@ class EscalationActions:
         )
 
     def approve(self) -> None:
-        from floorlead.store import triage
+        from floorlead.store import escalations as triage
 
         # the floor's policy; a user's own setting may only lower it, never raise it
         mine = round(self.screen.floor_app.settings.escalations.approval_second_above * 100)
@@ -266,7 +266,7 @@ class EscalationActions:
         self.writer.with_selected(go)
 
     def decline(self) -> None:
-        from floorlead.store import triage
+        from floorlead.store import escalations as triage
 
         self.writer.prompt(
             lambda e: f"Decline {money(e.amount_cents)} for {name(e)}: why?",
@@ -275,7 +275,7 @@ class EscalationActions:
         )
 
     def pause(self) -> None:
-        from floorlead.store import triage
+        from floorlead.store import escalations as triage
 
         def go(e: EscalationRow) -> None:
             db, by = self.writer.ctx()
@@ -336,7 +336,7 @@ class EscalationActions:
 
     def _undo_each(self, outcomes: list[Any], db: Any, by: Actor) -> None:
         from floorlead.errors import FloorleadError
-        from floorlead.store import triage
+        from floorlead.store import escalations as triage
 
         undone = 0
         for outcome in outcomes:

@@ -83,7 +83,7 @@ class EscalationDetailScreen(FloorScreen):
         return f"{e.reason} — {target} due in {duration_text(clock.seconds_left)}."
 
     def _load(self) -> None:
-        from floorlead.store.triage import history_in
+        from floorlead.store.escalations import history_in
 
         escalation_id = self.escalation_id
         self.floor_app.client.load(

@@ -176,8 +176,7 @@ class EscalationWriter:
     ) -> None:
         """Each target in its own transaction: one refused row does not stop the others,
         and the messages name the rows done and the rows refused, with why."""
-        from floorlead.errors import FloorleadError
-        from floorlead.store.triage import ConflictError
+        from floorlead.errors import ConflictError, FloorleadError
 
         said: dict[str, list[EscalationRow]] = {}
         outcomes: list[Any] = []
@@ -220,7 +219,7 @@ class EscalationWriter:
 
     def _offer_as_note(self, e: EscalationRow, why: str, typed: str) -> None:
         """Someone else changed the row first: what this supervisor wrote is not dropped."""
-        from floorlead.store import triage
+        from floorlead.store import escalations as triage
 
         def keep(text: str | None) -> None:
             if text:

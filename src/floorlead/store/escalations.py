@@ -20,14 +20,10 @@ from sqlalchemy.exc import IntegrityError
 from floorlead.domain import escalations as rules
 from floorlead.domain.actor import Actor
 from floorlead.domain.when import hhmm
-from floorlead.errors import FloorleadError
+from floorlead.errors import ConflictError, FloorleadError
 from floorlead.store.db import FloorDatabase
 from floorlead.store.schema import AUDIT, ESCALATION, audit
 from floorlead.store.schema import ESCALATION_NOTE as NOTES
-
-
-class ConflictError(FloorleadError):
-    """Somebody else changed the escalation after this supervisor last saw it."""
 
 
 @dataclass(frozen=True)
