@@ -80,6 +80,8 @@ STATES = {
     "queue-detail": ("1", ["enter"]),
     "handover": ("1", ["R"]),
     "agent-day": ("2", ["enter"]),
+    "grade": ("5", ["tab", "down", "g"]),
+    "correction-step": ("5", ["tab", "down", "x"]),
 }
 
 
