@@ -98,7 +98,8 @@ def run_tui(database: Any, settings: Any, **kwargs: Any) -> None:
 
 def open_floor(db: str | None, config: Path | None) -> None:
     """The TUI on the floor's database; the database opens in a worker after the first paint,
-    and on a SQLite floor the board's figures are shown before that (``store.plain``)."""
+    and on a SQLite floor the engine shows the board's figures before that, read through
+    ``sqlite3`` alone (``store.engine.file_board``)."""
     from floorlead.config import load_settings
 
     settings = load_settings(config)

@@ -1,6 +1,7 @@
-"""Running figures for the live floor: what a refresh needs, kept between refreshes.
+"""Running figures for the floor's engine (``store.engine``): what a refresh needs, kept
+between refreshes.
 
-``store.floor.floor_snapshot`` computes every figure from the whole day's rows, the plain
+``domain.figures.floor_figures`` computes every figure from the whole day's rows, the plain
 reading of the definitions; on a floor of 500 agents that is most of a refresh. These tallies
 give the same figures while redoing only what can have changed:
 
@@ -12,7 +13,8 @@ give the same figures while redoing only what can have changed:
   their occupancy and adherence sums; a refresh adds only the segment still running.
 
 Time may only move forward between refreshes; :class:`FloorTally` starts again when it does
-not. A property test holds the result to ``floor_snapshot`` (tests/test_live.py).
+not. Property tests hold the result to the definitions (tests/test_tally.py, and tests/test_live.py
+through the engine against ``floor_figures``).
 """
 
 from __future__ import annotations

@@ -1,7 +1,8 @@
 """Facts about a floor's SQLite file that need no SQLAlchemy: where it is, how long to wait
 for a lock, which schema revision is current, and how instants are stored as text.
 
-``store.db`` (the engine) and ``store.plain`` (the quick read path) both take them from here.
+``store.db`` (SQLAlchemy's engine) and ``store.reader`` (the floor read through ``sqlite3``)
+both take them from here.
 """
 
 from __future__ import annotations
