@@ -127,6 +127,11 @@ def test_a_stale_floor(snap_compare: Any, floor_db: FloorDatabase) -> None:
 
     async def run_before(pilot: Pilot[None]) -> None:
         await wait_for_load(pilot)
+        # the clock's next tick says why, once, with the bell: wait for that toast (bounded)
+        for _ in range(400):
+            await pilot.pause(0.01)
+            if list(pilot.app.screen.query("Toast")):
+                break
         await pilot.pause()
 
     assert snap_compare(make_app(floor_db), terminal_size=(80, 24), run_before=run_before)
