@@ -234,3 +234,10 @@ async def test_an_empty_floor_says_how_to_fill_it(db: FloorDatabase) -> None:
         await wait_for_load(pilot)
         said = str(app.screen.query_one("#queues-summary", Static).render())
         assert "No queues on this floor yet" in said and "floorlead demo" in said
+
+
+def test_counts_say_one_in_the_singular() -> None:
+    from floorlead.tui.words import plural
+
+    assert plural(1, "note") == "1 note"
+    assert (plural(0, "note"), plural(2, "escalation")) == ("0 notes", "2 escalations")

@@ -156,3 +156,23 @@ def test_every_day_of_2026_matches_pendulum_in_zones_with_odd_dst() -> None:
                 assert when.day_bounds(day, tz, day_start) == _pendulum_day_bounds(
                     day, tz, day_start
                 ), (tz, day, day_start)
+
+
+def test_ages_over_a_day_read_in_days_and_hours() -> None:
+    from floorlead.domain.when import duration_text
+
+    assert duration_text(59) == "0:59"
+    assert duration_text(3 * 3600 + 61) == "3:01:01"
+    assert duration_text(86399) == "23:59:59"
+    assert duration_text(86400) == "1d 00h"
+    assert duration_text(3 * 86400 + 4 * 3600 + 59 * 60) == "3d 04h"  # was 76:59:00
+
+
+def test_service_level_targets_read_as_supervisors_say_them() -> None:
+    from floorlead.domain.when import target_text
+
+    assert target_text(80, 20) == "80/20"
+    assert target_text(80, 90) == "80/90"
+    assert target_text(90, 600) == "90/10m"
+    assert target_text(90, 14400) == "90/4h"  # an email queue: was 90/14400
+    assert target_text(80, 3630) == "80/3630"  # not a whole number of minutes: seconds

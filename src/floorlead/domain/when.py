@@ -109,13 +109,27 @@ def day_time_text(at: datetime, now: datetime, tz: str) -> str:
 
 
 def duration_text(seconds: float | None) -> str:
-    """``m:ss`` under an hour, ``h:mm:ss`` above; ``—`` when there is no figure."""
+    """``m:ss`` under an hour, ``h:mm:ss`` under a day, ``3d 04h`` beyond (seconds of an age
+    three days old tell nothing); ``—`` when there is no figure."""
     if seconds is None:
         return "—"
     total = max(0, int(seconds))
+    if total >= 86400:
+        days, rest = divmod(total, 86400)
+        return f"{days}d {rest // 3600:02d}h"
     h, rest = divmod(total, 3600)
     m, s = divmod(rest, 60)
     return f"{h}:{m:02d}:{s:02d}" if h else f"{m}:{s:02d}"
+
+
+def target_text(percent: int, seconds: int) -> str:
+    """A service-level target as a supervisor reads it: ``80/20`` (seconds), ``90/10m``,
+    ``90/4h`` — an email queue's 14,400 s is four hours."""
+    if seconds >= 3600 and seconds % 3600 == 0:
+        return f"{percent}/{seconds // 3600}h"
+    if seconds >= 600 and seconds % 60 == 0:
+        return f"{percent}/{seconds // 60}m"
+    return f"{percent}/{seconds}"
 
 
 def average_text(seconds: float | None) -> str:

@@ -17,6 +17,7 @@ from floorlead.domain.when import duration_text, hhmm, local
 from floorlead.tui.messages import DayLoaded
 from floorlead.tui.screens.base import FloorScreen
 from floorlead.tui.widgets.floor_table import FloorTable, Row
+from floorlead.tui.words import plural
 
 if TYPE_CHECKING:
     from floorlead.domain.board import AgentDay, FloorSnapshot
@@ -169,8 +170,8 @@ class AgentDayScreen(FloorScreen):
         )
         self.query_one("#day-summary", Static).update(
             f"{day.name} · team {day.team or '—'} · queues {', '.join(day.queues) or '—'} · "
-            f"{len(day.contacts)} contacts · {len(day.escalations)} escalations · "
-            f"{len(day.notes)} notes"
+            f"{plural(len(day.contacts), 'contact')} · "
+            f"{plural(len(day.escalations), 'escalation')} · {plural(len(day.notes), 'note')}"
         )
         contacts: list[Row] = []
         for c in day.contacts:

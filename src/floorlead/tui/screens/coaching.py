@@ -20,6 +20,7 @@ from floorlead.domain.when import floor_date, local
 from floorlead.tui.screens.base import FloorScreen
 from floorlead.tui.widgets.floor_table import FloorTable, Row
 from floorlead.tui.widgets.modals import ChoiceModal, PromptModal
+from floorlead.tui.words import plural
 
 if TYPE_CHECKING:
     from textual.notifications import SeverityLevel
@@ -178,7 +179,8 @@ class CoachingScreen(FloorScreen):
         overdue = sum(1 for n in due if n.follow_up_on and n.follow_up_on < today)
         self.query_one("#coaching-summary", Static).update(
             f"{len(due) - overdue} follow-ups due today · {overdue} overdue · "
-            f"{len(snapshot.notes)} notes" + (f" · search {self.search!r}" if self.search else "")
+            + plural(len(snapshot.notes), "note")
+            + (f" · search {self.search!r}" if self.search else "")
             if snapshot.notes
             else "No coaching notes yet. Press c on an agent anywhere to write one."
         )

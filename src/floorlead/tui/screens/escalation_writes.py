@@ -18,6 +18,7 @@ from floorlead.domain.actor import Actor
 from floorlead.domain.escalations import SlaClock, sla_clock
 from floorlead.tui.widgets.floor_table import FloorTable
 from floorlead.tui.widgets.modals import ChoiceModal, PromptModal
+from floorlead.tui.words import plural
 
 if TYPE_CHECKING:
     from floorlead.config import EscalationSettings
@@ -36,10 +37,6 @@ def money(cents: int | None) -> str:
 def name(e: EscalationRow) -> str:
     """An escalation as the supervisor knows it: by its customer."""
     return e.customer or e.id
-
-
-def plural(n: int, word: str) -> str:
-    return f"{n} {word}" if n == 1 else f"{n} {word}s"
 
 
 def names(rows: list[EscalationRow], first: int = 3) -> str:

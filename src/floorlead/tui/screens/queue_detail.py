@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, ClassVar
 from textual.binding import Binding, BindingType
 from textual.widgets import Static
 
-from floorlead.domain.when import duration_text, hhmm
+from floorlead.domain.when import duration_text, hhmm, target_text
 from floorlead.tui.screens.base import FloorScreen
 from floorlead.tui.widgets.cells import percent, sl_cell, state_cell
 from floorlead.tui.widgets.floor_table import FloorTable, Row
@@ -65,7 +65,8 @@ class QueueDetailScreen(FloorScreen):
             summary.update(f"Queue {self.queue_id} is no longer on the floor.")
             return
         summary.update(
-            f"{queue.name} ({queue.channel}) · target {queue.sl_target} · SL interval "
+            f"{queue.name} ({queue.channel}) · target "
+            f"{target_text(queue.sl_percent, queue.sl_seconds)} · SL interval "
             f"{sl_cell(queue.interval.service_level, queue.sl_percent).plain.strip()} · today "
             f"{percent(queue.today.service_level)} · {queue.waiting} waiting · needed "
             f"{queue.agents_needed if queue.agents_needed is not None else '—'}, "

@@ -11,7 +11,7 @@ from textual.binding import Binding, BindingType
 from textual.widgets import Static
 
 from floorlead.domain.metrics import sparkline
-from floorlead.domain.when import average_text, hhmm
+from floorlead.domain.when import average_text, hhmm, target_text
 from floorlead.tui.screens.base import FloorScreen
 from floorlead.tui.screens.queue_detail import QueueDetailScreen
 from floorlead.tui.widgets.cells import level_cell, percent, sl_cell, wait_cell
@@ -137,7 +137,7 @@ class QueuesScreen(FloorScreen):
             wait_cell(longest, warn, critical),
             sl_cell(q.interval.service_level, q.sl_percent),
             sl_cell(q.today.service_level, q.sl_percent),
-            q.sl_target,
+            target_text(q.sl_percent, q.sl_seconds),
             need,
             abandon(d.abandon_rate),
             average_text(d.asa_s),

@@ -18,6 +18,7 @@ from floorlead.tui.messages import SheetsLoaded
 from floorlead.tui.screens.base import FloorScreen
 from floorlead.tui.widgets.floor_table import FloorTable, Row
 from floorlead.tui.widgets.modals import ConfirmModal, PromptModal
+from floorlead.tui.words import plural
 
 if TYPE_CHECKING:
     from textual.notifications import SeverityLevel
@@ -187,7 +188,8 @@ class TimesheetsScreen(FloorScreen):
         pending = sum(t.status in ("pending", "reopened") for t in message.rows)
         clean = len(self._clean_pending())
         summary.update(
-            f"Shifts starting {message.day:%a %d %b %Y} · {len(message.rows)} timesheets · "
+            f"Shifts starting {message.day:%a %d %b %Y} · "
+            f"{plural(len(message.rows), 'timesheet')} · "
             f"{with_exc} with exceptions · {pending} to decide ({clean} clean: A approves them)"
         )
 
@@ -291,7 +293,7 @@ class TimesheetsScreen(FloorScreen):
         def said(outcome: tuple[int, list[str]]) -> list[tuple[str, SeverityLevel]]:
             approved, problems = outcome
             lines: list[tuple[str, SeverityLevel]] = [
-                (f"Approved {approved} timesheets.", "information")
+                (f"Approved {plural(approved, 'timesheet')}.", "information")
             ]
             return lines + [(problem, "warning") for problem in problems[:3]]
 
