@@ -80,7 +80,7 @@ STATES = {
     "queue-detail": ("1", ["enter"]),
     "handover": ("1", ["R"]),
     "agent-day": ("2", ["enter"]),
-    "grade": ("5", ["tab", "down", "g"]),
+    "grade": ("5", ["tab", "down", "v"]),
     "correction-step": ("5", ["tab", "down", "x"]),
 }
 

@@ -88,7 +88,7 @@ async def test_agent_filters_sort_and_search(floor_db: FloorDatabase) -> None:
         assert keys_of(pilot) and all(on_shift[k].team == first_team for k in keys_of(pilot))
         await pilot.press("escape")
 
-        await pilot.press("k")  # the first queue alphabetically
+        await pilot.press("f")  # the first queue alphabetically
         await settle_tables(pilot)
         first_queue = sorted(q.id for q in snap.queues)[0]
         assert all(first_queue in on_shift[k].queues for k in keys_of(pilot))
@@ -395,10 +395,10 @@ async def test_grade_an_observation_by_keys(floor_db: FloorDatabase) -> None:
         await settle_tables(pilot)
         agents = app.screen.query_one("#coaching-agents", FloorTable)
         agents.select_key("a04")
-        await pilot.press("g")
+        await pilot.press("v")
         assert isinstance(app.screen, GradeModal)
         await pilot.press("escape")
-        await pilot.press("g")
+        await pilot.press("v")
         from textual.widgets import Select
 
         app.screen.query_one("#mark-closing", Select).value = "fail"
@@ -526,3 +526,28 @@ async def test_the_interval_abandon_rate_is_flagged_like_the_days(db: FloorDatab
         interval = str(row[columns.index("abandon_int")])
         assert day.startswith("▲") and "50" in day
         assert interval.startswith("▲") and "50" in interval
+
+
+async def test_vim_keys_move_on_every_table(floor_db: FloorDatabase) -> None:
+    """j/k a row, G/End the last, g/Home the first — on each of the five screens' tables, and
+    j on the Agents screen moves rather than filtering (its queue filter is f)."""
+    app = make_app(floor_db)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for_load(pilot)
+        for screen in "12345":
+            await pilot.press(screen)
+            await settle_tables(pilot)
+            table = app.focused
+            assert isinstance(table, FloorTable), screen
+            if table.row_count < 3:
+                continue
+            await pilot.press("g", "j", "j")
+            assert table.cursor_row == 2, screen
+            await pilot.press("k")
+            assert table.cursor_row == 1, screen
+            await pilot.press("G")
+            assert table.cursor_row == table.row_count - 1, screen
+            await pilot.press("home")
+            assert table.cursor_row == 0, screen
+            await pilot.press("end")
+            assert table.cursor_row == table.row_count - 1, screen

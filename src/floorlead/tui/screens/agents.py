@@ -109,7 +109,7 @@ class AgentsScreen(FloorScreen):
         ),
         Binding("s", "cycle_state", "State", tooltip="Filter by state", id="agents.state"),
         Binding("t", "cycle_team", "Team", tooltip="Filter by team", id="agents.team"),
-        Binding("k", "cycle_queue", "Queue", tooltip="Filter by queue (skill)", id="agents.queue"),
+        Binding("f", "cycle_queue", "Queue", tooltip="Filter by queue (skill)", id="agents.queue"),
         Binding("o", "cycle_sort", "Sort", tooltip="Sort by the next column", id="agents.sort"),
         Binding(
             "O",

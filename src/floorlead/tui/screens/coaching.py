@@ -68,7 +68,7 @@ class CoachingScreen(FloorScreen):
             id="coach.step",
         ),
         Binding(
-            "g", "grade", "Grade", tooltip="Grade an interaction on the scorecard", id="coach.grade"
+            "v", "grade", "Grade", tooltip="Grade an interaction on the scorecard", id="coach.grade"
         ),
         Binding("c", "coach", "New note", tooltip="A new note on this agent", id="coach.new"),
         Binding(

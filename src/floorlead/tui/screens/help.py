@@ -68,6 +68,7 @@ class HelpScreen(Screen[None]):
     def compose(self) -> ComposeResult:
         lines = ["# floorlead help", "", "## Keys", ""]
         lines += [f"- `{key}`  {desc}" for key, desc in self._keys]
+        lines += ["- `j` `k` `g` `G` Home End PgUp PgDn  move in a table (beside the arrows)"]
         with VerticalScroll(id="help-body"):
             yield Markdown("\n".join(lines) + "\n\n" + self._defs)
 

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from typing import ClassVar
 
 from rich.text import Text
+from textual.binding import Binding, BindingType
 from textual.widgets import DataTable
 from textual.widgets.data_table import RowKey
 
@@ -24,7 +26,17 @@ def terminal_safe(cell: Cell) -> Cell:
 
 
 class FloorTable(DataTable[Cell]):
-    """Rows have stable keys (agent id, queue id, ...); :meth:`sync` diffs against them."""
+    """Rows have stable keys (agent id, queue id, ...); :meth:`sync` diffs against them.
+
+    Moves as k9s, lazygit and less do beside the arrows: ``j``/``k`` a row, ``g``/``G`` and
+    Home/End the first and last row, PageUp/PageDown a page."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("j", "cursor_down", "Down", show=False, id="table.down"),
+        Binding("k", "cursor_up", "Up", show=False, id="table.up"),
+        Binding("g,home", "scroll_top", "First row", show=False, id="table.first"),
+        Binding("G,end", "scroll_bottom", "Last row", show=False, id="table.last"),
+    ]
 
     DEFAULT_CSS = """
     FloorTable { height: 1fr; }
