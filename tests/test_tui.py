@@ -241,3 +241,24 @@ def test_counts_say_one_in_the_singular() -> None:
 
     assert plural(1, "note") == "1 note"
     assert (plural(0, "note"), plural(2, "escalation")) == ("0 notes", "2 escalations")
+
+
+async def test_a_column_widens_when_a_live_value_outgrows_it() -> None:
+    """A cell updated in place to a longer value is shown whole, not cut to the old width."""
+    from textual.app import App, ComposeResult
+    from textual.widgets.data_table import ColumnKey
+
+    from floorlead.tui.widgets.floor_table import FloorTable
+
+    class One(App[None]):
+        def compose(self) -> ComposeResult:
+            yield FloorTable([("agent", "Agent"), ("flags", "Flags")])
+
+    app = One()
+    async with app.run_test(size=(120, 10)) as pilot:
+        table = app.query_one(FloorTable)
+        table.sync([("a1", ["Ana", "✓"])])
+        await pilot.pause()
+        table.sync([("a1", ["Ana", "OUT adherence"])])  # the same row, updated in place
+        await pilot.pause()
+        assert table.columns[ColumnKey("flags")].content_width == len("OUT adherence")

@@ -5,10 +5,11 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import ClassVar
 
+from rich.cells import cell_len
 from rich.text import Text
 from textual.binding import Binding, BindingType
 from textual.widgets import DataTable
-from textual.widgets.data_table import RowKey
+from textual.widgets.data_table import ColumnKey, RowKey
 
 from floorlead.domain.safe_text import clean
 
@@ -23,6 +24,10 @@ def terminal_safe(cell: Cell) -> Cell:
         return Text(clean(cell)) if "[" in cell or clean(cell) != cell else cell
     plain = cell.plain
     return cell if clean(plain) == plain else Text(clean(plain), style=cell.style)
+
+
+def _width(cell: Cell) -> int:
+    return cell.cell_len if isinstance(cell, Text) else cell_len(cell)
 
 
 class FloorTable(DataTable[Cell]):
@@ -91,7 +96,10 @@ class FloorTable(DataTable[Cell]):
                 old = self._cells.get(key, ())
                 for index, (column, value) in enumerate(zip(columns, cells, strict=False)):
                     if index >= len(old) or old[index] != value:
-                        self.update_cell(key, column, value)
+                        # a value wider than its column re-measures it (``OUT adh`` must not
+                        # stay ``OUT a`` because the column was sized for ``✓``)
+                        wider = _width(value) > self.columns[ColumnKey(column)].content_width
+                        self.update_cell(key, column, value, update_width=wider)
                 self._cells[key] = tuple(cells)
             return
         selected = self.selected_key
