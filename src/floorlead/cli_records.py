@@ -37,8 +37,6 @@ def escalations_list(
     """List escalations as JSON: open ones by default, most urgent first."""
     import json
 
-    from sqlalchemy import text
-
     from floorlead.domain.escalations import CLOSED_STATUSES, OPEN_STATUSES
     from floorlead.store import reader
     from floorlead.store.db import open_database
@@ -53,7 +51,7 @@ def escalations_list(
     now = datetime.now(UTC)
     try:
         with database.connect() as conn:
-            names = {r[0]: r[1] for r in conn.execute(text("SELECT id, name FROM agent"))}
+            names = reader.agent_names(reader.driver_of(conn)[0])
             since = datetime(1970, 1, 1, tzinfo=UTC)
             rows = reader.open_escalations(*reader.driver_of(conn), names, now, since)
     finally:
@@ -95,9 +93,7 @@ def escalations_list(
 
 
 def _sheets(ctx: typer.Context, db: str | None, first: Any, last: Any) -> list[Any]:
-
-    from sqlalchemy import text
-
+    from floorlead.store import reader
     from floorlead.store.db import open_database
     from floorlead.store.sheets import range_timesheets
 
@@ -111,7 +107,7 @@ def _sheets(ctx: typer.Context, db: str | None, first: Any, last: Any) -> list[A
     out: list[Any] = []
     try:
         with database.connect() as conn:
-            names = {r[0]: r[1] for r in conn.execute(text("SELECT id, name FROM agent"))}
+            names = reader.agent_names(reader.driver_of(conn)[0])
             out = sorted(
                 range_timesheets(conn, settings, first, last, now, names),
                 key=lambda t: (t.shift_date, t.name),

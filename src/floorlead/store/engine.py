@@ -83,6 +83,7 @@ class FloorEngine:
         self._raw: dict[str, tuple[Any, ...]] = {}  # unfinished contacts' rows as last read
         self._defs: tuple[Any, Definitions] | None = None  # (signature, definitions)
         self._defs_now = Definitions([], {}, [])  # as they stood at the last read's instant
+        self._day: FloorDay  # the floor day of the last read's instant
         #: per agent: (count of changes, count up to now, the history a snapshot reads)
         self._history: dict[str, tuple[int, int, list[mx.StateChange]]] = {}
         #: the recent notes as last read: (audit mark, names, day start, rows)
@@ -147,7 +148,8 @@ class FloorEngine:
     # -- the board from the tallies --------------------------------------------------------
 
     def _board(self, now: datetime) -> tuple[list[QueueRow], list[AgentRow], FloorDay, Definitions]:
-        fd = FloorDay.at(self.settings, now)
+        """The rows at ``now``, the instant of the last :meth:`_read`."""
+        fd = self._day
         defs = self._defs_now
         tally = self._tally
         calls, handled = tally.calls(now)
@@ -222,7 +224,7 @@ class FloorEngine:
     def _read(self, conn: Any, d: Dialect, now: datetime) -> None:
         """Bring the kept rows up to what is stored (only what moved), as of ``now``."""
         self._d = d
-        fd = FloorDay.at(self.settings, now)
+        self._day = fd = FloorDay.at(self.settings, now)
         # one statement says what moved since the last read (answered from indexes)
         marks = tuple(conn.execute(_MARKS_SQL[d.name]).fetchone())
         if marks != self._marks:

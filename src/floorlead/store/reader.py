@@ -301,25 +301,6 @@ def schedules(
 #: The screen lists at most this many open escalations (most urgent first); the count is exact.
 ESCALATION_LIST_LIMIT = 1000
 PRIORITY_ORDER = {"P1": 0, "P2": 1, "P3": 2, "P4": 3}
-_ESCALATION_TEXT = (
-    "id",
-    "priority",
-    "customer",
-    "queue_id",
-    "agent_id",
-    "kind",
-    "amount_cents",
-    "assignee",
-    "status",
-    "reason",
-    "version",
-    "resolution_code",
-    "handed_up_to",
-    "first_approver",
-    "contact_id",
-    "paused_s",
-)
-_ESCALATION_TIMES = ("raised_at", "responded_at", "snoozed_until", "resolved_at", "paused_since")
 
 
 class EscalationRecord(NamedTuple):
@@ -346,6 +327,11 @@ class EscalationRecord(NamedTuple):
     snoozed_until: datetime | None
     resolved_at: datetime | None
     paused_since: datetime | None
+
+
+#: the record's text and number columns, then its instants (selected as UTC text)
+_ESCALATION_TEXT = EscalationRecord._fields[:16]
+_ESCALATION_TIMES = EscalationRecord._fields[16:]
 
 
 def _escalation_sql(d: Dialect) -> str:
@@ -390,28 +376,8 @@ def escalation_records(
 def escalation_row(r: EscalationRecord, names: dict[str, str], now: datetime) -> EscalationRow:
     """An escalation as the screens show it at ``now`` (a snooze wakes with the clock)."""
     return EscalationRow(
-        id=r.id,
-        priority=r.priority,
-        raised_at=r.raised_at,
-        customer=r.customer,
-        queue_id=r.queue_id,
-        agent_id=r.agent_id,
+        **{**r._asdict(), "status": effective_status(r.status, r.snoozed_until, now)},
         agent_name=names.get(r.agent_id or "", ""),
-        kind=r.kind,
-        amount_cents=r.amount_cents,
-        assignee=r.assignee,
-        status=effective_status(r.status, r.snoozed_until, now),
-        reason=r.reason,
-        version=r.version,
-        responded_at=r.responded_at,
-        snoozed_until=r.snoozed_until,
-        resolved_at=r.resolved_at,
-        resolution_code=r.resolution_code,
-        handed_up_to=r.handed_up_to,
-        first_approver=r.first_approver,
-        contact_id=r.contact_id,
-        paused_s=r.paused_s,
-        paused_since=r.paused_since,
     )
 
 
