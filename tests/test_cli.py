@@ -353,3 +353,33 @@ def test_opening_the_floor_skips_the_command_line_parser() -> None:
         check=True,
     ).stdout.strip()
     assert loaded == "False"
+
+
+def test_alerts_test_replays_a_recorded_day_by_the_rules_of_the_settings(tmp_path: Path) -> None:
+    path = tmp_path / "floor.db"
+    feed = (
+        '{"type":"queue.upsert","queue":"billing","name":"Billing","channel":"voice"}\n'
+        '{"type":"escalation.raised","at":"2026-11-23T14:00:00Z","escalation":"e1",'
+        '"queue":"billing","priority":"P1","kind":"complaint","customer":"Bo"}\n'
+        '{"type":"contact.queued","at":"2026-11-23T15:00:00Z","contact":"c1","queue":"billing"}\n'
+        '{"type":"contact.abandoned","at":"2026-11-23T15:03:00Z","contact":"c1"}\n'
+    )
+    assert run("--db", str(path), "ingest", "-", stdin=feed).returncode == 0
+    env = {"FLOORLEAD_TIMEZONE": "UTC"}
+    done = run("--db", str(path), "alerts", "test", "--date", "2026-11-23", "--json", env=env)
+    assert done.returncode == 0, done.stderr
+    doc = json.loads(done.stdout)
+    assert [(a["at"], a["about"]) for a in doc["alerts"]] == [
+        ("2026-11-23T14:00:00Z", "p1:e1"),
+        ("2026-11-23T14:02:00Z", "sla:e1:response"),  # P1: respond within 2 minutes
+        ("2026-11-23T15:02:00Z", "wait:billing"),  # critical wait: 120 s
+    ]
+    config = tmp_path / "config.toml"
+    config.write_text('[alerts]\nevents = ["longest_wait"]\n', encoding="utf-8")
+    text = run(
+        "--db", str(path), "alerts", "test", "--date", "2026-11-23",
+        env={**env, "FLOORLEAD_CONFIG": str(config)},
+    ).stdout  # fmt: skip
+    assert "15:02:00  longest_wait  Billing: a contact has waited" in text
+    assert "1 alert." in text and "p1" not in text.split("\n", 1)[1]
+    assert_one_sentence(run("--db", str(path), "alerts", "test", "--every", "0"))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Annotated, Any
@@ -132,3 +133,83 @@ def report_week(
     finally:
         database.dispose()
     _emit(render.render(report, fmt), output)
+
+
+alerts_app = typer.Typer(help="Alert rules.", pretty_exceptions_enable=False)
+app.add_typer(alerts_app, name="alerts")
+
+
+@alerts_app.command("test")
+def alerts_test(
+    ctx: typer.Context,
+    day: Annotated[
+        str | None, typer.Option("--date", help="The floor day to replay (default: today).")
+    ] = None,
+    every: Annotated[
+        int, typer.Option(help="Look at the floor every this many seconds, as the app's tick.")
+    ] = 30,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+    db: DbOption = None,
+) -> None:
+    """Which alerts a recorded floor day would have fired, and when, by the rules of the
+    settings ([alerts], [thresholds], [escalations])."""
+    import json
+
+    from floorlead.cli import parse_day
+    from floorlead.domain import when
+    from floorlead.domain.alerts import replay
+    from floorlead.store import reader
+    from floorlead.store.db import open_database
+    from floorlead.store.engine import FloorEngine
+
+    if not 1 <= every <= 3600:
+        raise FloorleadError("--every must be whole seconds from 1 to 3600.")
+    settings = settings_of(ctx)
+    f = settings.floor
+    floor_day = parse_day(day, "--date") if day else _today(settings)
+    start, end = when.day_bounds(floor_day, f.timezone, f.day_start)
+    stop = min(end, datetime.now(UTC))
+    if stop <= start:
+        raise FloorleadError(f"The floor day {floor_day} has not started yet.")
+    engine = FloorEngine(settings)
+    database = open_database(target_of(ctx, db), read_only=True)
+    try:
+        with database.connect() as conn:
+            raw, d = reader.driver_of(conn)
+            records, _open = reader.escalation_records(raw, d, start)
+            escalations = reader.escalation_list(records, reader.agent_names(raw), stop)
+
+            def boards() -> Iterator[tuple[datetime, Any]]:
+                at = start
+                while at <= stop:
+                    yield at, engine.board(raw, d, at).queues
+                    at += timedelta(seconds=every)
+
+            fired = replay(boards(), escalations, settings)
+    finally:
+        database.dispose()
+    unreplayed = (
+        "The stale-feed rule is not replayed: the floor keeps only each feed's last report."
+        if "stale_feed" in settings.alerts.events
+        else ""
+    )
+    if as_json:
+        doc = {
+            "day": floor_day.isoformat(),
+            "rules": list(settings.alerts.events),
+            "every_s": every,
+            "alerts": [
+                {"at": when.iso_utc(a.at), "kind": a.kind, "about": a.key, "text": a.text}
+                for a in fired
+            ],
+        }
+        typer.echo(json.dumps(doc, indent=2, ensure_ascii=False))
+        return
+    rules = ", ".join(settings.alerts.events) or "none switched on"
+    typer.echo(
+        f"Alerts on {floor_day:%a %d %b %Y} by the rules in force ({rules}), "
+        f"the floor looked at every {every} s:"
+    )
+    for a in fired:
+        typer.echo(f"  {when.local(a.at, f.timezone):%H:%M:%S}  {a.kind:<12}  {a.text}")
+    typer.echo(f"{len(fired)} alert{'' if len(fired) == 1 else 's'}. {unreplayed}".rstrip())

@@ -9,6 +9,7 @@ from __future__ import annotations
 import math
 import os
 from dataclasses import dataclass, field, fields, replace
+from datetime import time
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -83,6 +84,17 @@ class EscalationSettings:
 
 
 @dataclass(frozen=True)
+class AlertSettings:
+    """Which rules ring (``domain.alerts.ALERT_EVENTS``), whether the bell sounds, which
+    priorities count as urgent, and the quiet hours (floor time) when the bell is silent."""
+
+    events: tuple[str, ...] = ("p1", "sla_breach", "longest_wait", "stale_feed")
+    bell: bool = True
+    urgent_priorities: tuple[str, ...] = ("P1",)
+    quiet_hours: tuple[time, time] | None = None
+
+
+@dataclass(frozen=True)
 class ScorecardSettings:
     """Criteria as (name, weight, critical); a critical one failed fails the whole call."""
 
@@ -147,6 +159,9 @@ class Settings:
     escalations: EscalationSettings = field(default_factory=EscalationSettings)
     scorecard: ScorecardSettings = field(default_factory=ScorecardSettings)
     feeds: FeedSettings = field(default_factory=FeedSettings)
+    alerts: AlertSettings = field(default_factory=AlertSettings)
+    #: binding id -> keys (``[keys]``), handed to Textual's keymap; the app checks the ids
+    keys: dict[str, str] = field(default_factory=dict)
     database_url: str = ""
     source: Path | None = None
 
@@ -317,6 +332,52 @@ def _feeds(path: Path, value: Any) -> FeedSettings:
     return FeedSettings(reorder_window_s=window, stale_after_s=stale, states=states, csv=csv)
 
 
+def _alerts(path: Path, value: Any) -> AlertSettings:
+    """``[alerts]``: events (may be empty: nothing rings), bell, urgent_priorities,
+    quiet_hours ("22:00-06:00")."""
+    from floorlead.domain.alerts import ALERT_EVENTS, parse_quiet_hours
+
+    if not isinstance(value, dict):
+        raise _fail(path, "alerts", "must be a table")
+    unknown = set(value) - {"events", "bell", "urgent_priorities", "quiet_hours"}
+    if unknown:
+        raise _fail(path, f"alerts.{sorted(unknown)[0]}", "is not a known setting")
+    alerts = AlertSettings()
+    events = value.get("events", list(alerts.events))
+    if not isinstance(events, list) or any(e not in ALERT_EVENTS for e in events):
+        raise _fail(path, "alerts.events", f"must be a list of {', '.join(ALERT_EVENTS)}")
+    bell = value.get("bell", alerts.bell)
+    if not isinstance(bell, bool):
+        raise _fail(path, "alerts.bell", "must be true or false")
+    urgent = value.get("urgent_priorities", list(alerts.urgent_priorities))
+    if not isinstance(urgent, list) or not urgent or any(p not in PRIORITIES for p in urgent):
+        raise _fail(path, "alerts.urgent_priorities", f"must be a list of {', '.join(PRIORITIES)}")
+    hours = value.get("quiet_hours", "")
+    try:
+        quiet = parse_quiet_hours(hours) if isinstance(hours, str) else None
+        if not isinstance(hours, str):
+            raise ValueError(hours)
+    except ValueError:
+        raise _fail(path, "alerts.quiet_hours", 'must look like "22:00-06:00"') from None
+    return AlertSettings(tuple(events), bell, tuple(urgent), quiet)
+
+
+def _keys(path: Path, value: Any) -> dict[str, str]:
+    """``[keys]``: ``"binding.id" = "key"`` (several keys separated by commas)."""
+    if not isinstance(value, dict):
+        raise _fail(path, "keys", 'must be a table such as { "app.quit" = "ctrl+q" }')
+    out = {}
+    for ident, keys in value.items():
+        if (
+            not isinstance(keys, str)
+            or not keys.strip()
+            or any(not k.strip() for k in keys.split(","))
+        ):
+            raise _fail(path, f"keys.{ident}", 'must name a key such as "T" or "ctrl+t"')
+        out[ident] = ",".join(k.strip() for k in keys.split(","))
+    return out
+
+
 def load_settings(path: Path | None = None) -> Settings:
     """Read settings from ``path`` (default: the user's config file); missing means defaults."""
     path = path or default_config_path()
@@ -339,6 +400,12 @@ def load_settings(path: Path | None = None) -> Settings:
         if section == "feeds":
             changes["feeds"] = _feeds(path, value)
             continue
+        if section == "alerts":
+            changes["alerts"] = _alerts(path, value)
+            continue
+        if section == "keys":
+            changes["keys"] = _keys(path, value)
+            continue
         if section == "database":
             if not isinstance(value, dict) or not isinstance(value.get("url", ""), str):
                 raise _fail(path, "database.url", "must be text")
@@ -349,7 +416,8 @@ def load_settings(path: Path | None = None) -> Settings:
             raise _fail(
                 path,
                 section,
-                f"is not a known section ({', '.join(_SECTIONS)}, scorecard, feeds, database)",
+                f"is not a known section ({', '.join(_SECTIONS)}, scorecard, feeds, alerts, keys, "
+                "database)",
             )
         if not isinstance(value, dict):
             raise _fail(path, section, "must be a table")
@@ -417,6 +485,16 @@ stale_after_s = 60              # the header says STALE when no feed has sent an
 # "Away" = "break"
 # [feeds.csv.roster]            # floorlead column = the header in your export
 # agent = "Employee ID"
+
+[alerts]                        # rung (bell) and shown on every screen, once each
+events = ["p1", "sla_breach", "longest_wait", "stale_feed"]   # [] for none
+bell = true
+urgent_priorities = ["P1"]      # escalations that alert when they arrive
+quiet_hours = ""                # e.g. "22:00-06:00": no bell then (alerts still show)
+
+# [keys]                        # remap a key by its binding id (the help screen lists them)
+# "escalations.take" = "T"
+# "app.urgent" = "ctrl+u"
 
 # [database]
 # url = "postgresql+psycopg://floor@db.example/floor"   # several supervisors, one floor

@@ -6,7 +6,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
+
+if TYPE_CHECKING:
+    from floorlead.config import EscalationSettings
+    from floorlead.domain.board import EscalationRow
 
 OPEN_STATUSES = ("open", "assigned", "snoozed", "handed_up", "awaiting_second")
 CLOSED_STATUSES = ("resolved", "approved", "declined")
@@ -243,3 +247,16 @@ def sla_clock(
     due = resolve_due if responded else respond_due
     left = (due - now).total_seconds()
     return SlaClock(respond_due, resolve_due, responded, left, left < 0, paused)
+
+
+def sla_of(e: EscalationRow, settings: EscalationSettings, now: datetime) -> SlaClock:
+    """The SLA clock of an escalation on the floor: the targets of its priority."""
+    return sla_clock(
+        raised_at=e.raised_at,
+        responded_at=e.responded_at,
+        now=now,
+        respond_min=settings.respond_minutes.get(e.priority, 60),
+        resolve_min=settings.resolve_minutes.get(e.priority, 480),
+        paused_s=e.paused_s,
+        paused_since=e.paused_since,
+    )

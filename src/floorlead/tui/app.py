@@ -23,6 +23,7 @@ from textual.screen import Screen
 from textual.timer import Timer
 
 from floorlead.config import Settings
+from floorlead.domain.alerts import Alert, AlertWatch, quiet, standing
 from floorlead.errors import FloorleadError
 from floorlead.tui.client import FloorClient
 from floorlead.tui.commands import FloorCommands
@@ -64,8 +65,12 @@ SCREENS: tuple[tuple[str, str], ...] = (
     ("timesheets", "Timesheets"),
     ("coaching", "Coaching"),
 )
+#: The footer shows the screen keys together, in little room: ``12345 screens``.
+SCREEN_KEYS = Binding.Group("screens", compact=True)
 #: Reload at least this often even when nothing was committed (the interval rolls over).
 FORCE_RELOAD_S = 15.0
+#: New alerts shown one by one at a look; more are counted in one line.
+ALERTS_SHOWN = 3
 #: The list of supervisors (for assigning) scans the audit log: once a minute is enough.
 SUPERVISORS_EVERY_S = 60.0
 
@@ -98,26 +103,16 @@ class FloorleadApp(App[None]):
         "coaching": lambda: _screen("coaching", "CoachingScreen"),
     }
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("1", "switch_mode('queues')", "Queues", tooltip="Live queue board", id="go.queues"),
-        Binding(
-            "2", "switch_mode('agents')", "Agents", tooltip="Agent availability", id="go.agents"
-        ),
-        Binding(
-            "3",
-            "switch_mode('escalations')",
-            "Escalations",
-            tooltip="Escalation queue",
-            id="go.escalations",
-        ),
-        Binding(
-            "4",
-            "switch_mode('timesheets')",
-            "Timesheets",
-            tooltip="Timesheet approval",
-            id="go.timesheets",
-        ),
-        Binding(
-            "5", "switch_mode('coaching')", "Coaching", tooltip="Coaching notes", id="go.coaching"
+        *(
+            Binding(
+                str(n),
+                f"switch_mode('{mode}')",
+                title,
+                tooltip=f"The {title} screen",
+                id=f"go.{mode}",
+                group=SCREEN_KEYS,
+            )
+            for n, (mode, title) in enumerate(SCREENS, 1)
         ),
         Binding(
             "f1,question_mark",
@@ -133,6 +128,14 @@ class FloorleadApp(App[None]):
             "Handover",
             tooltip="Write the end-of-shift handover (with a note for the next shift)",
             id="app.handover",
+        ),
+        Binding(
+            "exclamation_mark",
+            "urgent",
+            "Urgent",
+            key_display="!",
+            tooltip="Go to the most urgent alert (again: the next one)",
+            id="app.urgent",
         ),
         Binding("q", "quit", "Quit", tooltip="Leave floorlead", id="app.quit"),
     ]
@@ -176,6 +179,10 @@ class FloorleadApp(App[None]):
         #: the feeds judged at the last render (every screen's header shows it)
         self.fresh: Freshness | None = None
         self._stale_said = False
+        #: every alert rule that holds now, most urgent first (the header's badge)
+        self.alerts: list[Alert] = []
+        self._alert_watch = AlertWatch()
+        self._jumped: str | None = None
         self._supervisors_at = -SUPERVISORS_EVERY_S
         self._failing = False
         self._timer: Timer | None = None
@@ -339,15 +346,34 @@ class FloorleadApp(App[None]):
         )
 
     def _say_if_stale(self) -> None:
-        """Once when the floor goes stale (with the bell), once when it is live again."""
+        """The board frozen is an alert (see :meth:`_watch_alerts`); live again is said once."""
         fresh = self.fresh
         stale = fresh is not None and fresh.stale
-        if stale and not self._stale_said and fresh is not None:
-            self.bell()
-            self.notify(f"The board may be frozen: {fresh.why}.", severity="error", timeout=15)
-        elif self._stale_said and not stale:
+        if self._stale_said and not stale:
             self.notify("The feeds are live again.", timeout=5)
         self._stale_said = stale
+
+    def _watch_alerts(self) -> None:
+        """The alert rules, on every tick and every new snapshot, whichever screen shows:
+        the bell (unless muted or in quiet hours) and a notification for each new alert."""
+        snap = self.snapshot
+        if snap is None or not snap.complete:  # the preview has no escalations yet
+            return
+        now = self.clock()
+        fresh = self.fresh
+        why = fresh.why if fresh is not None and fresh.stale else None
+        self.alerts = standing(snap.queues, snap.escalations, now, self.settings, why)
+        fired = self._alert_watch.fired(self.alerts, self.settings.alerts.events)
+        if not fired:
+            return
+        if self.settings.alerts.bell and not quiet(now, self.settings):
+            self.bell()
+        for alert in fired[:ALERTS_SHOWN]:
+            severity: SeverityLevel = "warning" if alert.kind == "longest_wait" else "error"
+            self.notify(alert.text, severity=severity, timeout=15)
+        if len(fired) > ALERTS_SHOWN:
+            more = len(fired) - ALERTS_SHOWN
+            self.notify(f"{more} more alerts: press ! to go through them.", severity="warning")
 
     def _shown(self) -> Screen | None:  # type: ignore[type-arg]
         """The screen on show, or None in the moment a mode's stack is empty (a screen
@@ -359,6 +385,7 @@ class FloorleadApp(App[None]):
 
     def render_screen(self, screen: Screen | None) -> None:  # type: ignore[type-arg]
         self.fresh = self.freshness()
+        self._watch_alerts()
         if isinstance(screen, FloorScreen) and screen.is_mounted:
             screen.tick(self.snapshot, self.clock())
 
@@ -374,6 +401,20 @@ class FloorleadApp(App[None]):
 
         self.switch_mode(mode)
         self.call_after_refresh(select)
+
+    def action_urgent(self) -> None:
+        """!: the most urgent alert's row; pressed again, the next one."""
+        targets = [a for a in self.alerts if a.goto is not None]
+        if not targets:
+            self.notify("Nothing urgent: no alert holds now.", timeout=3)
+            return
+        keys = [a.key for a in targets]
+        at = keys.index(self._jumped) + 1 if self._jumped in keys else 0
+        alert = targets[at % len(targets)]
+        self._jumped = alert.key
+        assert alert.goto is not None
+        self.jump_to(*alert.goto)
+        self.notify(f"{at % len(targets) + 1} of {len(targets)}: {alert.text}", timeout=5)
 
     def _today(self) -> date:
         from floorlead.domain.when import floor_date

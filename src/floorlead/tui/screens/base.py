@@ -9,10 +9,12 @@ from typing import TYPE_CHECKING, ClassVar
 
 from textual.actions import SkipAction
 from textual.app import ComposeResult
+from textual.binding import ActiveBinding
 from textual.css.query import NoMatches
 from textual.screen import Screen
 from textual.widgets import Footer, Input
 
+from floorlead.domain.alerts import badge
 from floorlead.domain.when import clock_text
 from floorlead.tui.widgets.floor_table import FloorTable
 from floorlead.tui.widgets.header import FloorHeader
@@ -24,6 +26,10 @@ if TYPE_CHECKING:
 
 if TYPE_CHECKING:
     from floorlead.tui.app import FloorleadApp
+
+
+#: binding ids the footer shows first, on every screen
+ESSENTIAL_KEYS = ("app.help", "app.urgent", "app.handover", "app.quit")
 
 
 class FloorScreen(Screen[None]):
@@ -43,6 +49,17 @@ class FloorScreen(Screen[None]):
 
         assert isinstance(self.app, FloorleadApp)
         return self.app
+
+    @property
+    def active_bindings(self) -> dict[str, ActiveBinding]:
+        """The footer's order: what every screen must keep at 80 columns (help, the urgent
+        jump, handover, quit) first, then this screen's actions, the screen keys last."""
+        bindings = super().active_bindings
+        first = {k: b for k, b in bindings.items() if b.binding.id in ESSENTIAL_KEYS}
+        last = {k: b for k, b in bindings.items() if (b.binding.id or "").startswith("go.")}
+        middle = {k: b for k, b in bindings.items() if k not in first and k not in last}
+        ordered = sorted(first.items(), key=lambda kb: ESSENTIAL_KEYS.index(kb[1].binding.id or ""))
+        return {**dict(ordered), **middle, **last}
 
     def compose(self) -> ComposeResult:
         yield FloorHeader(self.header_title())
@@ -72,6 +89,7 @@ class FloorScreen(Screen[None]):
             header = self.query_one(FloorHeader)
             header.set_clock(clock_text(now, tz))
             header.set_feeds(*feeds_text(self.floor_app.fresh))
+            header.set_alerts(badge(self.floor_app.alerts))
             if snapshot is not None and (snapshot.complete or self.BOARD_ONLY):
                 self.show(snapshot, now)
         except NoMatches:

@@ -11,11 +11,10 @@ from textual import on
 from textual.binding import Binding, BindingType
 from textual.widgets import Static
 
-from floorlead.domain.escalations import WORDS
+from floorlead.domain.escalations import WORDS, sla_of
 from floorlead.domain.when import duration_text, local
 from floorlead.tui.messages import HistoryLoaded
 from floorlead.tui.screens.base import FloorScreen
-from floorlead.tui.screens.escalation_writes import sla_of
 from floorlead.tui.widgets.floor_table import FloorTable
 
 if TYPE_CHECKING:

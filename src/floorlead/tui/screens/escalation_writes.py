@@ -15,13 +15,12 @@ from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from floorlead.domain.actor import Actor
-from floorlead.domain.escalations import SlaClock, sla_clock
+from floorlead.domain.escalations import SlaClock, sla_of
 from floorlead.tui.widgets.floor_table import FloorTable
 from floorlead.tui.widgets.modals import ChoiceModal, PromptModal
 from floorlead.tui.words import plural
 
 if TYPE_CHECKING:
-    from floorlead.config import EscalationSettings
     from floorlead.domain.board import EscalationRow
     from floorlead.tui.screens.escalations import EscalationsScreen
 
@@ -45,19 +44,6 @@ def names(rows: list[EscalationRow], first: int = 3) -> str:
     if len(rows) > first:
         shown += f" and {len(rows) - first} more"
     return shown if len(rows) == 1 else f"{shown} ({len(rows)} escalations)"
-
-
-def sla_of(e: EscalationRow, settings: EscalationSettings, now: datetime) -> SlaClock:
-    """The SLA clock of a row as the screens show it: the targets of its priority."""
-    return sla_clock(
-        raised_at=e.raised_at,
-        responded_at=e.responded_at,
-        now=now,
-        respond_min=settings.respond_minutes.get(e.priority, 60),
-        resolve_min=settings.resolve_minutes.get(e.priority, 480),
-        paused_s=e.paused_s,
-        paused_since=e.paused_since,
-    )
 
 
 class EscalationWriter:

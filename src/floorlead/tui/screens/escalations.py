@@ -149,7 +149,6 @@ class EscalationsScreen(FloorScreen):
         super().__init__()
         self.view = 0
         self.search = ""
-        self._seen: set[str] | None = None
         self.marked: set[str] = set()
         #: what this session did last, for `z`
         self.last_actions: list[Any] = []
@@ -193,7 +192,6 @@ class EscalationsScreen(FloorScreen):
 
     def show(self, snapshot: FloorSnapshot, now: datetime) -> None:
         tz = snapshot.timezone
-        self._ring_for_new_p1(snapshot)
         clocks = {e.id: self.writer.clock_of(e, now) for e in snapshot.escalations}
         # priority first, then whichever SLA clock runs out soonest
         order = sorted(
@@ -263,20 +261,18 @@ class EscalationsScreen(FloorScreen):
             e.reason,
         ]
 
-    def _ring_for_new_p1(self, snapshot: FloorSnapshot) -> None:
-        ids = {e.id for e in snapshot.escalations if not e.closed}
-        if self._seen is not None:
-            fresh = [
-                e
-                for e in snapshot.escalations
-                if e.id not in self._seen and e.priority == "P1" and not e.closed
-            ]
-            for e in fresh:
-                self.app.bell()
-                self.notify(
-                    f"New P1 escalation: {e.customer} — {e.reason}", severity="error", timeout=10
-                )
-        self._seen = ids
+    def select(self, key: str) -> bool:
+        """A jump to an escalation the view or the search hides shows the open view, unsearched."""
+        snap = self.floor_app.snapshot
+        row = next((e for e in snap.escalations if e.id == key), None) if snap else None
+        if row is not None and not self.in_view(row):
+            self.view = VIEWS.index("closed today") if row.closed else 0
+            box = self.query_one("#esc-search", Input)
+            box.value, self.search = "", ""
+            box.remove_class("visible")
+            box.disabled = True
+            self.floor_app.render_screen(self)
+        return super().select(key)
 
     def action_cycle_view(self) -> None:
         self.view = (self.view + 1) % len(VIEWS)

@@ -6,15 +6,22 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal
 from textual.widgets import Label
 
+#: Narrower than this, the header leaves out the app's name.
+NARROW = 100
+
 
 class FloorHeader(Horizontal):
     """Screen title on the left, the floor's clock (in its time zone) on the right."""
 
     DEFAULT_CSS = """
     FloorHeader { height: 1; dock: top; }
-    FloorHeader > #title { width: 1fr; }
+    FloorHeader > #title { width: 1fr; text-wrap: nowrap; text-overflow: ellipsis; }
     FloorHeader > #clock { width: auto; }
-    FloorHeader > #feeds { width: auto; margin: 0 1; }
+    FloorHeader > #feeds { width: auto; margin: 0 0 0 1; }
+    FloorHeader > #clock { margin: 0 0 0 1; }
+    FloorHeader > #alerts { width: auto; margin: 0 0 0 1; display: none; }
+    FloorHeader > #alerts.holding { display: block; background: $error; color: $text;
+        text-style: bold; }
     FloorHeader > #feeds.stale { background: $error; color: $text; text-style: bold; }
     """
 
@@ -25,10 +32,24 @@ class FloorHeader(Horizontal):
     def compose(self) -> ComposeResult:
         yield Label(self._title, id="title")
         yield Label("", id="feeds")
+        yield Label("", id="alerts")
         yield Label("", id="clock")
 
     def set_title(self, title: str) -> None:
-        self.query_one("#title", Label).update(title)
+        self._title = title
+        self._fit_title()
+
+    def on_resize(self) -> None:
+        self._fit_title()
+
+    def _fit_title(self) -> None:
+        """Below 100 columns the app's name gives way to the screen's (what is cut after
+        that ends in an ellipsis)."""
+        title = self._title
+        if 0 < self.size.width < NARROW:
+            title = title.removeprefix("floorlead · ")
+        for label in self.query("#title").results(Label):
+            label.update(title)
 
     def set_clock(self, text: str) -> None:
         # a header mounted but not composed yet (a slow machine's first second) has no clock
@@ -40,3 +61,9 @@ class FloorHeader(Horizontal):
         for feeds in self.query("#feeds").results(Label):
             feeds.update(text)
             feeds.set_class(stale, "stale")
+
+    def set_alerts(self, text: str) -> None:
+        """The alert badge (``‼ 2 P1 · 3 past target``); hidden when nothing holds."""
+        for alerts in self.query("#alerts").results(Label):
+            alerts.update(text)
+            alerts.set_class(bool(text), "holding")
