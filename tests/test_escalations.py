@@ -348,7 +348,7 @@ async def test_a_new_p1_rings_and_notifies(esc_db: FloorDatabase) -> None:
             ],
         )
         await wait_for_load(pilot, before + 1)
-        assert any("New P1 escalation: Z. Q" in n for n in notes_of(app))
+        assert any("P1 escalation: Z. Q — Threatens to cancel." in n for n in notes_of(app))
 
 
 async def test_marked_rows_are_taken_together_and_z_undoes_it(esc_db: FloorDatabase) -> None:
@@ -392,7 +392,7 @@ async def test_w_pauses_and_resumes_the_sla_clock(esc_db: FloorDatabase) -> None
                 text("SELECT paused_since, pause_reason FROM escalation WHERE id='e-old-p1'")
             ).one()
         assert paused[0] is not None and paused[1] == "customer"
-        assert "paused" in str(app.screen.query_one(FloorTable).get_row("e-old-p1")[2])
+        assert "paused" in str(app.screen.query_one(FloorTable).get_cell("e-old-p1", "sla"))
         await pilot.press("w")
         await app.workers.wait_for_complete()
         await pilot.pause()

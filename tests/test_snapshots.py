@@ -135,3 +135,57 @@ def test_a_stale_floor(snap_compare: Any, floor_db: FloorDatabase) -> None:
         await pilot.pause()
 
     assert snap_compare(make_app(floor_db), terminal_size=(80, 24), run_before=run_before)
+
+
+@pytest.mark.parametrize(
+    "state",
+    [s for s in STATES if not s.endswith(("detail", "day"))],
+)
+async def test_every_dialog_shows_how_to_save_at_80_by_24(
+    floor_db: FloorDatabase, state: str
+) -> None:
+    """The line that says how to save or cancel is inside the dialog, and the dialog inside
+    the terminal (the grade dialog's was cut off below its fifth criterion)."""
+    from textual.widgets import Label
+
+    screen, keys = STATES[state]
+    app = make_app(floor_db)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_for_load(pilot)
+        await pilot.press(screen)
+        await settle_tables(pilot)
+        await pilot.press(*keys)
+        await pilot.app.workers.wait_for_complete()
+        await pilot.pause()
+        hints = [
+            w
+            for w in app.screen.query(Label)
+            if w.has_class("hint") or (w.id or "").endswith("-help")
+        ]
+        assert hints, state
+        hint = hints[-1]
+        dialog = hint.parent
+        assert dialog is not None and hint.region.height >= 1, state
+        assert dialog.region.contains_region(hint.region), state  # type: ignore[attr-defined]
+        assert app.screen.region.contains_region(dialog.region), state  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize(
+    "keys",
+    ["1", "2", "3", "4", "5"],
+    ids=["queues", "agents", "escalations", "timesheets", "coaching"],
+)
+def test_screen_in_monochrome(
+    snap_compare: Any, floor_db: FloorDatabase, keys: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With NO_COLOR every warning still stands out: reverse video, bold, underline."""
+    monkeypatch.setenv("NO_COLOR", "1")
+
+    async def run_before(pilot: Pilot[None]) -> None:
+        await wait_for_load(pilot)
+        await pilot.press(keys)
+        await pilot.app.workers.wait_for_complete()
+        await pilot.pause()
+        await settle_tables(pilot)
+
+    assert snap_compare(make_app(floor_db), terminal_size=(80, 24), run_before=run_before)

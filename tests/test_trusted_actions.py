@@ -126,8 +126,8 @@ async def test_a_two_person_approval_says_it_is_the_first_of_two(esc_db: FloorDa
         await pilot.press("enter")
         await wait_until(pilot, lambda: status(esc_db, "e-big")[0] == "awaiting_second")
         assert any("approved by you — waiting for a second supervisor" in n for n in notes_of(app))
-        await wait_until(pilot, lambda: "waiting" in str(table.get_row("e-big")[9]))
-        assert "waiting for a 2nd (1st: sam)" in str(table.get_row("e-big")[9])
+        await wait_until(pilot, lambda: "waiting" in str(table.get_cell("e-big", "status")))
+        assert "waiting for a 2nd (1st: sam)" in str(table.get_cell("e-big", "status"))
 
 
 async def test_losing_a_race_keeps_the_typed_text_as_a_note(esc_db: FloorDatabase) -> None:
@@ -151,8 +151,8 @@ async def test_a_snoozed_breach_keeps_its_mark_and_its_count(esc_db: FloorDataba
     async with app.run_test(size=(110, 32)) as pilot:
         await open_escalations(pilot)
         table = app.screen.query_one(FloorTable)
-        assert "‼" in str(table.get_row("e-old-p1")[2])
-        assert "snoozed" in str(table.get_row("e-old-p1")[2])
+        assert "‼" in str(table.get_cell("e-old-p1", "sla"))
+        assert "snoozed" in str(table.get_cell("e-old-p1", "sla"))
         past = summary(app).split("·")[-1]
         assert "3 past target" in past  # both P1s and the P2
         await pilot.press("slash", *"fox", "enter")  # the header counts the same set
@@ -316,3 +316,26 @@ async def test_keys_typed_fast_after_slash_go_to_the_search(esc_db: FloorDatabas
             assert await wait_until(
                 pilot, lambda b=box: app.screen.query_one(b, Input).value == "zed"
             )
+
+
+async def test_the_detail_takes_the_lists_action_keys_for_its_escalation_alone(
+    esc_db: FloorDatabase,
+) -> None:
+    from floorlead.tui.screens.escalation_detail import EscalationDetailScreen
+
+    app = make_app(esc_db)
+    async with app.run_test(size=(110, 32)) as pilot:
+        await open_escalations(pilot)
+        table = app.screen.query_one(FloorTable)
+        marked = table.selected_key
+        await pilot.press("space")  # marked on the list, then the cursor moves down
+        shown = table.selected_key
+        assert marked and shown and shown != marked
+        await pilot.press("enter")
+        assert await wait_until(pilot, lambda: isinstance(app.screen, EscalationDetailScreen))
+        await pilot.press("t")
+        assert await wait_until(pilot, lambda: status(esc_db, shown)[0] == "assigned")
+        assert status(esc_db, marked)[:2] == ("open", "")  # the list's mark is not reached
+        assert isinstance(app.screen, EscalationDetailScreen)
+        await pilot.press("z")
+        assert await wait_until(pilot, lambda: status(esc_db, shown)[:2] == ("open", ""))

@@ -21,7 +21,7 @@ from floorlead.tui.screens.timesheets import TimesheetsScreen
 from floorlead.tui.widgets.floor_table import FloorTable
 from floorlead.tui.widgets.header import FloorHeader
 from tests.conftest import FROZEN
-from tests.tui_helpers import make_app, table_text, wait_for_load
+from tests.tui_helpers import make_app, settle_tables, table_text, wait_for_load
 
 SIZE = (110, 32)
 
@@ -192,6 +192,18 @@ async def test_no_color_still_marks_problems_with_symbols(
         assert "✓" in text  # adherence reads without colour
         await pilot.press("4")
         assert "⚠" in table_text(pilot) or "clean" in table_text(pilot)
+        # where colour is gone, warnings stand out in reverse video (grey on near-black,
+        # a red's monochrome, is about 1.5:1)
+        await pilot.press("3")
+        await settle_tables(pilot)
+        late = [
+            c
+            for c in app.screen.query_one(FloorTable).get_row_at(0)
+            if getattr(c, "plain", "").startswith("‼")
+        ]
+        assert late and all("reverse" in str(c.style) for c in late)  # type: ignore[union-attr]
+        badge = app.screen.query_one("#alerts")
+        assert badge.has_class("holding") and badge.styles.text_style.reverse
 
 
 async def test_database_opens_behind_the_first_paint(db: FloorDatabase) -> None:

@@ -39,9 +39,15 @@ async def test_enter_on_a_queue_opens_its_detail(floor_db: FloorDatabase) -> Non
         assert app.screen.queue_id == queue_id
         snap = app.snapshot
         assert snap is not None
-        skilled = [a for a in snap.agents if queue_id in a.queues and a.on_shift]
+        from floorlead.domain.pull import who_could_help
+
+        helpers = who_could_help(queue_id or "", snap.agents, snap.taken_at)
         agents = app.screen.query_one("#queue-agents", FloorTable)
-        assert agents.row_count == len(skilled) > 0
+        assert agents._keys == [h.agent.id for h in helpers]
+        # beyond the skilled: someone free on another queue, or away but able to come back
+        assert any(not h.skilled for h in helpers) or any(
+            h.agent.state in ("break", "lunch", "meeting", "training") for h in helpers
+        )
         queue = next(q for q in snap.queues if q.id == queue_id)
         waiting = app.screen.query_one("#queue-waiting", FloorTable)
         assert waiting.row_count == queue.waiting
@@ -379,8 +385,8 @@ async def test_a_measurable_commitment_shows_its_progress(floor_db: FloorDatabas
         await wait_for_load(pilot)
         await pilot.press("5")
         await settle_tables(pilot)
-        row = app.screen.query_one("#coaching-table", FloorTable).get_row(str(note))
-        progress = str(getattr(row[-1], "plain", row[-1]))
+        cell = app.screen.query_one("#coaching-table", FloorTable).get_cell(str(note), "track")
+        progress = str(getattr(cell, "plain", cell))
     assert acw[1] > 0
     assert progress == f"▼ OFF track: {acw[0]:.0f} s over {acw[1]} contacts"
 
@@ -551,3 +557,50 @@ async def test_vim_keys_move_on_every_table(floor_db: FloorDatabase) -> None:
             assert table.cursor_row == 0, screen
             await pilot.press("end")
             assert table.cursor_row == table.row_count - 1, screen
+
+
+async def test_the_columns_that_decide_come_first_at_80_columns(floor_db: FloorDatabase) -> None:
+    """At 80×24 the deciding columns are on screen, the first stays put scrolling sideways,
+    long text ends in an ellipsis, and the sort names the column as the header does."""
+    from rich.text import Text
+
+    from floorlead.feeds.jsonl import ingest_lines
+
+    ingest_lines(
+        floor_db,
+        [
+            '{"type":"escalation.raised","at":"2026-11-23T16:59:00Z","escalation":"e-long",'
+            '"agent":"a02","priority":"P2","kind":"refund","customer":"R. Long","amount":75,'
+            f'"reason":"{"the customer explains at length " * 4}"}}'
+        ],
+    )
+    app = make_app(floor_db)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_for_load(pilot)
+        expected = {
+            "3": ["Pri", "SLA", "Customer", "Amount", "Assignee", "Status"],
+            "4": ["Agent", "Worked", "OT", "Exceptions", "Status"],
+        }
+        for key, first in expected.items():
+            await pilot.press(key)
+            await settle_tables(pilot)
+            table = app.screen.query_one(FloorTable)
+            labels = [str(c.label) for c in table.ordered_columns]
+            assert labels[: len(first)] == first, labels
+            assert table.fixed_columns == 1
+        await pilot.press("3")
+        await settle_tables(pilot)
+        table = app.screen.query_one(FloorTable)
+        assert table.select_key("e-long")
+        reason = table.get_row_at(table.cursor_row)[-1]
+        assert isinstance(reason, Text) and reason.plain.endswith("…") and len(reason) == 40
+        await pilot.press("5")
+        await settle_tables(pilot)
+        notes = app.screen.query_one("#coaching-table", FloorTable)
+        labels = [str(c.label) for c in notes.ordered_columns]
+        assert labels[:3] == ["Agent", "Commitment", "Progress"], labels
+        await pilot.press("2", "o", "o")
+        assert await wait_until(
+            pilot,
+            lambda: "sorted by In state" in str(app.screen.query_one("#agents-summary").render()),
+        )

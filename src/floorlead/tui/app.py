@@ -153,6 +153,14 @@ class FloorleadApp(App[None]):
         opening_patience_s: float = 2.0,
     ) -> None:
         super().__init__()
+        from floorlead.tui.widgets.cells import set_monochrome
+
+        set_monochrome(self.no_color)  # NO_COLOR: marks in reverse video and underline
+        if settings.keys:  # a mistake in [keys] is one sentence before anything is drawn
+            from floorlead.tui.keys import check_keymap
+
+            check_keymap(settings.keys, settings.source)
+            self.set_keymap(settings.keys)
         #: why opening takes long (another program's lock), asked after opening_patience_s
         self._busy = busy
         self._patience = opening_patience_s
@@ -573,16 +581,26 @@ class FloorleadApp(App[None]):
         # first paint does not need.
         from floorlead.tui.screens.help import HelpScreen
 
-        keys: list[tuple[str, str]] = []
-        seen: set[str] = set()
+        keys: list[tuple[str, str, str]] = []
+        shown: dict[str, int] = {}  # action -> its line: every key of an action on one line
         for screen_binding in self.screen.active_bindings.values():
             b = screen_binding.binding
-            if b.action.startswith(("cursor_", "scroll_", "page_", "select_cursor")):
+            if b.id is None and b.action.startswith(
+                ("cursor_", "scroll_", "page_", "select_cursor")
+            ):
                 continue
-            if b.description and b.action not in seen:
-                seen.add(b.action)
-                keys.append((self.get_key_display(b), b.description))
-        keys.append(("ctrl+p", "Command palette: jump to a screen, agent, queue or escalation"))
+            if not b.description or b.action == "command_palette":  # said below, in full
+                continue
+            key = self.get_key_display(b)
+            if b.action in shown:
+                line = shown[b.action]
+                known, desc, ident = keys[line]
+                if key not in known.split(" "):
+                    keys[line] = (f"{known} {key}", desc, ident)
+                continue
+            shown[b.action] = len(keys)
+            keys.append((key, b.description, b.id or ""))
+        keys.append(("^p", "Command palette: jump to a screen, agent, queue or escalation", ""))
         f = self.settings.floor
         self.push_screen(
             HelpScreen(

@@ -1,6 +1,6 @@
 """Agent availability (key 2): who is free, on a contact, in ACW or away, and for how long.
 
-Filter by state (s), team (t) and queue (k); sort by any column (o, O reverses); `/` searches
+Filter by state (s), team (t) and queue (f); sort by any column (o, O reverses); `/` searches
 names as you type; Enter opens the agent's day; c writes a quick coaching note.
 """
 
@@ -18,7 +18,7 @@ from floorlead.config import ThresholdSettings
 from floorlead.domain.metrics import AUX_STATES
 from floorlead.domain.when import duration_text
 from floorlead.tui.screens.base import FloorScreen
-from floorlead.tui.widgets.cells import STATE_LABELS, flag_cell, percent, state_cell
+from floorlead.tui.widgets.cells import STATE_LABELS, critical, flag_cell, percent, state_cell
 from floorlead.tui.widgets.floor_table import FloorTable, Row
 
 if TYPE_CHECKING:
@@ -180,7 +180,7 @@ class AgentsScreen(FloorScreen):
             in_state = (now - a.state_since).total_seconds() if a.state_since else None
             adh = percent(a.adherence)
             if a.in_adherence is False:
-                adh_cell = Text(f"✗ {adh}", style="bold red")
+                adh_cell = critical(f"✗ {adh}")
             elif a.in_adherence:
                 adh_cell = Text(f"✓ {adh}")
             else:
@@ -233,7 +233,8 @@ class AgentsScreen(FloorScreen):
             parts.append(f"queue {self.queue}")
         if self.search:
             parts.append(f"name ~ {self.search!r}")
-        sort = f" · sorted by {self.sort_column}{' ↓' if self.sort_reverse else ''}"
+        label = dict(COLUMNS)[self.sort_column]
+        sort = f" · sorted by {label}{' ↓' if self.sort_reverse else ''}"
         return (" · filter: " + ", ".join(parts) if parts else "") + (
             sort if self.sort_column != "name" or self.sort_reverse else ""
         )

@@ -18,6 +18,7 @@ from textual.widgets import Input, Static
 from floorlead.domain.metrics import sparkline
 from floorlead.domain.when import floor_date, local
 from floorlead.tui.screens.base import FloorScreen
+from floorlead.tui.widgets.cells import critical, warn
 from floorlead.tui.widgets.floor_table import FloorTable, Row
 from floorlead.tui.widgets.modals import ChoiceModal, PromptModal
 from floorlead.tui.words import plural
@@ -101,7 +102,12 @@ class CoachingScreen(FloorScreen):
         yield Input(placeholder="Search notes…", id="coach-search", classes="search", disabled=True)
         with Horizontal(id="coaching-body"):
             yield FloorTable(AGENTS, id="coaching-agents")
-            yield FloorTable(NOTES, id="coaching-table")
+            yield FloorTable(
+                NOTES,
+                first=("agent", "commitment", "track", "follow_up"),
+                widest={"note": 40, "commitment": 32},
+                id="coaching-table",
+            )
 
     def _today(self, snapshot: FloorSnapshot) -> date:
         f = self.floor_app.settings.floor
@@ -144,7 +150,7 @@ class CoachingScreen(FloorScreen):
                 steps[n.agent_id] = n.correction_step
         for a in sorted(snapshot.agents, key=lambda a: a.name):
             c = counts.get(a.id, [0, 0, 0])
-            late = Text(f"‼ {c[2]}", style="bold red") if c[2] else Text("0")
+            late = critical(f"‼ {c[2]}") if c[2] else Text("0")
             graded = scores.get(a.id, [])
             average = (
                 f"{sum(graded) / len(graded):.0f}% ({len(graded)}) "
@@ -194,13 +200,13 @@ class CoachingScreen(FloorScreen):
             if n.commitment_status != "open":
                 follow = f"{n.commitment_status} ({when})"
             elif n.follow_up_on is not None and n.follow_up_on < today:
-                follow = Text(f"‼ overdue {when}", style="bold red")
+                follow = critical(f"‼ overdue {when}")
             elif n.follow_up_on == today:
-                follow = Text("▲ due today", style="yellow")
+                follow = warn("▲ due today")
             else:
                 follow = f"open, {when}"
         if n.on_track is False:
-            track: Any = Text(f"▼ {n.track}", style="bold red")
+            track: Any = critical(f"▼ {n.track}")
         elif n.on_track:
             track = Text(f"✓ {n.track}", style="green")
         else:

@@ -13,6 +13,8 @@ from datetime import datetime, timedelta
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
+from textual.binding import Binding, BindingType
+
 from floorlead.domain.actor import Actor
 from floorlead.domain.when import day_time_text
 from floorlead.tui.screens.escalation_writes import (
@@ -26,14 +28,94 @@ from floorlead.tui.widgets.modals import ChoiceModal, ConfirmModal, PromptModal
 
 if TYPE_CHECKING:
     from floorlead.domain.board import EscalationRow
-    from floorlead.tui.screens.escalations import EscalationsScreen
+    from floorlead.tui.screens.escalation_writes import Host
+
+
+#: The keys of the actions on one escalation: the list (key 3) and its detail bind the same
+#: ids, so a key remapped in [keys] moves on both.
+ACTION_BINDINGS: list[BindingType] = [
+    Binding(
+        "c",
+        "coach",
+        "Note on agent",
+        tooltip="Coaching note on the agent who raised it, linked to it",
+        id="esc.coach",
+    ),
+    Binding("t", "take", "Take", tooltip="Assign it to me", id="esc.take"),
+    Binding("r", "resolve", "Resolve", tooltip="Resolve with a code", id="esc.resolve"),
+    Binding("s", "snooze", "Snooze", tooltip="Until 15m, 2pm, tomorrow 9…", id="esc.snooze"),
+    Binding("a", "assign", "Assign", tooltip="Assign to an agent or supervisor", id="esc.assign"),
+    Binding(
+        "u", "hand_up", "Hand up", tooltip="Hand up to a manager with a note", id="esc.hand_up"
+    ),
+    Binding("n", "note", "Note", tooltip="Add a note", id="esc.note"),
+    Binding(
+        "p",
+        "priority",
+        "Priority",
+        tooltip="Change the priority, with a reason",
+        id="esc.priority",
+    ),
+    Binding("o", "reopen", "Reopen", tooltip="Reopen a closed escalation", id="esc.reopen"),
+    Binding("A", "approve", "Approve", tooltip="Approve the amount asked", id="esc.approve"),
+    Binding("D", "decline", "Decline", tooltip="Decline, with a reason", id="esc.decline"),
+    Binding(
+        "w",
+        "pause",
+        "Wait",
+        tooltip="Pause or resume the SLA clock, with a reason",
+        id="esc.pause",
+    ),
+]
+
+
+class EscalationKeys:
+    """The action keys' handlers, for a screen that holds ``actions``."""
+
+    actions: EscalationActions
+
+    def action_take(self) -> None:
+        self.actions.take()
+
+    def action_resolve(self) -> None:
+        self.actions.resolve()
+
+    def action_snooze(self) -> None:
+        self.actions.snooze()
+
+    def action_assign(self) -> None:
+        self.actions.assign()
+
+    def action_hand_up(self) -> None:
+        self.actions.hand_up()
+
+    def action_note(self) -> None:
+        self.actions.note()
+
+    def action_priority(self) -> None:
+        self.actions.priority()
+
+    def action_reopen(self) -> None:
+        self.actions.reopen()
+
+    def action_approve(self) -> None:
+        self.actions.approve()
+
+    def action_decline(self) -> None:
+        self.actions.decline()
+
+    def action_pause(self) -> None:
+        self.actions.pause()
+
+    def action_coach(self) -> None:
+        self.actions.coach()
 
 
 class EscalationActions:
     """The escalation screen's actions; the screen (``EscalationsScreen``) binds the keys and
     calls these."""
 
-    def __init__(self, screen: EscalationsScreen, writer: EscalationWriter) -> None:
+    def __init__(self, screen: Host, writer: EscalationWriter) -> None:
         self.screen, self.writer = screen, writer
 
     def take(self) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime
-from typing import TYPE_CHECKING, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from textual import on
 from textual.binding import Binding, BindingType
@@ -15,6 +15,12 @@ from floorlead.domain.escalations import WORDS, sla_of
 from floorlead.domain.when import duration_text, local
 from floorlead.tui.messages import HistoryLoaded
 from floorlead.tui.screens.base import FloorScreen
+from floorlead.tui.screens.escalation_actions import (
+    ACTION_BINDINGS,
+    EscalationActions,
+    EscalationKeys,
+)
+from floorlead.tui.screens.escalation_writes import EscalationWriter
 from floorlead.tui.widgets.floor_table import FloorTable
 
 if TYPE_CHECKING:
@@ -23,9 +29,19 @@ if TYPE_CHECKING:
 HISTORY = (("at", "When"), ("who", "Who"), ("what", "What"))
 
 
-class EscalationDetailScreen(FloorScreen):
+class EscalationDetailScreen(EscalationKeys, FloorScreen):
+    """One escalation; the list's action keys act on it (on it alone, whatever is marked)."""
+
     SCREEN_TITLE = "Escalation"
     BINDINGS: ClassVar[list[BindingType]] = [
+        *ACTION_BINDINGS,
+        Binding(
+            "z",
+            "undo",
+            "Undo",
+            tooltip="Undo your last action here, if nobody changed it since",
+            id="esc.undo",
+        ),
         Binding(
             "escape,backspace",
             "app.pop_screen",
@@ -39,6 +55,23 @@ class EscalationDetailScreen(FloorScreen):
         super().__init__()
         self.escalation_id = escalation_id
         self._seen: FloorSnapshot | None = None
+        #: no marks here: an action reaches this escalation alone
+        self.marked: set[str] = set()
+        self.last_actions: list[Any] = []
+        self.writer = EscalationWriter(self)
+        self.actions = EscalationActions(self, self.writer)
+
+    def selected_id(self) -> str:
+        return self.escalation_id
+
+    def in_view(self, e: EscalationRow) -> bool:
+        return True
+
+    def hidden_by(self) -> str:
+        return ""
+
+    def action_undo(self) -> None:
+        self.actions.undo()
 
     def compose_body(self) -> Iterable:  # type: ignore[type-arg]
         yield Static("", id="esc-why", classes="summary")

@@ -12,17 +12,20 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime
 from functools import partial
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeAlias
 
 from floorlead.domain.actor import Actor
 from floorlead.domain.escalations import SlaClock, sla_of
-from floorlead.tui.widgets.floor_table import FloorTable
 from floorlead.tui.widgets.modals import ChoiceModal, PromptModal
 from floorlead.tui.words import plural
 
 if TYPE_CHECKING:
     from floorlead.domain.board import EscalationRow
+    from floorlead.tui.screens.escalation_detail import EscalationDetailScreen
     from floorlead.tui.screens.escalations import EscalationsScreen
+
+    #: a screen the actions work from: the list (marks, views) or one escalation's detail
+    Host: TypeAlias = "EscalationsScreen | EscalationDetailScreen"
 
 
 #: redo an action with the text the supervisor typed (after a failed write)
@@ -50,14 +53,14 @@ class EscalationWriter:
     """Targets, transactions and messages for the escalation screen's actions. The screen
     owns the state (its marks, what it did last, what is in view); this reaches the rows."""
 
-    def __init__(self, screen: EscalationsScreen) -> None:
+    def __init__(self, screen: Host) -> None:
         self.screen = screen
 
     def clock_of(self, e: EscalationRow, now: datetime) -> SlaClock:
         return sla_of(e, self.screen.floor_app.settings.escalations, now)
 
     def selected(self) -> EscalationRow | None:
-        key = self.screen.query_one(FloorTable).selected_key
+        key = self.screen.selected_id()
         snap = self.screen.floor_app.snapshot
         if key is None or snap is None:
             return None

@@ -18,8 +18,13 @@ from textual.widgets import Input, Static
 from floorlead.domain.escalations import WORDS
 from floorlead.domain.when import day_time_text, duration_text, hhmm
 from floorlead.tui.screens.base import FloorScreen
-from floorlead.tui.screens.escalation_actions import EscalationActions
+from floorlead.tui.screens.escalation_actions import (
+    ACTION_BINDINGS,
+    EscalationActions,
+    EscalationKeys,
+)
 from floorlead.tui.screens.escalation_writes import EscalationWriter, money
+from floorlead.tui.widgets.cells import critical, warn
 from floorlead.tui.widgets.floor_table import Cell, FloorTable, Row
 
 if TYPE_CHECKING:
@@ -42,43 +47,10 @@ COLUMNS = (
 VIEWS = ("open", "mine", "unassigned", "snoozed", "closed today")
 
 
-class EscalationsScreen(FloorScreen):
+class EscalationsScreen(EscalationKeys, FloorScreen):
     SCREEN_TITLE = "Escalations"
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding(
-            "c",
-            "coach",
-            "Note on agent",
-            tooltip="Coaching note on the agent who raised it, linked to it",
-            id="esc.coach",
-        ),
-        Binding("t", "take", "Take", tooltip="Assign it to me", id="esc.take"),
-        Binding("r", "resolve", "Resolve", tooltip="Resolve with a code", id="esc.resolve"),
-        Binding("s", "snooze", "Snooze", tooltip="Until 15m, 2pm, tomorrow 9…", id="esc.snooze"),
-        Binding(
-            "a", "assign", "Assign", tooltip="Assign to an agent or supervisor", id="esc.assign"
-        ),
-        Binding(
-            "u", "hand_up", "Hand up", tooltip="Hand up to a manager with a note", id="esc.hand_up"
-        ),
-        Binding("n", "note", "Note", tooltip="Add a note", id="esc.note"),
-        Binding(
-            "p",
-            "priority",
-            "Priority",
-            tooltip="Change the priority, with a reason",
-            id="esc.priority",
-        ),
-        Binding("o", "reopen", "Reopen", tooltip="Reopen a closed escalation", id="esc.reopen"),
-        Binding("A", "approve", "Approve", tooltip="Approve the amount asked", id="esc.approve"),
-        Binding("D", "decline", "Decline", tooltip="Decline, with a reason", id="esc.decline"),
-        Binding(
-            "w",
-            "pause",
-            "Wait",
-            tooltip="Pause or resume the SLA clock, with a reason",
-            id="esc.pause",
-        ),
+        *ACTION_BINDINGS,
         Binding(
             "space",
             "mark",
@@ -161,7 +133,12 @@ class EscalationsScreen(FloorScreen):
         yield Input(
             placeholder="Search escalations…", id="esc-search", classes="search", disabled=True
         )
-        yield FloorTable(COLUMNS, id="escalations-table")
+        yield FloorTable(
+            COLUMNS,
+            first=("priority", "sla", "customer", "amount", "assignee", "status"),
+            widest={"reason": 40, "customer": 24},
+            id="escalations-table",
+        )
 
     # ------------------------------------------------------------------ rendering
 
@@ -231,19 +208,15 @@ class EscalationsScreen(FloorScreen):
         elif e.status == "snoozed":
             until = f"snoozed to {day_time_text(e.snoozed_until or now, now, tz)}"
             # a snooze never hides a breach: it keeps its ‼ and its count
-            sla = (
-                Text(f"{late} · {until}", style="bold red")
-                if clock.breached
-                else Text(f"  {until}")
-            )
+            sla = critical(f"{late} · {until}") if clock.breached else Text(f"  {until}")
         elif clock.breached:
-            sla = Text(late, style="bold red")
+            sla = critical(late)
         elif clock.seconds_left < 120 or (clock.responded and clock.seconds_left < 600):
-            sla = Text(f"▲ {label} in {duration_text(clock.seconds_left)}", style="yellow")
+            sla = warn(f"▲ {label} in {duration_text(clock.seconds_left)}")
         else:
             sla = Text(f"  {label} in {duration_text(clock.seconds_left)}")
         mark = "●" if e.id in self.marked else " "
-        pri = Text(f"{mark}{e.priority}", style="bold red" if e.priority == "P1" else "")
+        pri = critical(f"{mark}{e.priority}") if e.priority == "P1" else Text(f"{mark}{e.priority}")
         status = WORDS.get(e.status, e.status)
         if e.status == "awaiting_second":
             status = f"waiting for a 2nd (1st: {e.first_approver})"
@@ -260,6 +233,9 @@ class EscalationsScreen(FloorScreen):
             status,
             e.reason,
         ]
+
+    def selected_id(self) -> str | None:
+        return self.query_one(FloorTable).selected_key
 
     def select(self, key: str) -> bool:
         """A jump to an escalation the view or the search hides shows the open view, unsearched."""
@@ -313,46 +289,8 @@ class EscalationsScreen(FloorScreen):
 
         self.writer.with_selected(go)
 
-    # ------------------------------------------------------------------ the actions' keys
-
-    def action_take(self) -> None:
-        self.actions.take()
-
-    def action_resolve(self) -> None:
-        self.actions.resolve()
-
-    def action_snooze(self) -> None:
-        self.actions.snooze()
-
-    def action_assign(self) -> None:
-        self.actions.assign()
-
-    def action_hand_up(self) -> None:
-        self.actions.hand_up()
-
-    def action_note(self) -> None:
-        self.actions.note()
-
-    def action_priority(self) -> None:
-        self.actions.priority()
-
-    def action_reopen(self) -> None:
-        self.actions.reopen()
-
-    def action_approve(self) -> None:
-        self.actions.approve()
-
-    def action_decline(self) -> None:
-        self.actions.decline()
-
-    def action_pause(self) -> None:
-        self.actions.pause()
-
     def action_mark(self) -> None:
         self.actions.mark()
 
     def action_undo(self) -> None:
         self.actions.undo()
-
-    def action_coach(self) -> None:
-        self.actions.coach()

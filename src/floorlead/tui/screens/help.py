@@ -30,6 +30,15 @@ DEFINITIONS = """\
   {grace} minutes in the wrong state.
 - Contacts count in the interval in which they entered the queue.
 
+## Alerts
+
+A P1 escalation arriving, an escalation past its response or resolution target, a queue
+whose oldest contact has waited past the critical threshold, and a board that may be frozen
+ring the bell once and show on whichever screen is open (`[alerts]` in the settings: which
+rules, the bell, the urgent priorities, quiet hours without the bell). The header's badge
+counts what holds now (‼ 2 P1 · 3 past target · 1 queue waiting); `!` goes to the most urgent
+row, pressed again to the next.
+
 Marks never rely on colour alone: ▼ below SL target, ▲ warning, ‼ critical, ✗ out of
 adherence, ✓ in adherence.
 """
@@ -51,7 +60,7 @@ class HelpScreen(Screen[None]):
 
     def __init__(
         self,
-        keys: list[tuple[str, str]],
+        keys: list[tuple[str, str, str]],
         *,
         interval: int,
         tz: str,
@@ -67,8 +76,12 @@ class HelpScreen(Screen[None]):
 
     def compose(self) -> ComposeResult:
         lines = ["# floorlead help", "", "## Keys", ""]
-        lines += [f"- `{key}`  {desc}" for key, desc in self._keys]
-        lines += ["- `j` `k` `g` `G` Home End PgUp PgDn  move in a table (beside the arrows)"]
+        lines += ["Each key, what it does, and the id that remaps it in `[keys]`:", ""]
+        lines += [
+            f"- `{key}`  {desc}" + (f"  ·  {ident}" if ident else "")
+            for key, desc, ident in self._keys
+        ]
+        lines += ["", "PgUp and PgDn move a page in a table, beside the arrows."]
         with VerticalScroll(id="help-body"):
             yield Markdown("\n".join(lines) + "\n\n" + self._defs)
 

@@ -1,4 +1,5 @@
-"""Queue detail (Enter on the board): who is waiting now, and who could take them."""
+"""Queue detail (Enter on the board): who is waiting now, and who could help: the agents
+skilled on it, then who is away but could come back, then who is free on other queues."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from typing import TYPE_CHECKING, ClassVar
 from textual.binding import Binding, BindingType
 from textual.widgets import Static
 
+from floorlead.domain.pull import who_could_help
 from floorlead.domain.when import duration_text, hhmm, target_text
 from floorlead.tui.screens.base import FloorScreen
 from floorlead.tui.widgets.cells import percent, sl_cell, state_cell
@@ -20,9 +22,10 @@ if TYPE_CHECKING:
 
 WAITING = (("contact", "Contact waiting"), ("wait", "Waiting"), ("queued", "Queued at"))
 AGENTS = (
-    ("name", "Agent who can take it"),
+    ("name", "Who could help"),
+    ("why", "How"),
+    ("in_state", "For"),
     ("state", "State"),
-    ("in_state", "In state"),
     ("queue", "On queue"),
     ("scheduled", "Sched"),
     ("team", "Team"),
@@ -78,24 +81,21 @@ class QueueDetailScreen(FloorScreen):
             for contact, at in queue.waiting_contacts
         ]
         self.query_one("#queue-waiting", FloorTable).sync(waiting)
-        agents: list[Row] = []
-        for a in snapshot.agents:
-            if self.queue_id not in a.queues or not a.on_shift:
-                continue
-            in_state = (now - a.state_since).total_seconds() if a.state_since else None
-            agents.append(
-                (
-                    a.id,
-                    [
-                        a.name,
-                        state_cell(a.state),
-                        duration_text(in_state),
-                        a.contact_queue or "",
-                        a.scheduled_now or "off",
-                        a.team,
-                    ],
-                )
+        agents: list[Row] = [
+            (
+                h.agent.id,
+                [
+                    h.agent.name,
+                    h.why,
+                    duration_text(h.seconds_in_state),
+                    state_cell(h.agent.state),
+                    h.agent.contact_queue or "",
+                    h.agent.scheduled_now or "off",
+                    h.agent.team,
+                ],
             )
+            for h in who_could_help(self.queue_id, snapshot.agents, now)
+        ]
         self.query_one("#queue-agents", FloorTable).sync(agents)
 
     def action_coach(self) -> None:

@@ -128,7 +128,7 @@ class QueuesScreen(FloorScreen):
         if q.agents_needed is None:
             need = Text(f"  —/{q.staffed}")
         elif q.staffed < q.agents_needed:
-            need = Text(f"▲ {q.agents_needed}/{q.staffed}", style="yellow")
+            need = level_cell(f"{q.agents_needed}/{q.staffed}", "warn")
         else:
             need = Text(f"  {q.agents_needed}/{q.staffed}")
         return [

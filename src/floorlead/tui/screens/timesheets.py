@@ -16,6 +16,7 @@ from textual.widgets import Static
 from floorlead.domain.when import hhmm, hours_text
 from floorlead.tui.messages import SheetsLoaded
 from floorlead.tui.screens.base import FloorScreen
+from floorlead.tui.widgets.cells import warn
 from floorlead.tui.widgets.floor_table import FloorTable, Row
 from floorlead.tui.widgets.modals import ConfirmModal, PromptModal
 from floorlead.tui.words import plural
@@ -109,7 +110,12 @@ class TimesheetsScreen(FloorScreen):
 
     def compose_body(self) -> Iterable:  # type: ignore[type-arg]
         yield Static("Loading timesheets…", id="timesheets-summary", classes="summary")
-        yield FloorTable(COLUMNS, id="timesheets-table")
+        yield FloorTable(
+            COLUMNS,
+            first=("name", "worked", "overtime", "exceptions", "status"),
+            widest={"exceptions": 40},
+            id="timesheets-table",
+        )
 
     def show(self, snapshot: FloorSnapshot, now: datetime) -> None:
         if self.day is None:
@@ -154,11 +160,7 @@ class TimesheetsScreen(FloorScreen):
                 if t.scheduled_start
                 else "unscheduled"
             )
-            exceptions = (
-                Text("⚠ " + "; ".join(t.exceptions), style="yellow")
-                if t.exceptions
-                else Text("clean")
-            )
+            exceptions = warn("⚠ " + "; ".join(t.exceptions)) if t.exceptions else Text("clean")
             status = ("on shift" if t.in_progress and t.status == "pending" else t.status) + (
                 f" ({t.decided_by})" if t.decided_by else ""
             )

@@ -28,6 +28,27 @@ STATE_STYLES = {
 }
 
 
+#: How a critical and a warning mark are drawn; with NO_COLOR, colour gives way to reverse
+#: video and underline (grey on near-black, a colour's monochrome, is about 1.5:1 contrast).
+_CRITICAL, _WARN = "bold red", "yellow"
+
+
+def set_monochrome(on: bool) -> None:
+    """Chosen once, as the app starts (``App.no_color``)."""
+    global _CRITICAL, _WARN
+    _CRITICAL, _WARN = ("bold reverse", "bold underline") if on else ("bold red", "yellow")
+
+
+def critical(text: str) -> Text:
+    """A mark that needs the supervisor now (its text starts with ‼, ▼ or ✗)."""
+    return Text(text, style=_CRITICAL)
+
+
+def warn(text: str) -> Text:
+    """A mark to watch (▲, ⚠)."""
+    return Text(text, style=_WARN)
+
+
 def percent(value: float | None) -> str:
     return "—" if value is None else f"{value * 100:.0f}%"
 
@@ -39,9 +60,9 @@ def state_cell(state: str) -> Text:
 def level_cell(text: str, level: str) -> Text:
     """``level`` is ok, warn or critical: marked ▲/‼ in front as well as coloured."""
     if level == "critical":
-        return Text(f"‼ {text}", style="bold red")
+        return critical(f"‼ {text}")
     if level == "warn":
-        return Text(f"▲ {text}", style="yellow")
+        return warn(f"▲ {text}")
     return Text(f"  {text}")
 
 
@@ -49,7 +70,7 @@ def sl_cell(value: float | None, target_percent: int) -> Text:
     if value is None:
         return Text("  —")
     if value * 100 < target_percent:
-        return Text(f"▼ {value * 100:.0f}%", style="bold red")
+        return critical(f"▼ {value * 100:.0f}%")
     return Text(f"  {value * 100:.0f}%", style="green")
 
 
@@ -61,4 +82,4 @@ def wait_cell(seconds: float | None, warn: int, critical: int) -> Text:
 
 
 def flag_cell(flags: list[str]) -> Text:
-    return Text(" ".join(flags), style="yellow") if flags else Text("")
+    return warn(" ".join(flags)) if flags else Text("")

@@ -26,6 +26,15 @@ def terminal_safe(cell: Cell) -> Cell:
     return cell if clean(plain) == plain else Text(clean(plain), style=cell.style)
 
 
+def cut(cell: Cell, most: int | None) -> Cell:
+    """``cell`` within ``most`` cells, its end an ellipsis when it had to be cut."""
+    if most is None or _width(cell) <= most:
+        return cell
+    text = cell.copy() if isinstance(cell, Text) else Text(cell)
+    text.truncate(most, overflow="ellipsis")
+    return text
+
+
 def _width(cell: Cell) -> int:
     return cell.cell_len if isinstance(cell, Text) else cell_len(cell)
 
@@ -47,9 +56,24 @@ class FloorTable(DataTable[Cell]):
     FloorTable { height: 1fr; }
     """
 
-    def __init__(self, columns: Sequence[tuple[str, str]], **kwargs: object) -> None:
-        super().__init__(cursor_type="row", zebra_stripes=True, **kwargs)  # type: ignore[arg-type]
-        self._column_spec = list(columns)
+    def __init__(
+        self,
+        columns: Sequence[tuple[str, str]],
+        *,
+        first: Sequence[str] = (),
+        widest: dict[str, int] | None = None,
+        **kwargs: object,
+    ) -> None:
+        """``columns`` in the order the screen builds its cells; ``first``, the keys of the
+        columns that decide an action, shown first (the first of all stays in place when the
+        table scrolls sideways); ``widest``, the most cells a free-text column takes (longer
+        text ends in an ellipsis)."""
+        super().__init__(cursor_type="row", zebra_stripes=True, fixed_columns=1, **kwargs)  # type: ignore[arg-type]
+        keys = [key for key, _label in columns]
+        order = [keys.index(k) for k in first] + [i for i, k in enumerate(keys) if k not in first]
+        self._order = order if order != list(range(len(keys))) else None
+        self._column_spec = [columns[i] for i in order]
+        self._widest = [(widest or {}).get(key) for key, _label in self._column_spec]
         self._keys: list[str] = []
         self._cells: dict[str, tuple[Cell, ...]] = {}
 
@@ -87,7 +111,13 @@ class FloorTable(DataTable[Cell]):
     def sync(self, rows: Sequence[Row]) -> None:
         """Show ``rows``: update changed cells in place, or rebuild keeping the cursor's row.
         Cells are cleaned of control characters: text from a feed never drives the terminal."""
-        rows = [(key, [terminal_safe(c) for c in cells]) for key, cells in rows]
+        order, widest = self._order, self._widest
+        if order is not None:
+            rows = [(key, [cells[i] for i in order if i < len(cells)]) for key, cells in rows]
+        rows = [
+            (key, [cut(terminal_safe(c), w) for c, w in zip(cells, widest, strict=False)])
+            for key, cells in rows
+        ]
         self._ensure_columns()
         keys = [key for key, _cells in rows]
         columns = [key for key, _label in self._column_spec]

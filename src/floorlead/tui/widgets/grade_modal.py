@@ -7,7 +7,7 @@ from typing import ClassVar
 
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Vertical
+from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Input, Label, Select
 
@@ -23,6 +23,10 @@ class GradeModal(ModalScreen[tuple[dict[str, str], str] | None]):
     GradeModal > Vertical { width: 60; max-width: 100%; height: auto; max-height: 95%;
         border: round $primary; background: $surface; padding: 0 1; }
     GradeModal .hint { color: $text-muted; }
+    GradeModal #grade-marks { height: auto; max-height: 1fr; }
+    GradeModal .criterion { height: 1; }
+    GradeModal .criterion > Label { width: 1fr; }
+    GradeModal .criterion > Select { width: 14; }
     """
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding(
@@ -43,12 +47,22 @@ class GradeModal(ModalScreen[tuple[dict[str, str], str] | None]):
         self.criteria = criteria
 
     def compose(self) -> ComposeResult:
+        # one line per criterion, scrolling if a long scorecard outgrows the terminal: the
+        # note and the hint that says how to save stay in sight at 80×24
         with Vertical():
             yield Label(f"Observation · {clean(self.agent_name)}", markup=False)
-            for name, weight, critical in self.criteria:
-                flag = ", fails the call" if critical else ""
-                yield Label(f"{name} ({weight}{flag})")
-                yield Select(MARK_CHOICES, value="pass", allow_blank=False, id=f"mark-{name}")
+            with VerticalScroll(id="grade-marks"):
+                for name, weight, critical in self.criteria:
+                    flag = ", fails the call" if critical else ""
+                    with Horizontal(classes="criterion"):
+                        yield Label(f"{name} ({weight}{flag})", markup=False)
+                        yield Select(
+                            MARK_CHOICES,
+                            value="pass",
+                            allow_blank=False,
+                            compact=True,
+                            id=f"mark-{name}",
+                        )
             yield Input(placeholder="Note (optional); Enter saves", id="grade-note")
             yield Label("ctrl+s or F2 saves · Esc cancels", classes="hint")
 

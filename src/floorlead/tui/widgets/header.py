@@ -22,6 +22,8 @@ class FloorHeader(Horizontal):
     FloorHeader > #alerts { width: auto; margin: 0 0 0 1; display: none; }
     FloorHeader > #alerts.holding { display: block; background: $error; color: $text;
         text-style: bold; }
+    App:nocolor FloorHeader > #alerts.holding, App:nocolor FloorHeader > #feeds.stale {
+        text-style: bold reverse; }
     FloorHeader > #feeds.stale { background: $error; color: $text; text-style: bold; }
     """
 
