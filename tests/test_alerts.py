@@ -71,7 +71,7 @@ def test_a_p1_holds_while_open_and_a_breach_dates_from_its_target() -> None:
     alerts = standing([], [esc("e1", "P1"), esc("e2", "P2")], now, S)
     kinds = [(a.kind, a.key) for a in alerts]
     # the P1 past its target comes first, then its arrival; the P2 (10 min) holds nothing
-    assert kinds == [("sla_breach", "sla:e1:response"), ("p1", "p1:e1")]
+    assert kinds == [("sla_breach", "sla:e1"), ("p1", "p1:e1")]
     assert alerts[0].at == T0 + timedelta(minutes=2)
     assert "past its response target by 1:00" in alerts[0].text
     assert alerts[0].goto == ("escalations", "e1")
@@ -81,7 +81,7 @@ def test_a_responded_escalation_runs_on_its_resolution_target() -> None:
     e = esc("e2", "P2", responded_at=T0 + timedelta(minutes=1))
     assert standing([], [e], T0 + timedelta(minutes=119), S) == []
     late = standing([], [e], T0 + timedelta(minutes=121), S)
-    assert [a.key for a in late] == ["sla:e2:resolution"]
+    assert [a.key for a in late] == ["sla:e2"]
 
 
 def test_closed_escalations_hold_nothing() -> None:
@@ -198,10 +198,19 @@ def test_a_replay_fires_each_alert_once_at_the_instant_its_rule_began() -> None:
     fired = replay(boards, [e1, e2], S)
     assert [(a.key, a.at) for a in fired] == [
         ("p1:e1", T0),
-        ("sla:e2:response", T0 + timedelta(minutes=15)),
+        ("sla:e2", T0 + timedelta(minutes=15)),
         ("wait:billing", waited + timedelta(seconds=120)),
-        ("sla:e1:resolution", T0 + timedelta(minutes=30)),  # P1: resolve within 30 min
+        ("sla:e1", T0 + timedelta(minutes=30)),  # P1: resolve within 30 min
     ]
     assert as_at(e2, T0) is None
     then = as_at(e2, T0 + timedelta(minutes=30))
     assert then is not None and not then.closed and then.resolved_at is None
+
+
+def test_taking_an_escalation_late_on_both_targets_rings_nothing_new() -> None:
+    watch = AlertWatch(primed=True)
+    late = esc("e1", "P1", raised=T0 - timedelta(hours=1))  # past response and resolution
+    assert [a.key for a in watch.fired(standing([], [late], T0, S), ["sla_breach"])] == ["sla:e1"]
+    taken = replace(late, responded_at=T0)
+    assert watch.fired(standing([], [taken], T0, S), ["sla_breach"]) == []
+    assert "resolution target" in standing([], [taken], T0, S)[0].text

@@ -371,7 +371,7 @@ def test_alerts_test_replays_a_recorded_day_by_the_rules_of_the_settings(tmp_pat
     doc = json.loads(done.stdout)
     assert [(a["at"], a["about"]) for a in doc["alerts"]] == [
         ("2026-11-23T14:00:00Z", "p1:e1"),
-        ("2026-11-23T14:02:00Z", "sla:e1:response"),  # P1: respond within 2 minutes
+        ("2026-11-23T14:02:00Z", "sla:e1"),  # P1: respond within 2 minutes
         ("2026-11-23T15:02:00Z", "wait:billing"),  # critical wait: 120 s
     ]
     config = tmp_path / "config.toml"

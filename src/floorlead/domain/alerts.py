@@ -64,7 +64,8 @@ def standing(
             out.append(
                 Alert(
                     "sla_breach",
-                    f"sla:{e.id}:{label}",
+                    f"sla:{e.id}",  # once while past target, whichever clock (taking it
+                    # moves a late response to a late resolution: nothing new to ring)
                     due,
                     f"{e.priority} escalation {who} is past its {label} target by {late}.",
                     ("escalations", e.id),
