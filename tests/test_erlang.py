@@ -99,3 +99,78 @@ def test_impossible_questions_get_one_sentence(call: object, message: str) -> No
 
 def test_no_traffic_needs_no_agents() -> None:
     assert erlang.agents_needed(0, 180, target_percent=80, target_s=20).agents == 0
+
+
+# -- Erlang A -------------------------------------------------------------------------------
+
+
+def _simulate_mmn_m(
+    agents: int, lam: float, aht: float, patience: float, target: float, callers: int, seed: int
+) -> tuple[float, float]:
+    """An independent check: M/M/n+M by discrete-event simulation (FCFS, exponential
+    patience). Returns (answered within target ÷ all callers, abandoned ÷ all callers)."""
+    import heapq
+    import random
+    from collections import deque
+
+    rng = random.Random(seed)
+    t = 0.0
+    free_at: list[float] = [0.0] * agents  # when each agent is next free
+    heapq.heapify(free_at)
+    queue: deque[tuple[float, float]] = deque()  # (arrival, gives up at)
+    in_target = abandoned = 0
+    arrivals = []
+    for _ in range(callers):
+        t += rng.expovariate(lam)
+        arrivals.append((t, t + rng.expovariate(1 / patience)))
+    # FCFS with abandonment: each caller takes the first agent free, if still there by then
+    for arrived, gives_up in arrivals:
+        queue.append((arrived, gives_up))
+        while queue:
+            a, g = queue.popleft()
+            start = max(a, free_at[0])
+            if start > g:
+                abandoned += 1
+                continue
+            heapq.heapreplace(free_at, start + rng.expovariate(1 / aht))
+            if start - a <= target:
+                in_target += 1
+    return in_target / callers, abandoned / callers
+
+
+@pytest.mark.parametrize(
+    ("agents", "per_hour", "aht", "patience"),
+    [(10, 200, 180, 120), (5, 120, 240, 60), (20, 500, 150, 300)],
+)
+def test_erlang_a_agrees_with_a_simulation(
+    agents: int, per_hour: float, aht: float, patience: float
+) -> None:
+    lam = per_hour / 3600
+    model = erlang.evaluate_a(agents, lam, aht, patience, 20)
+    sl, _abandoned = _simulate_mmn_m(agents, lam, aht, patience, 20, 200_000, seed=agents)
+    assert model.service_level == pytest.approx(sl, abs=0.015)
+
+
+def test_erlang_a_meets_its_exact_limits() -> None:
+    """Patience without end is Erlang C; patience equal to the handle time is M/M/∞ (every
+    caller leaves at the same rate waiting or served), where P(wait) is a Poisson tail."""
+    lam, aht = 100 / 1800, 180.0
+    for n in (11, 12, 13):
+        c = erlang.evaluate(n, lam * aht, aht, 20)
+        a = erlang.evaluate_a(n, lam, aht, 1e9, 20)
+        assert a.service_level == pytest.approx(c.service_level, abs=1e-6)
+        assert a.asa_s == pytest.approx(c.asa_s, rel=1e-4)
+    load, n = 8.0, 9
+    a = erlang.evaluate_a(n, load / 100, 100.0, 100.0, 20)
+    tail = 1 - sum(math.exp(-load) * load**j / math.factorial(j) for j in range(n))
+    assert a.p_wait == pytest.approx(tail, rel=1e-9)
+
+
+def test_erlang_a_needs_no_more_agents_than_erlang_c() -> None:
+    lam, aht = 300 / 3600, 240.0
+    c = erlang.agents_needed(lam * aht, aht, target_percent=80, target_s=20)
+    a = erlang.agents_needed_a(lam, aht, 90, target_percent=80, target_s=20)
+    assert a.agents < c.agents and a.service_level >= 0.8
+    assert erlang.evaluate_a(a.agents - 1, lam, aht, 90, 20).service_level < 0.8
+    assert erlang.patience_estimate(4, 600.0) == 150.0
+    assert erlang.patience_estimate(0, 600.0) is None

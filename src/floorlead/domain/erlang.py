@@ -125,3 +125,145 @@ def interval_need(
         ).agents
     except StaffingError:
         return None
+
+
+# -- Erlang A: callers who hang up -------------------------------------------------------------
+#
+# M/M/n+M (Palm): arrivals λ, handle rate μ = 1/AHT, each waiting caller hangs up at rate
+# θ = 1/patience. States j ≤ n as in Erlang C; above n each step up is λ ÷ (nμ + kθ), so the
+# sum converges for any n (abandonment keeps the queue finite). A caller finding m others
+# waiting reaches an agent after V = Σ_{i=0..m} Exp(nμ + iθ) unless they hang up first
+# (probability 1 − E[e^(−θV)]); with rates r_i, E[e^(−θV)] = Π r_i ÷ (r_i + θ), and
+# E[e^(−θV); V ≤ T] is that product times P(Σ Exp(r_i + θ) ≤ T), computed by uniformization.
+
+
+def _tail_probabilities(agents: int, lam: float, mu: float, theta: float) -> list[float]:
+    """π_j for j = 0 … until negligible, normalised."""
+    a = lam / mu
+    terms = [1.0]
+    for j in range(1, agents + 1):
+        terms.append(terms[-1] * a / j)
+        if terms[-1] > 1e280:  # rescale before overflow
+            terms = [t / 1e280 for t in terms]
+    k = 1
+    while True:
+        nxt = terms[-1] * lam / (agents * mu + k * theta)
+        terms.append(nxt)
+        if nxt < 1e-16 * sum(terms[-50:]) and k > 5:
+            break
+        if k > 200_000:  # pragma: no cover - θ > 0 converges long before
+            break
+        k += 1
+    total = sum(terms)
+    return [t / total for t in terms]
+
+
+def _absorbed_by(rates: list[float], horizon: float) -> list[float]:
+    """For m = 0 … len(rates)−1: P(Σ_{i=0..m} Exp(rates[i]) ≤ horizon), by uniformization of
+    the pure-death chain m → m−1 → … → served."""
+    if horizon <= 0:
+        return [0.0] * len(rates)
+    top = max(rates)
+    lt = top * horizon
+    # w[m] after k jumps: P(absorbed within k uniformized steps from m)
+    w = [0.0] * len(rates)
+    out = [0.0] * len(rates)
+    pois = math.exp(-lt)
+    cumulative = pois
+    k = 0
+    limit = int(lt + 12 * math.sqrt(lt + 1) + 30)
+    while k < limit:
+        k += 1
+        nxt = [0.0] * len(rates)
+        for m, r in enumerate(rates):
+            p = r / top
+            below = 1.0 if m == 0 else w[m - 1]
+            nxt[m] = p * below + (1 - p) * w[m]
+        w = nxt
+        pois *= lt / k
+        cumulative += pois
+        for m in range(len(rates)):
+            out[m] += pois * w[m]
+        if 1 - cumulative < 1e-13:
+            break
+    return out
+
+
+def evaluate_a(
+    agents: int, arrivals_per_s: float, aht_s: float, patience_s: float, target_s: float
+) -> Staffing:
+    """Erlang A: service level (answered within T ÷ all callers), ASA of the answered,
+    P(wait), occupancy; ``patience_s`` is the callers' mean patience."""
+    if aht_s <= 0 or patience_s <= 0:
+        raise StaffingError("Handle time and patience must be more than zero seconds.")
+    lam, mu, theta = arrivals_per_s, 1 / aht_s, 1 / patience_s
+    erlangs = lam * aht_s
+    if lam <= 0:
+        return Staffing(agents, 0.0, 0.0, 1.0, 0.0, 0.0)
+    if agents <= 0:
+        return Staffing(0, erlangs, 1.0, 0.0, math.inf, math.inf)
+    pi = _tail_probabilities(agents, lam, mu, theta)
+    waiting = pi[agents:]
+    rates = [agents * mu + i * theta for i in range(len(waiting))]
+    tilted = [r + theta for r in rates]
+    reach = _absorbed_by(tilted, target_s)
+    p_wait = sum(waiting)
+    answered = sum(pi[:agents])
+    in_target = answered
+    product, wait_sum, answered_wait = 1.0, 0.0, 0.0
+    for m, p in enumerate(waiting):
+        product *= rates[m] / tilted[m]
+        wait_sum += 1 / tilted[m]
+        answered += p * product
+        in_target += p * product * reach[m]
+        answered_wait += p * product * wait_sum
+    busy = sum(min(j, agents) * p for j, p in enumerate(pi))
+    return Staffing(
+        agents,
+        erlangs,
+        p_wait,
+        min(1.0, max(0.0, in_target)),
+        answered_wait / answered if answered else math.inf,
+        busy / agents,
+    )
+
+
+def agents_needed_a(
+    arrivals_per_s: float,
+    aht_s: float,
+    patience_s: float,
+    *,
+    target_percent: float,
+    target_s: float,
+) -> Staffing:
+    """The least N meeting the SL target when callers hang up after ``patience_s`` on average
+    (fewer than Erlang C says: those who hang up take no agent's time)."""
+    if not 0 < target_percent <= 100:
+        raise StaffingError("The service-level target must be between 0 and 100 %.")
+    if arrivals_per_s <= 0:
+        return Staffing(0, 0.0, 0.0, 1.0, 0.0, 0.0)
+    goal = target_percent / 100
+    erlangs = arrivals_per_s * aht_s
+    if erlangs >= MAX_AGENTS:
+        raise StaffingError(
+            f"A traffic of {erlangs:,.0f} Erlangs is more than {MAX_AGENTS:,} agents can carry."
+        )
+    n = max(1, math.floor(erlangs * 0.5))
+    while (
+        n > 1 and evaluate_a(n, arrivals_per_s, aht_s, patience_s, target_s).service_level >= goal
+    ):
+        n //= 2
+    while n <= MAX_AGENTS:
+        result = evaluate_a(n, arrivals_per_s, aht_s, patience_s, target_s)
+        if result.service_level >= goal - 1e-12:
+            return result
+        n += 1
+    raise StaffingError("No number of agents reaches that target.")  # pragma: no cover
+
+
+def patience_estimate(abandoned: int, total_wait_s: float) -> float | None:
+    """Mean patience from a queue's own history (the exponential model's maximum-likelihood
+    estimate): the total time callers waited, answered or not, ÷ the callers who hung up."""
+    if abandoned <= 0 or total_wait_s <= 0:
+        return None
+    return total_wait_s / abandoned

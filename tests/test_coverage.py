@@ -1,0 +1,155 @@
+"""Intraday coverage (pure): intervals across DST, the forecast from history, the reforecast,
+required against scheduled and staffed, and the shared-agent rule — against hand-worked figures."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+
+import pytest
+
+from floorlead.domain import erlang
+from floorlead.domain import metrics as mx
+from floorlead.domain.coverage import (
+    Demand,
+    Forecast,
+    QueueModel,
+    coverage,
+    day_intervals,
+    history_forecast,
+    interval_tally,
+    staffing,
+)
+
+TZ = "America/New_York"
+
+
+def contact(
+    queue: str, at: datetime, handle_s: float = 300, answered: bool = True
+) -> mx.ContactTimes:
+    if not answered:
+        return mx.ContactTimes(queue, at, abandoned_at=at + timedelta(seconds=60))
+    ans = at + timedelta(seconds=10)
+    return mx.ContactTimes(
+        queue,
+        at,
+        ans,
+        None,
+        ans + timedelta(seconds=handle_s - 30),
+        ans + timedelta(seconds=handle_s),
+    )
+
+
+def test_a_day_the_clocks_change_has_23_or_25_hours_of_intervals() -> None:
+    assert len(day_intervals(date(2026, 3, 9), TZ, "00:00", 30)) == 48
+    spring = day_intervals(date(2026, 3, 8), TZ, "00:00", 30)
+    assert len(spring) == 46 and "02:00" not in {i.label for i in spring}
+    autumn = day_intervals(date(2026, 11, 1), TZ, "00:00", 30)
+    assert len(autumn) == 50
+    assert [i.key for i in autumn if i.label == "01:30"] == [("01:30", 0), ("01:30", 1)]
+    assert all(i.seconds == 1800 for i in autumn)
+
+
+def test_the_forecast_is_the_same_weekdays_average_weeks_without_data_left_out() -> None:
+    """Four Mondays back: 10, 14 and 0 (no data: left out) contacts at 09:00, and one Monday
+    the clocks changed on (09:00 is still 09:00 by the wall clock)."""
+    days = [date(2026, 10, 12), date(2026, 10, 19), date(2026, 10, 26), date(2026, 11, 2)]
+    history: dict[date, list[mx.ContactTimes]] = {d: [] for d in days}
+
+    def nine(d: date) -> datetime:  # 09:00 New York: 13:00 UTC in EDT, 14:00 in EST
+        return datetime(d.year, d.month, d.day, 13 if d < date(2026, 11, 1) else 14, 0, tzinfo=UTC)
+
+    history[days[0]] = [contact("billing", nine(days[0]) + timedelta(minutes=i)) for i in range(10)]
+    history[days[1]] = [
+        contact("billing", nine(days[1]) + timedelta(minutes=i), handle_s=240) for i in range(14)
+    ]
+    history[days[3]] = [contact("billing", nine(days[3]) + timedelta(minutes=i)) for i in range(6)]
+    history[days[3]].append(contact("billing", nine(days[3]), answered=False))  # offered too
+    fc = history_forecast(history, TZ, "00:00", 30, 5, "Monday")
+    d = fc.of("billing", ("09:00", 0))
+    assert d.contacts == pytest.approx((10 + 14 + 7) / 3)
+    assert d.aht_s == pytest.approx((10 * 300 + 14 * 240 + 6 * 300) / 30)
+    assert fc.of("billing", ("09:30", 0)) == Demand(0.0, None)
+    assert "last 3 Mondays" in fc.how and "1 left out with no data" in fc.how
+
+
+def test_required_scheduled_and_the_gap_against_hand_worked_figures() -> None:
+    day = date(2026, 11, 23)
+    intervals = [i for i in day_intervals(day, TZ, "00:00", 30) if i.label in ("09:00", "09:30")]
+    nine, half = intervals
+    fc = Forecast({"billing": {nine.key: Demand(100, 180.0), half.key: Demand(100, 180.0)}}, "x")
+    # 100 contacts in 30 min at 180 s: A = 10 Erlangs; 13 agents answer 79.6 % in 20 s, 14
+    # answer 88.8 %: 80/20 needs 14 by Erlang C
+    assert erlang.evaluate(13, 10.0, 180, 20).service_level == pytest.approx(0.7956, abs=1e-4)
+    assert erlang.agents_needed(10.0, 180, target_percent=80, target_s=20).agents == 14
+    blocks = {f"a{i}": [mx.ScheduleBlock(nine.start, half.end, "work")] for i in range(12)}
+    blocks["a0"].append(mx.ScheduleBlock(half.start, half.start + timedelta(minutes=15), "break"))
+    skills = {a: ["billing"] for a in blocks}
+    cov = coverage(
+        day,
+        intervals,
+        [QueueModel("billing", "Billing", 80, 20)],
+        fc,
+        {},
+        skills,
+        blocks,
+        {},
+        nine.start - timedelta(hours=1),
+    )
+    first, second = cov.of("billing")
+    assert (first.required, first.scheduled, first.gap, first.standing) == (
+        14,
+        12,
+        -2,
+        "understaffed",
+    )
+    assert second.scheduled == pytest.approx(11.5)  # a0's 15-minute break
+    sl = erlang.evaluate(12, 10.0, 180, 20).service_level
+    assert first.projected_sl == pytest.approx(sl)
+    together = cov.of("")
+    assert together[0].required == 14 and together[0].scheduled == 12
+
+
+def test_an_agent_on_two_queues_is_shared_by_workload_and_counted_once() -> None:
+    day = date(2026, 11, 23)
+    iv = day_intervals(day, TZ, "00:00", 30)[18]  # 09:00
+    blocks = {"a1": [mx.ScheduleBlock(iv.start, iv.end, "work")]}
+    skills = {"a1": ["billing", "sales"]}
+    workload = {iv.key: {"billing": 3.0, "sales": 1.0}}
+    changes = {"a1": [mx.StateChange(iv.start + timedelta(minutes=15), "available")]}
+    s = staffing([iv], skills, blocks, changes, workload, iv.end)
+    assert dict(s.scheduled[iv.key]) == {"billing": 0.75, "sales": 0.25}
+    assert sum(s.scheduled[iv.key].values()) == pytest.approx(1.0)
+    assert dict(s.staffed[iv.key]) == {"billing": 0.375, "sales": 0.125}  # there half of it
+    equal = staffing([iv], skills, blocks, {}, {}, iv.start)
+    assert dict(equal.scheduled[iv.key]) == {"billing": 0.5, "sales": 0.5}
+
+
+def test_the_reforecast_scales_the_rest_of_the_day_by_actual_over_forecast() -> None:
+    day = date(2026, 11, 23)
+    ivs = day_intervals(day, TZ, "00:00", 30)[18:21]  # 09:00, 09:30, 10:00
+    fc = Forecast({"billing": {i.key: Demand(10, 300.0) for i in ivs}}, "x")
+    actual = interval_tally(
+        [contact("billing", ivs[0].start + timedelta(seconds=i)) for i in range(12)]
+        + [contact("billing", ivs[1].start + timedelta(seconds=i)) for i in range(12)],
+        ivs,
+        5,
+    )
+    now = ivs[2].start + timedelta(minutes=1)  # two intervals passed: 24 against 20
+    cov = coverage(day, ivs, [QueueModel("billing", "B", 80, 20)], fc, actual, {}, {}, {}, now)
+    rows = cov.of("billing")
+    assert [r.actual for r in rows] == [12, 12, 0]
+    assert rows[0].variance == pytest.approx(0.2)
+    assert rows[2].expected == 10  # begun: the current interval keeps its forecast
+    later = coverage(
+        day,
+        ivs,
+        [QueueModel("billing", "B", 80, 20)],
+        fc,
+        actual,
+        {},
+        {},
+        {},
+        ivs[2].start - timedelta(seconds=1),
+    )
+    assert later.of("billing")[2].expected == pytest.approx(12.0)  # 10 × 24/20
+    assert "×1.20" in later.reforecast_how
