@@ -153,3 +153,42 @@ def test_the_reforecast_scales_the_rest_of_the_day_by_actual_over_forecast() -> 
     )
     assert later.of("billing")[2].expected == pytest.approx(12.0)  # 10 × 24/20
     assert "×1.20" in later.reforecast_how
+
+
+def test_the_current_interval_is_staffed_over_the_part_gone_by() -> None:
+    day = date(2026, 11, 23)
+    iv = day_intervals(day, TZ, "00:00", 30)[18]
+    changes = {"a1": [mx.StateChange(iv.start, "available")]}
+    s = staffing([iv], {"a1": ["billing"]}, {}, changes, {}, iv.start + timedelta(minutes=10))
+    assert dict(s.staffed[iv.key]) == {"billing": 1.0}  # there all ten minutes so far
+
+
+def test_an_interval_with_contacts_but_none_handled_takes_the_queues_day_aht() -> None:
+    day = date(2026, 11, 16)
+    nine = datetime(2026, 11, 16, 14, 0, tzinfo=UTC)
+    history = {
+        day: [
+            contact("billing", nine, handle_s=200),
+            contact("billing", nine + timedelta(minutes=30), answered=False),
+        ]
+    }
+    fc = history_forecast(history, TZ, "00:00", 30, 5, "Monday")
+    assert fc.of("billing", ("09:30", 0)) == Demand(1.0, 200.0)
+
+
+def test_no_forecast_for_a_queue_is_said_not_read_as_zero_needed() -> None:
+    day = date(2026, 11, 23)
+    iv = day_intervals(day, TZ, "00:00", 30)[18:19]
+    cov = coverage(
+        day,
+        iv,
+        [QueueModel("billing", "B", 80, 20)],
+        Forecast({}, "x"),
+        {},
+        {},
+        {},
+        {},
+        iv[0].start,
+    )
+    row = cov.of("billing")[0]
+    assert row.required is None and row.standing == "no forecast"

@@ -492,7 +492,7 @@ def db_path(ctx: typer.Context, db: DbOption = None) -> None:
 
 # The feed, report and record commands live in their own modules and register on ``app``
 # when imported.
-from floorlead import cli_feeds, cli_records, cli_reports  # noqa: E402,F401
+from floorlead import cli_coverage, cli_feeds, cli_records, cli_reports  # noqa: E402,F401
 
 
 def main() -> None:

@@ -95,6 +95,15 @@ class AlertSettings:
 
 
 @dataclass(frozen=True)
+class CoverageSettings:
+    """Intraday coverage: how many weeks of the floor's history make the default forecast,
+    and the queues whose staffing counts callers who hang up (Erlang A) instead of Erlang C."""
+
+    weeks: int = 4
+    erlang_a: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
 class ScorecardSettings:
     """Criteria as (name, weight, critical); a critical one failed fails the whole call."""
 
@@ -134,6 +143,7 @@ CSV_COLUMNS: dict[str, tuple[str, ...]] = {
     "roster": ("agent", "name", "team", "queues"),
     "schedule": ("agent", "start", "end", "activity"),
     "punches": ("agent", "at", "kind"),
+    "forecast": ("queue", "start", "contacts", "aht"),
 }
 
 
@@ -160,6 +170,7 @@ class Settings:
     scorecard: ScorecardSettings = field(default_factory=ScorecardSettings)
     feeds: FeedSettings = field(default_factory=FeedSettings)
     alerts: AlertSettings = field(default_factory=AlertSettings)
+    coverage: CoverageSettings = field(default_factory=CoverageSettings)
     #: binding id -> keys (``[keys]``), handed to Textual's keymap; the app checks the ids
     keys: dict[str, str] = field(default_factory=dict)
     database_url: str = ""
@@ -316,7 +327,7 @@ def _feeds(path: Path, value: Any) -> FeedSettings:
         raise _fail(path, "feeds.csv", "must be a table of roster, schedule and punches")
     for kind, mapping in raw_csv.items():
         if kind not in CSV_COLUMNS:
-            raise _fail(path, f"feeds.csv.{kind}", "is not roster, schedule or punches")
+            raise _fail(path, f"feeds.csv.{kind}", "is not roster, schedule, punches or forecast")
         if not isinstance(mapping, dict):
             raise _fail(path, f"feeds.csv.{kind}", 'must be a table such as { agent = "Emp ID" }')
         for ours, theirs in mapping.items():
@@ -362,6 +373,22 @@ def _alerts(path: Path, value: Any) -> AlertSettings:
     return AlertSettings(tuple(events), bell, tuple(urgent), quiet)
 
 
+def _coverage(path: Path, value: Any) -> CoverageSettings:
+    """``[coverage]``: weeks (1–52), erlang_a (queue ids; may be empty)."""
+    if not isinstance(value, dict):
+        raise _fail(path, "coverage", "must be a table")
+    unknown = set(value) - {"weeks", "erlang_a"}
+    if unknown:
+        raise _fail(path, f"coverage.{sorted(unknown)[0]}", "is not a known setting")
+    weeks = value.get("weeks", 4)
+    if isinstance(weeks, bool) or not isinstance(weeks, int) or not 1 <= weeks <= 52:
+        raise _fail(path, "coverage.weeks", "must be a whole number of weeks from 1 to 52")
+    queues = value.get("erlang_a", [])
+    if not isinstance(queues, list) or not all(isinstance(q, str) and q for q in queues):
+        raise _fail(path, "coverage.erlang_a", "must be a list of queue ids")
+    return CoverageSettings(weeks, tuple(queues))
+
+
 def _keys(path: Path, value: Any) -> dict[str, str]:
     """``[keys]``: ``"binding.id" = "key"`` (several keys separated by commas)."""
     if not isinstance(value, dict):
@@ -403,6 +430,9 @@ def load_settings(path: Path | None = None) -> Settings:
         if section == "alerts":
             changes["alerts"] = _alerts(path, value)
             continue
+        if section == "coverage":
+            changes["coverage"] = _coverage(path, value)
+            continue
         if section == "keys":
             changes["keys"] = _keys(path, value)
             continue
@@ -416,8 +446,8 @@ def load_settings(path: Path | None = None) -> Settings:
             raise _fail(
                 path,
                 section,
-                f"is not a known section ({', '.join(_SECTIONS)}, scorecard, feeds, alerts, keys, "
-                "database)",
+                f"is not a known section ({', '.join(_SECTIONS)}, scorecard, feeds, alerts, "
+                "coverage, keys, database)",
             )
         if not isinstance(value, dict):
             raise _fail(path, section, "must be a table")
@@ -491,6 +521,10 @@ events = ["p1", "sla_breach", "longest_wait", "stale_feed"]   # [] for none
 bell = true
 urgent_priorities = ["P1"]      # escalations that alert when they arrive
 quiet_hours = ""                # e.g. "22:00-06:00": no bell then (alerts still show)
+
+[coverage]
+weeks = 4                       # the default forecast: the same weekday over this many weeks
+erlang_a = []                   # queues staffed by Erlang A (callers who hang up), e.g. ["billing"]
 
 # [keys]                        # remap a key by its binding id (the help screen lists them)
 # "escalations.take" = "T"

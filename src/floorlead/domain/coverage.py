@@ -9,7 +9,8 @@ Rules, said on screen and in the help:
   the last N weeks of the floor's own history, weeks with no contact at all left out; intervals
   are matched by their wall-clock start, so a day the clocks change lines up with its neighbours
   (the second 01:30 of a day the clocks go back takes the first's figures when the history has
-  only one). AHT the same way, weighted by handled contacts.
+  only one). AHT the same way, weighted by handled contacts (the queue's AHT over those days
+  where an interval had contacts but none handled).
 - **Reforecast**: once intervals of the day have passed, the rest of the day is scaled by
   actual ÷ forecast over the intervals passed (per queue).
 - **Required**: Erlang C (or Erlang A, per queue) at the interval's (re)forecast volume and
@@ -17,8 +18,8 @@ Rules, said on screen and in the help:
 - **Scheduled**: the share of the interval each agent is scheduled to work; an agent skilled on
   several queues is one agent, shared between them in proportion to each queue's forecast
   workload in that interval (equally when there is none). **Staffed** (past and current
-  intervals): the share of the interval each agent was available, on a contact or in ACW,
-  shared the same way.
+  intervals): the share of the interval each agent was available, on a contact or in ACW
+  (of the part gone by, in the current one), shared the same way.
 """
 
 from __future__ import annotations
@@ -89,6 +90,10 @@ class Forecast:
         found = by_key.get(key) or by_key.get((key[0], 0))
         return found or Demand(0.0, None)
 
+    def knows(self, queue: str) -> bool:
+        """Whether there is any forecast for ``queue`` (no history, nothing imported: none)."""
+        return bool(self.demand.get(queue))
+
 
 def _bucket(intervals: Sequence[Interval], at: datetime) -> Interval | None:
     starts = [i.start for i in intervals]
@@ -157,10 +162,14 @@ def history_forecast(
                 t[1] += handled
                 t[2] += handle_s
     weeks = len(used)
-    demand = {
-        q: {key: Demand(t[0] / weeks, t[2] / t[1] if t[1] else None) for key, t in rows.items()}
-        for q, rows in totals.items()
-    }
+    demand: dict[str, dict[tuple[str, int], Demand]] = {}
+    for q, sums in totals.items():
+        # an interval with contacts but none handled takes the queue's AHT over the day
+        done = sum(t[1] for t in sums.values())
+        day_aht = sum(t[2] for t in sums.values()) / done if done else None
+        demand[q] = {
+            key: Demand(t[0] / weeks, t[2] / t[1] if t[1] else day_aht) for key, t in sums.items()
+        }
     left = len(history) - weeks
     skipped = f", {left} left out with no data" if left else ""
     how = (
@@ -261,7 +270,9 @@ def staffing(
         for iv in intervals:
             span = mx.Segment(iv.start, iv.end, "")
             planned = sum(mx.overlap_s(s, span) for s in work) / iv.seconds
-            there = sum(mx.overlap_s(s, span) for s in on) / iv.seconds if iv.start < upto else 0.0
+            # the current interval: staffed over the part of it gone by
+            gone = (min(iv.end, upto) - iv.start).total_seconds()
+            there = sum(mx.overlap_s(s, span) for s in on) / gone if gone > 0 else 0.0
             if planned <= 0 and there <= 0:
                 continue
             for q, share in _shares(queues, workload.get(iv.key, {})).items():
@@ -314,7 +325,7 @@ class CoverageRow:
         """understaffed, overstaffed or covered — words, not colour alone."""
         gap = self.gap
         if gap is None:
-            return ""
+            return "no forecast" if self.queue else ""
         if gap < -1e-9:
             return "understaffed"
         if gap >= OVER_BY:
@@ -416,7 +427,7 @@ def coverage(
             volume, aht = expected[iv.key][q.id]
             fc = forecast.of(q.id, iv.key)
             offered, handled, handle_s = actual.get(q.id, {}).get(iv.key, (0, 0, 0.0))
-            need, _ = _required(q, volume, aht, iv.seconds)
+            need = _required(q, volume, aht, iv.seconds)[0] if forecast.knows(q.id) else None
             sched = staff.scheduled[iv.key].get(q.id, 0.0)
             sl, asa = _projected(q, volume, aht, iv.seconds, sched)
             per_queue.append(

@@ -252,3 +252,18 @@ class FloorPolicy(SQLModel, table=True):
     value: str = Field(max_length=200)
     changed_by: str = Field(default="", max_length=100)
     changed_at: datetime | None = Field(default=None, sa_column=_utc(nullable=True))
+
+
+class ForecastInterval(SQLModel, table=True):
+    """An imported forecast for one queue and interval (``floorlead forecast import``): it
+    replaces the forecast made from the floor's history for that interval."""
+
+    __tablename__ = "forecast_interval"
+    __table_args__ = (UniqueConstraint("queue_id", "start", name="uq_forecast_interval"),)
+    id: int | None = Field(default=None, primary_key=True)
+    queue_id: str = Field(max_length=64)
+    start: datetime = Field(sa_column=_utc(index=True))
+    contacts: float
+    aht_s: float
+    imported_at: datetime = Field(sa_column=_utc())
+    imported_by: str = Field(default="", max_length=100)

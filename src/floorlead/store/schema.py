@@ -35,6 +35,7 @@ COACHING = table(m.CoachingNote)
 ESCALATION_NOTE = table(m.EscalationNote)
 HANDOVER = table(m.HandoverNote)
 POLICY = table(m.FloorPolicy)
+FORECAST = table(m.ForecastInterval)
 
 #: SQLite allows 999 bound parameters in old builds; stay under it.
 CHUNK = 900

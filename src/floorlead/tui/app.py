@@ -64,6 +64,7 @@ SCREENS: tuple[tuple[str, str], ...] = (
     ("escalations", "Escalations"),
     ("timesheets", "Timesheets"),
     ("coaching", "Coaching"),
+    ("coverage", "Coverage"),
 )
 #: The footer shows the screen keys together, in little room: ``12345 screens``.
 SCREEN_KEYS = Binding.Group("screens", compact=True)
@@ -101,6 +102,7 @@ class FloorleadApp(App[None]):
         "escalations": lambda: _screen("escalations", "EscalationsScreen"),
         "timesheets": lambda: _screen("timesheets", "TimesheetsScreen"),
         "coaching": lambda: _screen("coaching", "CoachingScreen"),
+        "coverage": lambda: _screen("coverage", "CoverageScreen"),
     }
     BINDINGS: ClassVar[list[BindingType]] = [
         *(

@@ -23,6 +23,8 @@ MODULES = (
     "floorlead.tui.screens.escalations",
     "floorlead.tui.screens.timesheets",
     "floorlead.tui.screens.coaching",
+    "floorlead.tui.screens.coverage",
+    "floorlead.tui.screens.interval_detail",
     "floorlead.tui.screens.queue_detail",
     "floorlead.tui.screens.escalation_detail",
     "floorlead.tui.screens.timesheet_detail",

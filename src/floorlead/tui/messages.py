@@ -8,9 +8,10 @@ from typing import TYPE_CHECKING
 from textual.message import Message
 
 if TYPE_CHECKING:
-    from datetime import date
+    from datetime import date, datetime
 
     from floorlead.domain.board import AgentDay, FloorSnapshot
+    from floorlead.domain.coverage import Coverage
     from floorlead.store.escalations import HistoryLine
     from floorlead.store.sheets import SheetDetail, TimesheetRow
 
@@ -94,3 +95,19 @@ class SheetsLoaded(Message):
     def __init__(self, day: date, rows: list[TimesheetRow], error: str = "") -> None:
         super().__init__()
         self.day, self.rows, self.error = day, rows, error
+
+
+class CoverageLoaded(Message):
+    """The day's coverage (``domain.coverage.Coverage``), or one sentence why not."""
+
+    def __init__(self, day: date, coverage: Coverage | None, error: str) -> None:
+        super().__init__()
+        self.day, self.coverage, self.error = day, coverage, error
+
+
+class IntervalLoaded(Message):
+    """Who is scheduled in one interval: (agent name, activity, from, to) rows."""
+
+    def __init__(self, rows: list[tuple[str, str, str, datetime, datetime]], error: str) -> None:
+        super().__init__()
+        self.rows, self.error = rows, error
