@@ -383,3 +383,63 @@ def test_alerts_test_replays_a_recorded_day_by_the_rules_of_the_settings(tmp_pat
     assert "15:02:00  longest_wait  Billing: a contact has waited" in text
     assert "1 alert." in text and "p1" not in text.split("\n", 1)[1]
     assert_one_sentence(run("--db", str(path), "alerts", "test", "--every", "0"))
+
+
+def test_forecast_import_replaces_the_history_forecast_and_a_bad_row_imports_nothing(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "floor.db"
+    feed = (
+        '{"type":"queue.upsert","queue":"billing","name":"Billing","channel":"voice"}\n'
+        '{"type":"agent.upsert","agent":"a1","name":"Ann","team":"N","queues":["billing"]}\n'
+        '{"type":"schedule","agent":"a1","start":"2026-11-23T14:00:00Z",'
+        '"end":"2026-11-23T15:00:00Z","activity":"work"}\n'
+    )
+    assert run("--db", str(path), "ingest", "-", stdin=feed).returncode == 0
+    good = tmp_path / "forecast.csv"
+    good.write_text(
+        "queue,start,contacts,aht\n"
+        "billing,2026-11-23T09:00,100,180\n"  # the floor's clock (New York): 14:00 UTC
+        "billing,2026-11-23T14:30:00Z,20,180\n",
+        encoding="utf-8",
+    )
+    done = run("--db", str(path), "forecast", "import", str(good))
+    assert done.returncode == 0, done.stderr
+    assert "Imported 2 forecast intervals" in done.stdout
+    shown = json.loads(
+        run(
+            "--db", str(path), "coverage", "--date", "2026-11-23", "--queue", "billing", "--json"
+        ).stdout
+    )
+    nine = next(r for r in shown["rows"] if r["start"] == "2026-11-23T14:00:00Z")
+    # 100 contacts in 30 minutes at 180 s: 10 Erlangs, 14 agents for 80/20; one scheduled
+    assert (nine["forecast"], nine["required"], nine["scheduled"]) == (100, 14, 1)
+    assert (nine["gap"], nine["standing"]) == (-13, "understaffed")
+    assert "Imported for 2 intervals (billing)" in shown["forecast"]
+    for body, said in (
+        (
+            "queue,start,contacts,aht\nbilling,2026-11-23T09:00,-4,180\n",
+            "Line 2: contacts must be 0 or more",
+        ),
+        (
+            "queue,start,contacts,aht\nbilling,2026-11-23T09:10,4,180\n",
+            "Line 2: '2026-11-23T09:10' is not the start of a 30-minute interval",
+        ),
+        (
+            "queue,start,contacts,aht\nbilling,2026-11-23T10:00,4,180\nsales,2026-11-23T10:00,4,180\n",
+            "names queues this floor does not have: sales",
+        ),
+        ("queue,begin,contacts,aht\n", "the header has no column 'start'"),
+    ):
+        bad = tmp_path / "bad.csv"
+        bad.write_text(body, encoding="utf-8")
+        refused = run("--db", str(path), "forecast", "import", str(bad))
+        assert_one_sentence(refused)
+        assert said in refused.stderr, refused.stderr
+    again = json.loads(
+        run(
+            "--db", str(path), "coverage", "--date", "2026-11-23", "--queue", "billing", "--json"
+        ).stdout
+    )
+    ten = next(r for r in again["rows"] if r["start"] == "2026-11-23T15:00:00Z")
+    assert ten["forecast"] == 0  # the refused file's 10:00 row was not imported

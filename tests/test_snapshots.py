@@ -46,8 +46,8 @@ SIZES = {"80x24": (80, 24), "120x40": (120, 40)}
 @pytest.mark.parametrize("size", list(SIZES))
 @pytest.mark.parametrize(
     "keys",
-    ["1", "2", "3", "4", "5", "question_mark"],
-    ids=["queues", "agents", "escalations", "timesheets", "coaching", "help"],
+    ["1", "2", "3", "4", "5", "6", "question_mark"],
+    ids=["queues", "agents", "escalations", "timesheets", "coaching", "coverage", "help"],
 )
 def test_screen_at_size(snap_compare: Any, floor_db: FloorDatabase, keys: str, size: str) -> None:
     """Every screen at the two sizes a desk terminal has: 80×24 and 120×40."""
@@ -82,6 +82,7 @@ STATES = {
     "agent-day": ("2", ["enter"]),
     "grade": ("5", ["tab", "down", "v"]),
     "correction-step": ("5", ["tab", "down", "x"]),
+    "interval-detail": ("6", ["enter"]),
 }
 
 
@@ -172,8 +173,8 @@ async def test_every_dialog_shows_how_to_save_at_80_by_24(
 
 @pytest.mark.parametrize(
     "keys",
-    ["1", "2", "3", "4", "5"],
-    ids=["queues", "agents", "escalations", "timesheets", "coaching"],
+    ["1", "2", "3", "4", "5", "6"],
+    ids=["queues", "agents", "escalations", "timesheets", "coaching", "coverage"],
 )
 def test_screen_in_monochrome(
     snap_compare: Any, floor_db: FloorDatabase, keys: str, monkeypatch: pytest.MonkeyPatch

@@ -36,6 +36,11 @@ from floorlead.domain.when import day_bounds, local
 
 #: Agent states that count as staffed (taking or able to take contacts).
 STAFFED_STATES = frozenset({"available", "on_contact", "acw"})
+#: How an agent on several queues is counted: said on the Coverage screen and in the help.
+SHARE_RULE = (
+    "An agent skilled on several queues counts once per interval, shared between them in "
+    "proportion to each queue's forecast workload (equally when there is none)."
+)
 #: A gap this many agents or more above the requirement is overstaffed (room for coaching or
 #: time off); any shortfall is understaffed.
 OVER_BY = 2.0
@@ -340,10 +345,7 @@ class Coverage:
     rows: tuple[CoverageRow, ...]  # per interval: all queues first, then each queue
     forecast_how: str
     reforecast_how: str
-    share_rule: str = (
-        "An agent skilled on several queues counts once per interval, shared between them in "
-        "proportion to each queue's forecast workload (equally when there is none)."
-    )
+    share_rule: str = SHARE_RULE
     imported: frozenset[str] = field(default_factory=frozenset)
 
     def of(self, queue: str) -> list[CoverageRow]:
@@ -413,14 +415,14 @@ def coverage(
         row = {}
         for q in queues:
             d = forecast.of(q.id, iv.key)
-            volume = d.contacts * (refc.factors.get(q.id, 1.0) if iv.start >= now else 1.0)
+            volume = d.contacts * (refc.factors.get(q.id, 1.0) if iv.start > now else 1.0)
             row[q.id] = (volume, d.aht_s)
         expected[iv.key] = row
         workload[iv.key] = {q: v * (a or 0.0) for q, (v, a) in row.items()}
     staff = staffing(intervals, skills, schedules, changes, workload, now)
     rows: list[CoverageRow] = []
     for iv in intervals:
-        begun = iv.start <= now
+        begun = iv.start < now
         current = iv.start <= now < iv.end
         per_queue: list[CoverageRow] = []
         for q in queues:

@@ -118,9 +118,7 @@ def read_coverage(
             q.name,
             q.sl_percent,
             q.sl_seconds,
-            "erlang_a"
-            if q.id in settings.coverage.erlang_a and q.id in fc.patience
-            else "erlang_c",
+            "erlang_a" if q.id in erlang_a else "erlang_c",
             fc.patience.get(q.id),
         )
         for q in defs.queues

@@ -206,6 +206,10 @@ class CoverageScreen(FloorScreen):
         self.query_one("#coverage-summary", Static).update(f"Reading coverage for {self.day}…")
         self._load(self.day, self.floor_app.clock())
 
+    def on_data_table_row_selected(self, event: FloorTable.RowSelected) -> None:
+        event.stop()
+        self.action_detail()
+
     def action_detail(self) -> None:
         from floorlead.tui.screens.interval_detail import IntervalDetailScreen
 

@@ -30,6 +30,17 @@ DEFINITIONS = """\
   {grace} minutes in the wrong state.
 - Contacts count in the interval in which they entered the queue.
 
+## Coverage
+
+- **Forecast**: the average of the same weekday over the last weeks of the floor's history
+  (weeks without data left out), or an imported forecast; **reforecast**: the intervals not
+  yet begun scaled by actual ÷ forecast so far.
+- **Required**: Erlang C (Erlang A where set) at the forecast volume and AHT for the queue's
+  SL target. **Scheduled**: working schedule blocks; **staffed**: available, on a contact or
+  in ACW. {share_rule}
+- **Gap** = scheduled − required: any shortfall is understaffed (▼ short), two or more over is
+  overstaffed (▲ over).
+
 ## Alerts
 
 A P1 escalation arriving, an escalation past its response or resolution target, a queue
@@ -70,8 +81,15 @@ class HelpScreen(Screen[None]):
     ) -> None:
         super().__init__()
         self._keys = keys
+        from floorlead.domain.coverage import SHARE_RULE
+
         self._defs = DEFINITIONS.format(
-            interval=interval, tz=tz, day_start=day_start, short=short, grace=grace
+            interval=interval,
+            tz=tz,
+            day_start=day_start,
+            short=short,
+            grace=grace,
+            share_rule=SHARE_RULE,
         )
 
     def compose(self) -> ComposeResult:

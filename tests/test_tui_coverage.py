@@ -1,0 +1,58 @@
+"""The Coverage screen (key 6) driven as a supervisor would."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from textual.widgets import Static
+
+from floorlead.domain.actor import Actor
+from floorlead.feeds.forecast import ForecastRow
+from floorlead.store.coverage import import_forecast
+from floorlead.store.db import FloorDatabase
+from floorlead.tui.screens.coverage import CoverageScreen
+from floorlead.tui.screens.interval_detail import IntervalDetailScreen
+from floorlead.tui.widgets.floor_table import FloorTable
+from tests.conftest import FROZEN, TZ
+from tests.tui_helpers import make_app, settle_tables, wait_for_load, wait_until
+
+
+def summary(app: object) -> str:
+    return str(app.screen.query_one("#coverage-summary", Static).render())  # type: ignore[attr-defined]
+
+
+async def test_coverage_shows_the_day_marks_now_and_opens_an_interval(
+    floor_db: FloorDatabase,
+) -> None:
+    noon = FROZEN  # 12:00 in New York
+    rows = [ForecastRow("billing", noon + timedelta(minutes=30 * i), 40, 240) for i in range(-2, 3)]
+    import_forecast(floor_db, rows, Actor("sam", FROZEN, TZ), "test.csv")
+    app = make_app(floor_db)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_for_load(pilot)
+        await pilot.press("6")
+        assert await wait_until(pilot, lambda: isinstance(app.screen, CoverageScreen))
+        screen = app.screen
+        assert await wait_until(pilot, lambda: screen.coverage is not None)  # type: ignore[attr-defined]
+        await settle_tables(pilot)
+        table = screen.query_one(FloorTable)
+        assert table.row_count == 48
+        assert table.selected_key == noon.isoformat()  # the cursor starts on now
+        assert "▶ 12:00" in str(table.get_cell(noon.isoformat(), "interval"))
+        assert "Imported for 5 intervals (billing)" in summary(app)
+        assert "shared between them in proportion" in summary(app)
+        for _ in range(5):  # all queues, then each: billing comes round
+            await pilot.press("f")
+            if "billing" in summary(app):
+                break
+        assert "billing" in summary(app)
+        # 40 contacts in 30 minutes at 240 s: 5.33 Erlangs; 80/20 needs 8
+        assert str(table.get_cell(noon.isoformat(), "required")) == "8"
+        await pilot.press("enter")
+        assert await wait_until(pilot, lambda: isinstance(app.screen, IntervalDetailScreen))
+        detail = app.screen
+        assert await wait_until(pilot, lambda: detail.query_one(FloorTable).row_count > 0)
+        text = str(detail.query_one("#interval-summary", Static).render())
+        assert text.startswith("12:00–12:30 on billing:") and "scheduled to work" in text
+        await pilot.press("escape")
+        assert isinstance(app.screen, CoverageScreen)
