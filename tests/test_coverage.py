@@ -3,6 +3,7 @@ required against scheduled and staffed, and the shared-agent rule — against ha
 
 from __future__ import annotations
 
+from collections import defaultdict
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
@@ -13,6 +14,7 @@ from floorlead.domain.coverage import (
     Demand,
     Forecast,
     QueueModel,
+    Tally,
     coverage,
     day_intervals,
     history_forecast,
@@ -37,6 +39,10 @@ def contact(
         ans + timedelta(seconds=handle_s - 30),
         ans + timedelta(seconds=handle_s),
     )
+
+
+def tallies(history: dict[date, list[mx.ContactTimes]]) -> dict[date, Tally]:
+    return {d: interval_tally(c, day_intervals(d, TZ, "00:00", 30), 5) for d, c in history.items()}
 
 
 def test_a_day_the_clocks_change_has_23_or_25_hours_of_intervals() -> None:
@@ -64,7 +70,7 @@ def test_the_forecast_is_the_same_weekdays_average_weeks_without_data_left_out()
     ]
     history[days[3]] = [contact("billing", nine(days[3]) + timedelta(minutes=i)) for i in range(6)]
     history[days[3]].append(contact("billing", nine(days[3]), answered=False))  # offered too
-    fc = history_forecast(history, TZ, "00:00", 30, 5, "Monday")
+    fc = history_forecast(tallies(history), "Monday")
     d = fc.of("billing", ("09:00", 0))
     assert d.contacts == pytest.approx((10 + 14 + 7) / 3)
     assert d.aht_s == pytest.approx((10 * 300 + 14 * 240 + 6 * 300) / 30)
@@ -172,7 +178,7 @@ def test_an_interval_with_contacts_but_none_handled_takes_the_queues_day_aht() -
             contact("billing", nine + timedelta(minutes=30), answered=False),
         ]
     }
-    fc = history_forecast(history, TZ, "00:00", 30, 5, "Monday")
+    fc = history_forecast(tallies(history), "Monday")
     assert fc.of("billing", ("09:30", 0)) == Demand(1.0, 200.0)
 
 
@@ -192,3 +198,57 @@ def test_no_forecast_for_a_queue_is_said_not_read_as_zero_needed() -> None:
     )
     row = cov.of("billing")[0]
     assert row.required is None and row.standing == "no forecast"
+
+
+def database_sums_equal_the_contact_by_contact_tally(db: object) -> None:
+    """The forecast's history added up by the database (``reader.interval_totals``) equals
+    the contact-by-contact tally, boundaries and short abandons to the microsecond."""
+    from floorlead.feeds.jsonl import ingest_lines
+    from floorlead.feeds.live import backfill
+    from floorlead.store import reader
+    from floorlead.store.coverage import _patience_sums
+    from tests.conftest import FROZEN, make_simulator
+
+    backfill(db, make_simulator(history=2), FROZEN)  # type: ignore[arg-type]
+    day = date(2026, 11, 22)
+    nine = datetime(2026, 11, 22, 14, 0, tzinfo=UTC)  # 09:00 in New York, on a boundary
+    five, under = nine + timedelta(seconds=5), nine + timedelta(seconds=4.999999)
+    lines = [
+        '{"type":"queue.upsert","queue":"edge","name":"Edge","channel":"voice"}',
+        f'{{"type":"contact.queued","at":"{nine.isoformat()}","contact":"x1","queue":"edge"}}',
+        f'{{"type":"contact.abandoned","at":"{five.isoformat()}","contact":"x1"}}',
+        f'{{"type":"contact.queued","at":"{nine.isoformat()}","contact":"x2","queue":"edge"}}',
+        f'{{"type":"contact.abandoned","at":"{under.isoformat()}","contact":"x2"}}',
+    ]
+    assert not ingest_lines(db, lines).errors  # type: ignore[arg-type]
+    ivs = day_intervals(day, TZ, "00:00", 30)
+    with db.connect() as conn:  # type: ignore[attr-defined]
+        raw, d = reader.driver_of(conn)
+        contacts = reader.window_contacts(raw, d, ivs[0].start, ivs[-1].end)
+        summed = reader.interval_totals(raw, d, ivs[0].start, ivs[-1].end, 1800, 5)
+    assert len(contacts) > 500
+    slots = {int(i.start.timestamp()) // 1800: i.key for i in ivs}
+    by_db: dict[str, dict[tuple[str, int], tuple[int, int, float]]] = defaultdict(dict)
+    patience: dict[str, tuple[int, float]] = {}
+    for q, slot, offered, handled, handle_s, abandoned, wait_s in summed:
+        by_db[q][slots[slot]] = (offered, handled, handle_s)
+        n, w = patience.get(q, (0, 0.0))
+        patience[q] = (n + abandoned, w + wait_s)
+    by_python = interval_tally(contacts, ivs, 5)
+    assert by_db["edge"][("09:00", 0)] == (1, 0, 0.0)  # 5 s is not short; 4.999999 s is
+    assert set(by_db) == set(by_python)
+    for q, rows in by_python.items():
+        for key, (offered, handled, handle_s) in rows.items():
+            o, h, hs = by_db[q].get(key, (0, 0, 0.0))
+            assert (o, h) == (offered, handled), (q, key)
+            assert hs == pytest.approx(handle_s, abs=1e-6)
+    python_patience = _patience_sums(contacts, 5)
+    assert {q: n for q, (n, _w) in patience.items() if n} == {
+        q: n for q, (n, _w) in python_patience.items() if n
+    }
+    for q, (_n, w) in python_patience.items():
+        assert patience[q][1] == pytest.approx(w, abs=1e-3)
+
+
+def test_the_database_sums_the_history_as_the_tally_does(db: object) -> None:
+    database_sums_equal_the_contact_by_contact_tally(db)

@@ -31,7 +31,7 @@ from floorlead.feeds.live import backfill
 from floorlead.store import reader
 from floorlead.store.db import FloorDatabase, open_database, resolve_target
 from floorlead.store.engine import FloorEngine
-from tests import test_escalations, test_live, test_store, test_timesheets
+from tests import test_coverage, test_escalations, test_live, test_store, test_timesheets
 from tests.conftest import FROZEN, make_simulator
 from tests.reference import reference_snapshot
 from tests.test_live import difference
@@ -190,6 +190,7 @@ REUSED: list[tuple[Callable[[FloorDatabase], None], Callable[[FloorDatabase], No
     (_floor, test_timesheets.test_bulk_approval_skips_rows_changed_meanwhile),
     (_floor, test_timesheets.test_corrections_keep_the_original_and_change_the_hours),
     (_floor, test_timesheets.test_payroll_csv_columns),
+    (_empty, test_coverage.database_sums_equal_the_contact_by_contact_tally),
 ]
 
 

@@ -144,23 +144,21 @@ def interval_tally(
     }
 
 
-def history_forecast(
-    history: Mapping[date, Sequence[mx.ContactTimes]],
-    tz: str,
-    day_start: str,
-    minutes: int,
-    short_abandon_s: int,
-    weekday: str,
-) -> Forecast:
-    """The average of the same weekday in ``history`` (one list of contacts per day), weeks
-    with no contact at all left out."""
-    used = [d for d, contacts in sorted(history.items()) if contacts]
+#: Per queue and interval key: (offered, handled, handle seconds) — one day's tally.
+Tally = Mapping[str, Mapping[tuple[str, int], tuple[int, int, float]]]
+
+
+def history_forecast(history: Mapping[date, Tally], weekday: str) -> Forecast:
+    """The average of the same weekday's tallies in ``history`` (one per past day, by
+    :func:`interval_tally` or the database's sums), days with no contact at all left out."""
+    used = [
+        d
+        for d, tally in sorted(history.items())
+        if any(v[0] for rows in tally.values() for v in rows.values())
+    ]
     totals: dict[str, dict[tuple[str, int], list[float]]] = defaultdict(dict)
     for d in used:
-        tally = interval_tally(
-            history[d], day_intervals(d, tz, day_start, minutes), short_abandon_s
-        )
-        for q, rows in tally.items():
+        for q, rows in history[d].items():
             for key, (offered, handled, handle_s) in rows.items():
                 t = totals[q].setdefault(key, [0.0, 0.0, 0.0])
                 t[0] += offered
@@ -235,6 +233,26 @@ def _shares(queues: Sequence[str], workload: Mapping[str, float]) -> dict[str, f
     return {q: v / total for q, v in loads.items()}
 
 
+def _spread(
+    segments: Iterable[mx.Segment], bounds: Sequence[tuple[float, float]]
+) -> dict[int, float]:
+    """Seconds of ``segments`` in each interval (by index; ``bounds`` the intervals' start and
+    end as POSIX seconds): each segment visits only the intervals it overlaps."""
+    out: dict[int, float] = defaultdict(float)
+    if not bounds:
+        return out
+    first, step, n = bounds[0][0], bounds[0][1] - bounds[0][0], len(bounds)
+    for seg in segments:
+        a, z = seg.start.timestamp(), seg.end.timestamp()
+        i = max(0, int((a - first) // step))
+        while i < n and bounds[i][0] < z:
+            lo, hi = max(a, bounds[i][0]), min(z, bounds[i][1])
+            if hi > lo:
+                out[i] += hi - lo
+            i += 1
+    return out
+
+
 def staffing(
     intervals: Sequence[Interval],
     skills: Mapping[str, Sequence[str]],
@@ -254,37 +272,47 @@ def staffing(
     if not intervals:
         return Staffing(scheduled, staffed)
     day_start, day_end = intervals[0].start, intervals[-1].end
+    upto = min(now, day_end)
+    # the current interval: staffed over the part of it gone by
+    gone = [max(0.0, (min(iv.end, upto) - iv.start).total_seconds()) for iv in intervals]
+    bounds = [(iv.start.timestamp(), iv.end.timestamp()) for iv in intervals]
+    shares: dict[tuple[tuple[str, int], tuple[str, ...]], dict[str, float]] = {}
     for agent, queues in skills.items():
         if not queues:
             continue
-        work = [
-            s
-            for s in mx.scheduled_segments(schedules.get(agent, ()), day_start, day_end)
-            if s.label == "work"
-        ]
-        upto = min(now, day_end)
-        on = (
-            [
+        work = _spread(
+            (
                 s
-                for s in mx.state_segments(changes.get(agent, ()), day_start, upto)
-                if s.label in STAFFED_STATES
-            ]
-            if upto > day_start
-            else []
+                for s in mx.scheduled_segments(schedules.get(agent, ()), day_start, day_end)
+                if s.label == "work"
+            ),
+            bounds,
         )
-        for iv in intervals:
-            span = mx.Segment(iv.start, iv.end, "")
-            planned = sum(mx.overlap_s(s, span) for s in work) / iv.seconds
-            # the current interval: staffed over the part of it gone by
-            gone = (min(iv.end, upto) - iv.start).total_seconds()
-            there = sum(mx.overlap_s(s, span) for s in on) / gone if gone > 0 else 0.0
-            if planned <= 0 and there <= 0:
-                continue
-            for q, share in _shares(queues, workload.get(iv.key, {})).items():
+        there = (
+            _spread(
+                (
+                    s
+                    for s in mx.state_segments(changes.get(agent, ()), day_start, upto)
+                    if s.label in STAFFED_STATES
+                ),
+                bounds,
+            )
+            if upto > day_start
+            else {}
+        )
+        mine = tuple(queues)
+        for i in sorted(set(work) | set(there)):
+            iv = intervals[i]
+            split = shares.get((iv.key, mine))
+            if split is None:
+                split = shares[(iv.key, mine)] = _shares(mine, workload.get(iv.key, {}))
+            planned = work.get(i, 0.0) / iv.seconds
+            present = there.get(i, 0.0) / gone[i] if gone[i] > 0 else 0.0
+            for q, share in split.items():
                 if planned > 0:
                     scheduled[iv.key][q] += planned * share
-                if there > 0:
-                    staffed[iv.key][q] += there * share
+                if present > 0:
+                    staffed[iv.key][q] += present * share
     return Staffing(scheduled, staffed)
 
 

@@ -239,6 +239,64 @@ def window_contacts(conn: Any, d: Dialect, start: datetime, end: datetime) -> li
     return [contact_times(r) for r in rows]
 
 
+def _sqlite_micros(later: str, earlier: str) -> str:
+    """``later − earlier`` in whole microseconds, exactly, from SQLite's stored text (always
+    ``%Y-%m-%d %H:%M:%S.%f``)."""
+    # the whole seconds from the text without its fraction: SQLite keeps instants to the
+    # millisecond and would round 04.999999 up to 05
+    return (
+        f"((strftime('%s', substr({later}, 1, 19)) - strftime('%s', substr({earlier}, 1, 19)))"
+        f" * 1000000 + CAST(substr({later}, 21) AS INTEGER)"
+        f" - CAST(substr({earlier}, 21) AS INTEGER))"
+    )
+
+
+def _pg_micros(later: str, earlier: str) -> str:
+    return f"ROUND(EXTRACT(EPOCH FROM ({later} - {earlier})) * 1000000)"
+
+
+def interval_totals(
+    conn: Any, d: Dialect, start: datetime, end: datetime, seconds: int, short_abandon_s: int
+) -> list[tuple[str, int, int, int, float, int, float]]:
+    """Contacts queued in ``[start, end)`` added up by queue and by ``seconds``-long slot of
+    UTC time (the slot's start ÷ ``seconds``): (queue, slot, offered, handled, handle
+    seconds, abandoned, seconds waited by the answered and the abandoned) — by the board's
+    definitions (a short abandon is not offered, nor counted). A database's sums, for the
+    weeks of history a forecast reads."""
+    micros = _pg_micros if d.name == "postgresql" else _sqlite_micros
+    slot = (
+        f"CAST(FLOOR(EXTRACT(EPOCH FROM queued_at) / {seconds}) AS BIGINT)"
+        if d.name == "postgresql"
+        else f"CAST(strftime('%s', substr(queued_at, 1, 19)) AS INTEGER) / {seconds}"
+    )
+    # each row's figures once (SQLite does not share a repeated expression), summed outside
+    inner = (
+        f"SELECT queue_id, {slot} AS slot, "
+        "CASE WHEN answered_at IS NULL AND abandoned_at IS NOT NULL "
+        f"THEN {micros('abandoned_at', 'queued_at')} END AS gave_up_us, "
+        f"CASE WHEN answered_at IS NOT NULL THEN {micros('answered_at', 'queued_at')} "
+        "END AS answer_us, "
+        "CASE WHEN answered_at IS NOT NULL AND wrapped_at IS NOT NULL "
+        f"THEN {micros('wrapped_at', 'answered_at')} END AS handle_us "
+        f"FROM contact WHERE queued_at >= {d.param} AND queued_at < {d.param}"
+    )
+    short_us = int(short_abandon_s) * 1_000_000
+    sql = (
+        "SELECT queue_id, slot, "
+        f"SUM(CASE WHEN gave_up_us < {short_us} THEN 0 ELSE 1 END), "
+        "COUNT(handle_us), COALESCE(SUM(handle_us), 0), "
+        f"SUM(CASE WHEN gave_up_us >= {short_us} THEN 1 ELSE 0 END), "
+        f"COALESCE(SUM(answer_us), 0) + COALESCE(SUM(CASE WHEN gave_up_us >= {short_us} "
+        "THEN gave_up_us END), 0) "
+        f"FROM ({inner}) AS c GROUP BY queue_id, slot"
+    )
+    rows = conn.execute(sql, (d.when(start), d.when(end)))
+    return [
+        (q, int(b), int(o), int(h), float(hs) / 1e6, int(a), float(w) / 1e6)
+        for q, b, o, h, hs, a, w in rows
+    ]
+
+
 def carried_states(conn: Any, d: Dialect, day_start: datetime) -> dict[str, mx.StateChange]:
     """Each agent's last state change before the day began (one index seek per agent: a floor
     keeps years of state changes)."""
