@@ -18,15 +18,11 @@ from __future__ import annotations
 
 import argparse
 import statistics
-import sys
 import time
 from dataclasses import replace
-from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).parent))
-
-from large_floor import CACHE, build, floor_now  # noqa: E402
-from machine import print_speed  # noqa: E402
+from large_floor import CACHE, build, floor_now
+from machine import print_speed
 
 
 def median_ms(fn: object, runs: int) -> float:
@@ -51,7 +47,6 @@ def main() -> None:
     at = floor_now(path)
 
     from floorlead.config import CoverageSettings, Settings
-    from floorlead.domain import coverage as cv
     from floorlead.domain.when import floor_date
     from floorlead.store import reader
     from floorlead.store.coverage import read_coverage, read_forecast
@@ -64,7 +59,6 @@ def main() -> None:
     try:
         conn.execute("ROLLBACK")
         cov, forecast = read_coverage(conn, settings, day, at)
-        with_data = sum(1 for w in range(1, args.weeks + 1) if True)
         print(
             f"{len({r.queue for r in cov.rows if r.queue})} queues × {len(cov.intervals)} "
             f"intervals; {cov.forecast_how}"
@@ -72,16 +66,14 @@ def main() -> None:
         whole = median_ms(lambda: read_coverage(conn, settings, day, at), args.runs)
         kept = median_ms(lambda: read_coverage(conn, settings, day, at, forecast), args.runs)
         history = median_ms(lambda: read_forecast(conn, settings, day), args.runs)
-        rows = [r for r in cov.rows]
-        ui = median_ms(lambda: [CoverageScreen._cells(r) for r in rows if r.queue == ""], args.runs)
-        del with_data
+        shown = cov.of("")
+        ui = median_ms(lambda: [CoverageScreen._cells(r) for r in shown], args.runs)
     finally:
         conn.close()
     print(f"coverage read, whole (target ≤ 300 ms): {whole:.0f} ms")
     print(f"  of which the forecast from {args.weeks} weeks of history: {history:.0f} ms")
     print(f"re-read with the day's forecast kept (the screen, in a worker): {kept:.0f} ms")
     print(f"the screen's cells for one update (UI thread; tick budget 20 ms): {ui:.2f} ms")
-    _ = cv
 
 
 if __name__ == "__main__":
