@@ -87,7 +87,7 @@ def test_a_reading_command_on_an_older_floor_asks_for_the_upgrade(
     for command in (("snapshot", "--json"), ("report", "shift", "--date", "2026-11-23")):
         result = run("--db", str(db_path), *command)
         assert result.returncode == 1 and not result.stdout, command
-        assert "run `floorlead db upgrade` to reach 0014" in result.stderr
+        assert "run `floorlead db upgrade` to reach 0015" in result.stderr
         assert result.stderr.count("\n") == 1 and "Traceback" not in result.stderr
     assert _fingerprint(db_path) == before
 

@@ -28,6 +28,8 @@ ADHERENT_STATES: dict[str, frozenset[str]] = {
     "meeting": frozenset({"meeting"}),
     "training": frozenset({"training"}),
     "coaching": frozenset({"coaching"}),
+    # called out (sick, an emergency): the agent is expected away
+    "absent": frozenset({"offline"}),
 }
 
 
@@ -227,7 +229,8 @@ class ScheduleBlock(NamedTuple):
 def scheduled_segments(
     blocks: Sequence[ScheduleBlock], start: datetime, end: datetime
 ) -> list[Segment]:
-    """Effective schedule over ``[start, end)``: breaks, lunches and meetings override work."""
+    """Effective schedule over ``[start, end)``: an absence overrides everything; breaks,
+    lunches and meetings override work."""
     cuts = {start, end}
     for b in blocks:
         for t in (b.start, b.end):
@@ -239,8 +242,10 @@ def scheduled_segments(
         covering = [b for b in blocks if b.start <= a and b.end >= z]
         if not covering:
             continue
+        # an absence (a call-out) overrides everything; breaks, lunches and meetings, work
+        absent = [b for b in covering if b.activity == "absent"]
         specific = [b for b in covering if b.activity != "work"]
-        activity = (specific or covering)[-1].activity
+        activity = (absent or specific or covering)[-1].activity
         if out and out[-1].label == activity and out[-1].end == a:
             out[-1] = Segment(out[-1].start, z, activity)
         else:

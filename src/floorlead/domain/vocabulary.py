@@ -18,7 +18,9 @@ AGENT_STATES = (
     "training",
     "coaching",
 )
-ACTIVITIES = ("work", "break", "lunch", "meeting", "training", "coaching")
+ACTIVITIES = ("work", "break", "lunch", "meeting", "training", "coaching", "absent")
+#: Why an agent is called out (``absent`` for today or for hours).
+CALL_OUT_KINDS = ("sick", "emergency", "other")
 CHANNELS = ("voice", "chat", "email")
 PRIORITIES = ("P1", "P2", "P3", "P4")
 ESCALATION_KINDS = ("complaint", "refund", "approval", "technical", "other")

@@ -123,6 +123,10 @@ def markdown(r: ShiftReport) -> str:
         )
         + (f"\n\n— {md(r.next_shift_by)}" if r.next_shift.strip() and r.next_shift_by else ""),
         "",
+        "## Understaffed in the next shift",
+        "",
+        *([f"- {md(line)}" for line in r.understaffed_next] or ["_None: coverage holds._"]),
+        "",
         "## Queues",
         "",
         *md_table(QUEUE_HEAD, queue_lines(r)),
@@ -265,6 +269,12 @@ def html_page(r: ShiftReport) -> str:
         + (f"<p>— {esc(r.next_shift_by)}</p>" if note and r.next_shift_by else "")
         if note
         else "<p><em>Nothing written.</em></p>",
+        "<h2>Understaffed in the next shift</h2>",
+        (
+            "<ul>" + "".join(f"<li>{esc(line)}</li>" for line in r.understaffed_next) + "</ul>"
+            if r.understaffed_next
+            else "<p><em>None: coverage holds.</em></p>"
+        ),
         "<h2>Queues</h2>",
         html_table(QUEUE_HEAD, queue_lines(r)),
         f"<p>Service level = answered within the target ÷ (answered + abandoned); abandons "
@@ -362,6 +372,7 @@ def csv_rows(r: ShiftReport) -> list[tuple[str, str, str, str]]:
         ("timesheets", "", "exceptions_outstanding", str(len(t.exceptions_outstanding))),
         ("coaching", "", "notes_written", str(r.notes_written)),
         ("coaching", "", "commitments_due_tomorrow", str(r.commitments_due_tomorrow)),
+        *(("coverage", "", "understaffed_next_shift", line) for line in r.understaffed_next),
     ]
     return rows
 

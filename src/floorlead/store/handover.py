@@ -134,6 +134,8 @@ class ShiftReport:
     next_shift_by: str = ""
     partial: bool = False  # the window had not ended when the report was made
     totals: mx.QueueMetrics = field(default_factory=mx.QueueMetrics)
+    #: the next shift's (eight hours after the window) understaffed intervals, per queue
+    understaffed_next: tuple[str, ...] = ()
 
 
 def total(items: list[mx.QueueMetrics]) -> mx.QueueMetrics:
@@ -389,7 +391,37 @@ def shift_report(
         next_shift_by="" if note is None else note.author,
         partial=now < end,
         totals=figures.totals,
+        understaffed_next=understaffed_after(conn, settings, end, now),
     )
+
+
+#: How far ahead the handover looks for understaffed intervals: the next shift.
+NEXT_SHIFT = timedelta(hours=8)
+
+
+def understaffed_after(
+    conn: Connection, settings: Settings, end: datetime, now: datetime
+) -> tuple[str, ...]:
+    """``13:00 billing: short 2.0 (9 required, 7.0 scheduled)`` for each queue and interval of
+    the next shift that coverage finds understaffed."""
+    from floorlead.store.coverage import read_coverage
+
+    f = settings.floor
+    days = sorted(
+        {when.floor_date(end, f.timezone, f.day_start)}
+        | {when.floor_date(end + NEXT_SHIFT - timedelta(seconds=1), f.timezone, f.day_start)}
+    )
+    out = []
+    for day in days:
+        cov, _forecast = read_coverage(conn, settings, day, now)
+        for r in cov.rows:
+            ahead = end <= r.interval.start < end + NEXT_SHIFT
+            if r.queue and ahead and r.standing == "understaffed" and r.gap is not None:
+                out.append(
+                    f"{r.interval.label} {r.queue}: short {-r.gap:.1f} "
+                    f"({r.required} required, {r.scheduled:.1f} scheduled)"
+                )
+    return tuple(out)
 
 
 # ----------------------------------------------------------- the "for the next shift" text

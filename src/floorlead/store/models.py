@@ -267,3 +267,22 @@ class ForecastInterval(SQLModel, table=True):
     aht_s: float
     imported_at: datetime = Field(sa_column=_utc())
     imported_by: str = Field(default="", max_length=100)
+
+
+class CallOut(SQLModel, table=True):
+    """An agent called out (sick, an emergency, other) for hours of a day: the ``absent``
+    schedule block it added, who said so and why; undone the same day, it is kept with
+    ``undone_at``."""
+
+    __tablename__ = "call_out"
+    id: int | None = Field(default=None, primary_key=True)
+    agent_id: str = Field(max_length=64, index=True)
+    start: datetime = Field(sa_column=_utc())
+    end: datetime = Field(sa_column=_utc())
+    kind: str = Field(max_length=16)
+    reason: str = Field(max_length=500)
+    schedule_id: int | None = None
+    called_by: str = Field(max_length=100)
+    called_at: datetime = Field(sa_column=_utc())
+    undone_at: datetime | None = Field(default=None, sa_column=_utc(nullable=True))
+    undone_by: str = Field(default="", max_length=100)

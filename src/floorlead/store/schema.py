@@ -36,6 +36,7 @@ ESCALATION_NOTE = table(m.EscalationNote)
 HANDOVER = table(m.HandoverNote)
 POLICY = table(m.FloorPolicy)
 FORECAST = table(m.ForecastInterval)
+CALL_OUT = table(m.CallOut)
 
 #: SQLite allows 999 bound parameters in old builds; stay under it.
 CHUNK = 900

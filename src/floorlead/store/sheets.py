@@ -103,6 +103,11 @@ def day_timesheets(
     by_agent: dict[str, list[Any]] = defaultdict(list)
     for p in punch_rows:
         by_agent[p.agent_id].append(p)
+    from floorlead.store.callouts import call_outs
+
+    called: dict[str, list[Any]] = defaultdict(list)
+    for c in call_outs(conn, start - timedelta(hours=2), end + timedelta(hours=18)):
+        called[c.agent_id].append(c)
     out: list[TimesheetRow] = []
     for agent, (s_start, s_end) in shifts.items():
         if agents is not None and agent not in agents:
@@ -126,8 +131,14 @@ def day_timesheets(
         )
         if s_start is None:
             exceptions = ("unscheduled shift", *exceptions)
-        elif not punches and s_end is not None and now >= s_start:
+        elif not punches and s_end is not None and now >= s_start and agent not in called:
             exceptions = ("no punches", *exceptions)
+        # a call-out is said on the timesheet; the hours stay the punches' (leave is marked)
+        shift = (s_start or start, s_end or end)
+        away = [
+            c.said(tz) for c in called.get(agent, ()) if c.start < shift[1] and c.end > shift[0]
+        ]
+        exceptions = (*away, *exceptions)
         out.append(
             TimesheetRow(
                 agent_id=agent,

@@ -18,7 +18,7 @@ BUSY_TIMEOUT_MS = 5000
 #: The newest migration and every one before it. Kept here so that opening a current database
 #: does not import Alembic (a third of a second); tests/test_store.py checks both against the
 #: migration scripts, so they cannot drift.
-HEAD_REVISION = "0014"
+HEAD_REVISION = "0015"
 KNOWN_REVISIONS = frozenset(
     {
         "0001",
@@ -35,6 +35,7 @@ KNOWN_REVISIONS = frozenset(
         "0012",
         "0013",
         "0014",
+        "0015",
     }
 )
 

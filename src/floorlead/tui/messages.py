@@ -106,8 +106,10 @@ class CoverageLoaded(Message):
 
 
 class IntervalLoaded(Message):
-    """Who is scheduled in one interval: (agent name, activity, from, to) rows."""
+    """Who is scheduled in one interval: (agent, name, activity, skills, from, to) rows."""
 
-    def __init__(self, rows: list[tuple[str, str, str, datetime, datetime]], error: str) -> None:
+    def __init__(
+        self, rows: list[tuple[str, str, str, str, datetime, datetime]], error: str
+    ) -> None:
         super().__init__()
         self.rows, self.error = rows, error

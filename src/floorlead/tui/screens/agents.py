@@ -107,6 +107,21 @@ class AgentsScreen(FloorScreen):
             priority=True,  # see FloorScreen.open_search
             id="agents.search",
         ),
+        Binding(
+            "x",
+            "call_out",
+            "Call out",
+            tooltip="Mark the agent absent (sick, emergency) for today or for hours",
+            id="agents.call_out",
+        ),
+        Binding(
+            "X",
+            "undo_call_out",
+            "Undo call-out",
+            show=False,
+            tooltip="Undo the agent's call-out made today",
+            id="agents.undo_call_out",
+        ),
         Binding("s", "cycle_state", "State", tooltip="Filter by state", id="agents.state"),
         Binding("t", "cycle_team", "Team", tooltip="Filter by team", id="agents.team"),
         Binding("f", "cycle_queue", "Queue", tooltip="Filter by queue (skill)", id="agents.queue"),
@@ -137,6 +152,8 @@ class AgentsScreen(FloorScreen):
         ("Filter agents by queue", "Cycle through the queues", "cycle_queue"),
         ("Sort agents by the next column", "Then O to reverse", "cycle_sort"),
         ("Clear agent search and filters", "Show every agent on shift", "clear_filters"),
+        ("Call out the agent", "Sick, emergency or other; for today or for hours", "call_out"),
+        ("Undo the agent's call-out", "Made today", "undo_call_out"),
     )
 
     def __init__(self) -> None:
@@ -308,3 +325,22 @@ class AgentsScreen(FloorScreen):
         key = self.query_one(FloorTable).selected_key
         if key is not None:
             self.floor_app.open_coaching_note(key)
+
+    def _selected_agent(self) -> tuple[str, str] | None:
+        key = self.query_one(FloorTable).selected_key
+        snap = self.floor_app.snapshot
+        if key is None or snap is None:
+            return None
+        return key, snap.agent_names.get(key, key)
+
+    def action_call_out(self) -> None:
+        from floorlead.tui.callout import start_call_out
+
+        if (agent := self._selected_agent()) is not None:
+            start_call_out(self, *agent)
+
+    def action_undo_call_out(self) -> None:
+        from floorlead.tui.callout import undo_call_out
+
+        if (agent := self._selected_agent()) is not None:
+            undo_call_out(self, *agent)

@@ -38,12 +38,20 @@ class IntervalDetailScreen(FloorScreen):
             tooltip="Back to coverage",
             id="interval.back",
         ),
+        Binding(
+            "x",
+            "call_out",
+            "Call out",
+            tooltip="Mark the agent absent (sick, emergency) for today or for hours",
+            id="interval.call_out",
+        ),
     ]
 
     def __init__(self, interval: Interval, queue: str) -> None:
         super().__init__()
         self.interval, self.queue = interval, queue
         self._loaded_once = False
+        self._names: dict[str, str] = {}
 
     def compose_body(self) -> Iterable:  # type: ignore[type-arg]
         yield Static("", id="interval-summary", classes="summary")
@@ -57,7 +65,7 @@ class IntervalDetailScreen(FloorScreen):
     def _load(self) -> None:
         iv, queue = self.interval, self.queue
 
-        def read(conn: Any) -> list[tuple[str, str, str, datetime, datetime]]:
+        def read(conn: Any) -> list[tuple[str, str, str, str, datetime, datetime]]:
             from floorlead.domain import metrics as mx
             from floorlead.store import reader
 
@@ -70,10 +78,9 @@ class IntervalDetailScreen(FloorScreen):
                 if queue and queue not in skills:
                     continue
                 for s in mx.scheduled_segments(blocks, iv.start, iv.end):
-                    out.append(
-                        (names.get(agent, agent), s.label, ", ".join(skills), s.start, s.end)
-                    )
-            out.sort(key=lambda r: (r[1] != "work", r[1], r[0]))
+                    name = names.get(agent, agent)
+                    out.append((agent, name, s.label, ", ".join(skills), s.start, s.end))
+            out.sort(key=lambda r: (r[2] != "work", r[2], r[1]))
             return out
 
         self.floor_app.client.load(
@@ -91,15 +98,25 @@ class IntervalDetailScreen(FloorScreen):
         if message.error:
             summary.update(message.error)
             return
-        working = len({r[0] for r in message.rows if r[1] == "work"})
-        away = len({r[0] for r in message.rows if r[1] != "work"})
+        working = len({r[0] for r in message.rows if r[2] == "work"})
+        away = len({r[0] for r in message.rows if r[2] != "work"})
         where = f" on {self.queue}" if self.queue else ""
         summary.update(
             f"{self.interval.label}–{hhmm(self.interval.end, tz)}{where}: {working} scheduled "
-            f"to work, {away} in a break, lunch, meeting or training"
+            f"to work, {away} in a break, lunch, meeting, training or called out"
         )
         rows: list[Row] = [
-            (f"{i}", [name, activity, f"{hhmm(a, tz)}–{hhmm(z, tz)}", queues])
-            for i, (name, activity, queues, a, z) in enumerate(message.rows)
+            (f"{agent}|{i}", [name, activity, f"{hhmm(a, tz)}–{hhmm(z, tz)}", queues])
+            for i, (agent, name, activity, queues, a, z) in enumerate(message.rows)
         ]
+        self._names = {r[0]: r[1] for r in message.rows}
         self.query_one(FloorTable).sync(rows)
+
+    def action_call_out(self) -> None:
+        from floorlead.tui.callout import start_call_out
+
+        key = self.query_one(FloorTable).selected_key
+        if key is not None:
+            agent = key.split("|", 1)[0]
+            start_call_out(self, agent, self._names.get(agent, agent))
+        self._loaded_once = False  # read again once the floor moves
