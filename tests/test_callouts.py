@@ -13,9 +13,9 @@ from floorlead.domain import metrics as mx
 from floorlead.domain.actor import Actor
 from floorlead.errors import ConflictError, FloorleadError
 from floorlead.feeds.jsonl import ingest_lines
-from floorlead.store.callouts import call_out, undo_call_out
 from floorlead.store.coverage import read_coverage
 from floorlead.store.db import FloorDatabase
+from floorlead.store.schedules import call_out, undo_call_out
 from floorlead.store.sheets import day_timesheets
 from tests.conftest import FROZEN, TZ
 
@@ -137,3 +137,52 @@ def test_the_handover_names_the_next_shifts_understaffed_intervals(db: FloorData
     text = markdown(report)
     assert "## Understaffed in the next shift" in text
     assert "- 13:00 billing: short 7.0 (8 required, 1.0 scheduled)" in text
+
+
+def test_a_what_if_shows_the_change_first_and_applying_writes_it(db: FloorDatabase) -> None:
+    from floorlead.domain.coverage import cancelled, moved_break, what_if
+    from floorlead.store.schedules import apply_schedule_changes
+
+    floor(db)
+    two = NINE + timedelta(hours=5)  # 14:00
+    assert not ingest_lines(
+        db,
+        [
+            '{"type":"schedule","agent":"a1","start":"2026-11-23T19:00:00Z",'
+            '"end":"2026-11-23T20:00:00Z","activity":"meeting"}'
+        ],
+    ).errors
+    with db.connect() as conn:
+        cov, _ = read_coverage(conn, Settings(), DAY, FROZEN)
+    assert cov.inputs is not None
+    at = {r.interval.start: r for r in cov.of("billing")}
+    assert at[two].scheduled == 0.0 and at[NINE + timedelta(hours=3)].scheduled == 0.0  # lunch
+    # +2 agents from 14:00: a question, not a schedule
+    key = at[two].interval.key
+    more = what_if(cov.inputs, extra={(key, "billing"): 2.0})
+    assert {r.interval.start: r for r in more.of("billing")}[two].scheduled == 2.0
+    # cancel the meeting from 14:00 to 14:30: a1 works then instead, and only then
+    cut = cancelled(cov.inputs, "billing", two, two + timedelta(minutes=30), ["meeting"])
+    assert [(c.old.activity, [(b.start, b.end) for b in c.new]) for c in cut] == [
+        ("meeting", [(two + timedelta(minutes=30), two + timedelta(hours=1))])
+    ]
+    tried = {r.interval.start: r for r in what_if(cov.inputs, changes=cut).of("billing")}
+    assert tried[two].scheduled == 1.0 and tried[two + timedelta(minutes=30)].scheduled == 0.0
+    # move the lunch from 12:00 to 13:00
+    moved = moved_break(cov.inputs, "a1", NINE + timedelta(hours=3), NINE + timedelta(hours=4))
+    after = {r.interval.start: r for r in what_if(cov.inputs, changes=moved).of("billing")}
+    assert after[NINE + timedelta(hours=3)].scheduled == 1.0
+    assert after[NINE + timedelta(hours=4)].scheduled == 0.0
+    sam = Actor("sam", FROZEN, TZ)
+    with pytest.raises(FloorleadError, match="needs a reason"):
+        apply_schedule_changes(db, cut, " ", sam)
+    assert apply_schedule_changes(db, [*cut, *moved], "volume over forecast", sam) == 2
+    with db.connect() as conn:
+        now_cov, _ = read_coverage(conn, Settings(), DAY, FROZEN)
+    applied = {r.interval.start: r for r in now_cov.of("billing")}
+    assert applied[two].scheduled == 1.0 and applied[NINE + timedelta(hours=4)].scheduled == 0.0
+    with pytest.raises(ConflictError, match="changed meanwhile"):
+        apply_schedule_changes(db, cut, "again", sam)  # the old meeting block is gone
+    with db.connect() as conn:
+        actions = [r[0] for r in conn.execute(text("SELECT action FROM audit_log ORDER BY id"))]
+    assert actions[-1] == "schedule.change"

@@ -367,6 +367,21 @@ class CoverageRow:
 
 
 @dataclass(frozen=True)
+class CoverageInputs:
+    """What a coverage was computed from: a what-if computes it again with a change."""
+
+    day: date
+    intervals: tuple[Interval, ...]
+    queues: tuple[QueueModel, ...]
+    forecast: Forecast
+    actual: Mapping[str, Mapping[tuple[str, int], tuple[int, int, float]]]
+    skills: Mapping[str, Sequence[str]]
+    schedules: Mapping[str, Sequence[mx.ScheduleBlock]]
+    changes: Mapping[str, Sequence[mx.StateChange]]
+    now: datetime
+
+
+@dataclass(frozen=True)
 class Coverage:
     day: date
     intervals: tuple[Interval, ...]
@@ -375,6 +390,7 @@ class Coverage:
     reforecast_how: str
     share_rule: str = SHARE_RULE
     imported: frozenset[str] = field(default_factory=frozenset)
+    inputs: CoverageInputs | None = None
 
     def of(self, queue: str) -> list[CoverageRow]:
         return [r for r in self.rows if r.queue == queue]
@@ -432,8 +448,14 @@ def coverage(
     schedules: Mapping[str, Sequence[mx.ScheduleBlock]],
     changes: Mapping[str, Sequence[mx.StateChange]],
     now: datetime,
+    extra: Mapping[tuple[tuple[str, int], str], float] | None = None,
 ) -> Coverage:
-    """The day's coverage at ``now``, every interval, each queue and all together."""
+    """The day's coverage at ``now``, every interval, each queue and all together;
+    ``extra`` agents (a what-if's +N or −N) per (interval key, queue) on top of the
+    schedule."""
+    inputs = CoverageInputs(
+        day, tuple(intervals), tuple(queues), forecast, actual, skills, schedules, changes, now
+    )
     ids = [q.id for q in queues]
     passed = [i for i in intervals if i.end <= now]
     refc = reforecast(forecast, actual, passed, ids)
@@ -459,6 +481,7 @@ def coverage(
             offered, handled, handle_s = actual.get(q.id, {}).get(iv.key, (0, 0, 0.0))
             need = _required(q, volume, aht, iv.seconds)[0] if forecast.knows(q.id) else None
             sched = staff.scheduled[iv.key].get(q.id, 0.0)
+            sched = max(0.0, sched + (extra or {}).get((iv.key, q.id), 0.0))
             sl, asa = _projected(q, volume, aht, iv.seconds, sched)
             per_queue.append(
                 CoverageRow(
@@ -500,4 +523,80 @@ def coverage(
             )
         )
         rows.extend(per_queue)
-    return Coverage(day, tuple(intervals), tuple(rows), forecast.how, refc.how)
+    return Coverage(day, tuple(intervals), tuple(rows), forecast.how, refc.how, inputs=inputs)
+
+
+# -- what-if ----------------------------------------------------------------------------------
+
+#: Activities a what-if can cancel for the agents of a queue over a span.
+CANCELLABLE = ("meeting", "training", "coaching")
+
+
+@dataclass(frozen=True)
+class BlockChange:
+    """One schedule block replaced by others (none: removed) — what applying writes."""
+
+    agent: str
+    old: mx.ScheduleBlock
+    new: tuple[mx.ScheduleBlock, ...]
+
+
+def cancelled(
+    inputs: CoverageInputs, queue: str, start: datetime, end: datetime, activities: Sequence[str]
+) -> list[BlockChange]:
+    """The ``activities`` blocks of the agents skilled on ``queue`` (every agent for "")
+    over ``[start, end)``, cut out of that span (the agent works then instead)."""
+    out = []
+    for agent, blocks in inputs.schedules.items():
+        if queue and queue not in inputs.skills.get(agent, ()):
+            continue
+        for b in blocks:
+            if b.activity in activities and b.start < end and b.end > start:
+                keep = []
+                if b.start < start:
+                    keep.append(mx.ScheduleBlock(b.start, start, b.activity))
+                if b.end > end:
+                    keep.append(mx.ScheduleBlock(end, b.end, b.activity))
+                out.append(BlockChange(agent, b, tuple(keep)))
+    return out
+
+
+def moved_break(
+    inputs: CoverageInputs, agent: str, at: datetime, to: datetime
+) -> list[BlockChange]:
+    """The agent's break or lunch running at ``at``, moved to start at ``to`` (same length)."""
+    for b in inputs.schedules.get(agent, ()):
+        if b.activity in ("break", "lunch") and b.start <= at < b.end:
+            return [
+                BlockChange(agent, b, (mx.ScheduleBlock(to, to + (b.end - b.start), b.activity),))
+            ]
+    return []
+
+
+def what_if(
+    inputs: CoverageInputs,
+    *,
+    changes: Sequence[BlockChange] = (),
+    extra: Mapping[tuple[tuple[str, int], str], float] | None = None,
+) -> Coverage:
+    """The coverage again, with schedule ``changes`` and ``extra`` agents, before changing
+    anything."""
+    schedules = {a: list(bs) for a, bs in inputs.schedules.items()}
+    for c in changes:
+        blocks = schedules.setdefault(c.agent, [])
+        if c.old in blocks:
+            blocks.remove(c.old)
+        blocks.extend(c.new)
+        blocks.sort(key=lambda b: b.start)
+    return coverage(
+        inputs.day,
+        inputs.intervals,
+        inputs.queues,
+        inputs.forecast,
+        inputs.actual,
+        inputs.skills,
+        schedules,
+        inputs.changes,
+        inputs.now,
+        extra,
+    )

@@ -103,7 +103,7 @@ def day_timesheets(
     by_agent: dict[str, list[Any]] = defaultdict(list)
     for p in punch_rows:
         by_agent[p.agent_id].append(p)
-    from floorlead.store.callouts import call_outs
+    from floorlead.store.schedules import call_outs
 
     called: dict[str, list[Any]] = defaultdict(list)
     for c in call_outs(conn, start - timedelta(hours=2), end + timedelta(hours=18)):

@@ -24,7 +24,7 @@ def start_call_out(screen: FloorScreen, agent_id: str, name: str) -> None:
         def with_hours(hours: str | None) -> None:
             if hours is None:
                 return
-            from floorlead.store.callouts import call_out_span
+            from floorlead.store.schedules import call_out_span
 
             try:
                 start, end = call_out_span(hours, app.clock(), f.timezone, f.day_start)
@@ -35,7 +35,7 @@ def start_call_out(screen: FloorScreen, agent_id: str, name: str) -> None:
             def with_reason(reason: str | None) -> None:
                 if reason is None:
                     return
-                from floorlead.store.callouts import call_out
+                from floorlead.store.schedules import call_out
 
                 app.client.write(
                     screen,
@@ -65,7 +65,7 @@ def start_call_out(screen: FloorScreen, agent_id: str, name: str) -> None:
 
 
 def undo_call_out(screen: FloorScreen, agent_id: str, name: str) -> None:
-    from floorlead.store.callouts import undo_latest_call_out
+    from floorlead.store.schedules import undo_latest_call_out
 
     app = screen.floor_app
     f = app.settings.floor

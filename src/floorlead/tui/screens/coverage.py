@@ -21,6 +21,7 @@ from textual.widgets import Static
 from floorlead.domain.when import duration_text
 from floorlead.tui.messages import CoverageLoaded
 from floorlead.tui.screens.base import FloorScreen
+from floorlead.tui.screens.coverage_whatif import WhatIf
 from floorlead.tui.widgets.cells import critical, warn
 from floorlead.tui.widgets.floor_table import Cell, FloorTable, Row
 
@@ -72,6 +73,23 @@ class CoverageScreen(FloorScreen):
         Binding("left_square_bracket", "day(-1)", "Prev day", key_display="[", id="coverage.prev"),
         Binding("right_square_bracket", "day(1)", "Next day", key_display="]", id="coverage.next"),
         Binding(
+            "w",
+            "what_if",
+            "What if",
+            tooltip="Try a change before making it",
+            id="coverage.what_if",
+        ),
+        Binding(
+            "a",
+            "apply",
+            "Apply",
+            tooltip="Apply the what-if's schedule change",
+            id="coverage.apply",
+        ),
+        Binding(
+            "escape", "drop", "Drop", show=False, tooltip="Drop the what-if", id="coverage.drop"
+        ),
+        Binding(
             "enter",
             "detail",
             "Who",
@@ -85,6 +103,11 @@ class CoverageScreen(FloorScreen):
         ("Coverage: previous day", "", "day(-1)"),
         ("Coverage: next day", "", "day(1)"),
         ("Who is scheduled in this interval", "And in what activity", "detail"),
+        (
+            "What if…",
+            "+N agents, cancel meetings, move a break: before changing anything",
+            "what_if",
+        ),
     )
 
     def __init__(self) -> None:
@@ -96,6 +119,7 @@ class CoverageScreen(FloorScreen):
         self._placed = False
         #: (when read, the forecast) — kept between reads of the same day
         self._forecast: tuple[float, DayForecast] | None = None
+        self.what = WhatIf(self)
 
     def compose_body(self) -> Iterable:  # type: ignore[type-arg]
         yield Static("Reading coverage…", id="coverage-summary", classes="summary")
@@ -141,12 +165,17 @@ class CoverageScreen(FloorScreen):
         if message.day != self.day:
             return
         self.coverage = message.coverage
-        self._show_coverage()
+        self.show_coverage()
 
-    def _show_coverage(self) -> None:
-        cov = self.coverage
-        if cov is None:
+    def selected_id(self) -> str | None:
+        return self.query_one(FloorTable).selected_key
+
+    def show_coverage(self) -> None:
+        base = self.coverage
+        if base is None:
             return
+        trial = self.what.trial
+        cov = trial.coverage if trial is not None else base
         queues = sorted({r.queue for r in cov.rows if r.queue})
         if self.queue and self.queue not in queues:
             self.queue = ""
@@ -158,10 +187,12 @@ class CoverageScreen(FloorScreen):
         short = [r for r in cov.of(self.queue) if r.standing == "understaffed"]
         where = self.queue or "all queues"
         first = f" · first at {short[0].interval.label}" if short else ""
+        head = f"{cov.day:%a %d %b %Y} · {where} · {len(short)} understaffed "
+        head += f"interval{'' if len(short) == 1 else 's'}{first}"
+        if trial is not None:
+            head = self.what.summary(base)
         self.query_one("#coverage-summary", Static).update(
-            f"{cov.day:%a %d %b %Y} · {where} · {len(short)} understaffed "
-            f"interval{'' if len(short) == 1 else 's'}{first}\n"
-            f"{cov.forecast_how} {cov.reforecast_how}\n{cov.share_rule}"
+            f"{head}\n{cov.forecast_how} {cov.reforecast_how}\n{cov.share_rule}"
         )
         if not self._placed:  # the cursor starts on the current interval
             current = next((r for r in cov.rows if r.current), None)
@@ -195,16 +226,26 @@ class CoverageScreen(FloorScreen):
             return
         order = ["", *sorted({r.queue for r in cov.rows if r.queue})]
         self.queue = order[(order.index(self.queue) + 1) % len(order)]
-        self._show_coverage()
+        self.show_coverage()
 
     def action_day(self, step: int) -> None:
         if self.day is None:
             return
         self.day += timedelta(days=step)
         self._placed = False
+        self.what.trial = None
         self.coverage = None
         self.query_one("#coverage-summary", Static).update(f"Reading coverage for {self.day}…")
         self._load(self.day, self.floor_app.clock())
+
+    def action_what_if(self) -> None:
+        self.what.start()
+
+    def action_apply(self) -> None:
+        self.what.apply()
+
+    def action_drop(self) -> None:
+        self.what.drop()
 
     def on_data_table_row_selected(self, event: FloorTable.RowSelected) -> None:
         event.stop()

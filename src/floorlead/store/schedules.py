@@ -1,10 +1,15 @@
-"""Call-outs: an agent absent for today or for hours (sick, an emergency, other). One
-transaction each, with an audit row: the ``absent`` schedule block that overrides the agent's
-schedule there (coverage, adherence and the timesheet follow it), and the call-out that says
-who and why. Undone the same floor day, the block goes and the call-out is kept as undone."""
+"""Today's schedule changed from the floor, one transaction each with an audit row:
+
+- call-outs — an agent absent for today or for hours (sick, an emergency, other): the
+  ``absent`` schedule block that overrides the agent's schedule there (coverage, adherence and
+  the timesheet follow it), and the call-out that says who and why; undone the same floor day,
+  the block goes and the call-out is kept as undone;
+- a what-if applied (a meeting cancelled, a break moved): the blocks it replaces.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
@@ -18,6 +23,7 @@ from floorlead.store.schema import AGENT, CALL_OUT, SCHEDULE, audit
 
 if TYPE_CHECKING:
     from floorlead.domain.actor import Actor
+    from floorlead.domain.coverage import BlockChange
     from floorlead.store.db import FloorDatabase
 
 
@@ -174,3 +180,46 @@ def call_out_span(
     except WhenError as exc:
         raise FloorleadError(str(exc)) from None
     return start, end
+
+
+def apply_schedule_changes(
+    db: FloorDatabase, changes: Sequence[BlockChange], reason: str, by: Actor
+) -> int:
+    """Replace each change's old block by its new ones; refused whole (one sentence) when a
+    block is no longer as the supervisor saw it, or without a reason."""
+    if not reason.strip():
+        raise FloorleadError("A schedule change needs a reason.")
+    if not changes:
+        raise FloorleadError("Nothing to change: no block matches.")
+    with db.begin() as conn:
+        for c in changes:
+            gone = conn.execute(
+                SCHEDULE.delete().where(
+                    SCHEDULE.c.agent_id == c.agent,
+                    SCHEDULE.c.start == c.old.start,
+                    SCHEDULE.c.end == c.old.end,
+                    SCHEDULE.c.activity == c.old.activity,
+                )
+            ).rowcount
+            if not gone:
+                raise ConflictError(
+                    f"{c.agent}'s {c.old.activity} at {c.old.start:%H:%M} UTC changed meanwhile; "
+                    "nothing was written."
+                )
+            for b in c.new:
+                conn.execute(
+                    SCHEDULE.insert().values(
+                        agent_id=c.agent, start=b.start, end=b.end, activity=b.activity
+                    )
+                )
+        audit(
+            conn,
+            by.at,
+            by.who,
+            "schedule.change",
+            "schedule",
+            ",".join(sorted({c.agent for c in changes})),
+            blocks=len(changes),
+            reason=reason.strip(),
+        )
+    return len(changes)
