@@ -45,6 +45,9 @@ def main() -> None:
     if not path.exists():
         build(path, args.days)
     at = floor_now(path)
+    from floorlead.store.db import open_database, resolve_target
+
+    open_database(resolve_target(str(path))).dispose()  # a cached floor of older code: migrate
 
     from floorlead.config import CoverageSettings, Settings
     from floorlead.domain.when import floor_date

@@ -179,7 +179,8 @@ def history_forecast(history: Mapping[date, Tally], weekday: str) -> Forecast:
         f"Forecast: the average of the last {weeks} {weekday}{'s' if weeks != 1 else ''} "
         f"of this floor's history{skipped}."
         if weeks
-        else f"No forecast: no {weekday} in the last {len(history)} weeks has any contact."
+        else f"No forecast: no {weekday} in the last {len(history)} weeks has any contact "
+        "(import one with `floorlead forecast import`)."
     )
     return Forecast(demand, how)
 

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 from floorlead.domain import coverage as cv
 from floorlead.domain.when import WhenError, at_on_day, hhmm
 from floorlead.tui.widgets.modals import ChoiceModal, PromptModal
+from floorlead.tui.words import plural
 
 if TYPE_CHECKING:
     from floorlead.tui.screens.coverage import CoverageScreen
@@ -101,8 +102,8 @@ class WhatIf:
             if not changes:
                 self.screen.notify(f"No meeting, training or coaching {span}.", severity="warning")
                 return
-            who = len({c.agent for c in changes})
-            said = f"cancel meetings, training and coaching {span} ({who} agents)"
+            who = plural(len({c.agent for c in changes}), "agent")
+            said = f"cancel meetings, training and coaching {span} ({who})"
             self._show(said, cv.what_if(inputs, changes=changes), tuple(changes))
             return
 
