@@ -147,8 +147,9 @@ def test_erlang_a_agrees_with_a_simulation(
 ) -> None:
     lam = per_hour / 3600
     model = erlang.evaluate_a(agents, lam, aht, patience, 20)
-    sl, _abandoned = _simulate_mmn_m(agents, lam, aht, patience, 20, 200_000, seed=agents)
+    sl, abandoned = _simulate_mmn_m(agents, lam, aht, patience, 20, 200_000, seed=agents)
     assert model.service_level == pytest.approx(sl, abs=0.015)
+    assert model.abandoned == pytest.approx(abandoned, abs=0.01)
 
 
 def test_erlang_a_meets_its_exact_limits() -> None:
@@ -174,3 +175,19 @@ def test_erlang_a_needs_no_more_agents_than_erlang_c() -> None:
     assert erlang.evaluate_a(a.agents - 1, lam, aht, 90, 20).service_level < 0.8
     assert erlang.patience_estimate(4, 600.0) == 150.0
     assert erlang.patience_estimate(0, 600.0) is None
+
+
+def test_erlang_a_matches_a_published_worked_example() -> None:
+    """pyworkforce's documented Erlang A example (its guide, "Erlang A (abandonment)"): 100
+    contacts in 30 minutes, AHT 3 min, patience 5 min, 80 % within 20 s — 13 positions, service
+    level 0.858, occupancy 0.750, P(wait) 0.226, P(abandon) 0.025 and an average wait (over
+    every caller, who abandon included) of 0.125 min."""
+    lam, aht, patience = 100 / 1800, 180.0, 300.0
+    need = erlang.agents_needed_a(lam, aht, patience, target_percent=80, target_s=20)
+    assert need.agents == 13
+    assert need.service_level == pytest.approx(0.858, abs=0.0005)
+    assert need.occupancy == pytest.approx(0.750, abs=0.0005)
+    assert need.p_wait == pytest.approx(0.226, abs=0.0005)
+    assert need.abandoned == pytest.approx(0.025, abs=0.0005)
+    # every caller's average wait is P(abandon) × patience (exponential patience)
+    assert need.abandoned * patience / 60 == pytest.approx(0.125, abs=0.001)

@@ -24,6 +24,7 @@ class Staffing:
     service_level: float
     asa_s: float
     occupancy: float
+    abandoned: float = 0.0  # Erlang A: the fraction of callers who hang up
 
 
 def traffic(volume: float, aht_s: float, interval_s: float) -> float:
@@ -225,6 +226,7 @@ def evaluate_a(
         min(1.0, max(0.0, in_target)),
         answered_wait / answered if answered else math.inf,
         busy / agents,
+        max(0.0, 1.0 - answered),
     )
 
 
