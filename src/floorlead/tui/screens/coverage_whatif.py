@@ -104,7 +104,7 @@ class WhatIf:
                 return
             who = plural(len({c.agent for c in changes}), "agent")
             said = f"cancel meetings, training and coaching {span} ({who})"
-            self._show(said, cv.what_if(inputs, changes=changes), tuple(changes))
+            self._try(said, inputs, tuple(changes))
             return
 
         def with_count(text: str | None) -> None:
@@ -120,7 +120,7 @@ class WhatIf:
             sign = 1 if kind == "more" else -1
             extra = {(k, queue): float(sign * n) for k in keys}
             said = f"{'+' if sign > 0 else '−'}{n} agents on {queue} {span}"
-            self._show(said, cv.what_if(inputs, extra=extra), ())
+            self._try(said, inputs, (), extra)
 
         self.screen.app.push_screen(PromptModal("How many agents?", placeholder="2"), with_count)
 
@@ -166,13 +166,35 @@ class WhatIf:
                     f"move {names.get(agent, agent)}'s {block.activity} from "
                     f"{hhmm(block.start, tz)} to {hhmm(to, tz)}"
                 )
-                self._show(said, cv.what_if(inputs, changes=changes), tuple(changes))
+                self._try(said, inputs, tuple(changes))
 
             self.screen.app.push_screen(
                 PromptModal("Move it to (hh:mm)?", placeholder="14:30"), with_time
             )
 
         self.screen.app.push_screen(ChoiceModal("Whose break?", on_break), with_agent)
+
+    def _try(
+        self,
+        said: str,
+        inputs: cv.CoverageInputs,
+        changes: tuple[cv.BlockChange, ...],
+        extra: dict[tuple[tuple[str, int], str], float] | None = None,
+    ) -> None:
+        """The coverage again with the change, in a worker (a tenth of a second on a large
+        floor), shown when done."""
+        screen = self.screen
+
+        def run() -> None:
+            try:
+                tried = cv.what_if(inputs, changes=changes, extra=extra)
+            except Exception as exc:  # a what-if must never take the screen down
+                text = f"The what-if could not be worked out: {exc}."
+                screen.app.call_from_thread(screen.notify, text, severity="error")
+                return
+            screen.app.call_from_thread(self._show, said, tried, changes)
+
+        screen.run_worker(run, thread=True, exclusive=True, group="what-if", exit_on_error=False)
 
     def _show(self, said: str, coverage: cv.Coverage, changes: tuple[cv.BlockChange, ...]) -> None:
         self.trial = Trial(said, coverage, changes)
