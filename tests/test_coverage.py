@@ -145,6 +145,7 @@ def test_the_reforecast_scales_the_rest_of_the_day_by_actual_over_forecast() -> 
     rows = cov.of("billing")
     assert [r.actual for r in rows] == [12, 12, 0]
     assert rows[0].variance == pytest.approx(0.2)
+    assert rows[2].current and rows[2].variance is None  # still running: no variance yet
     assert rows[2].expected == 10  # begun: the current interval keeps its forecast
     later = coverage(
         day,
@@ -252,3 +253,21 @@ def database_sums_equal_the_contact_by_contact_tally(db: object) -> None:
 
 def test_the_database_sums_the_history_as_the_tally_does(db: object) -> None:
     database_sums_equal_the_contact_by_contact_tally(db)
+
+
+def test_too_few_agents_for_the_traffic_show_no_finite_wait_and_never_crash() -> None:
+    """Found trying it: one agent scheduled against 5 Erlangs gave an ASA of infinity, and
+    the screen crashed writing it."""
+    from floorlead.domain.when import duration_text
+
+    day = date(2026, 11, 23)
+    iv = day_intervals(day, TZ, "00:00", 30)[18:19]
+    fc = Forecast({"billing": {iv[0].key: Demand(50, 180.0)}}, "x")
+    blocks = {"a1": [mx.ScheduleBlock(iv[0].start, iv[0].end, "work")]}
+    cov = coverage(
+        day, iv, [QueueModel("billing", "B", 80, 20)], fc, {}, {"a1": ["billing"]}, blocks, {},
+        iv[0].start,
+    )  # fmt: skip
+    row = cov.of("billing")[0]
+    assert row.projected_sl == 0.0 and row.projected_asa_s is None
+    assert duration_text(float("inf")) == "∞"

@@ -13,7 +13,7 @@ import pytest
 from textual.pilot import Pilot
 
 from floorlead.store.db import FloorDatabase
-from tests.tui_helpers import make_app, settle_tables, wait_for_load
+from tests.tui_helpers import make_app, screen_ready, settle_tables, wait_for_load
 
 
 @pytest.mark.parametrize(
@@ -25,9 +25,7 @@ def test_screen(snap_compare: Any, floor_db: FloorDatabase, keys: str) -> None:
     async def run_before(pilot: Pilot[None]) -> None:
         await wait_for_load(pilot)
         await pilot.press(keys)
-        await pilot.app.workers.wait_for_complete()  # screens that load their own data
-        await pilot.pause()
-        await settle_tables(pilot)
+        await screen_ready(pilot)  # screens that load their own data
 
     app = make_app(floor_db)
     assert snap_compare(app, terminal_size=(110, 32), run_before=run_before)
@@ -55,9 +53,7 @@ def test_screen_at_size(snap_compare: Any, floor_db: FloorDatabase, keys: str, s
     async def run_before(pilot: Pilot[None]) -> None:
         await wait_for_load(pilot)
         await pilot.press(keys)
-        await pilot.app.workers.wait_for_complete()
-        await pilot.pause()
-        await settle_tables(pilot)
+        await screen_ready(pilot)
 
     assert snap_compare(make_app(floor_db), terminal_size=SIZES[size], run_before=run_before)
 
@@ -94,12 +90,9 @@ def test_state_at_80_by_24(snap_compare: Any, floor_db: FloorDatabase, state: st
     async def run_before(pilot: Pilot[None]) -> None:
         await wait_for_load(pilot)
         await pilot.press(screen)
-        await pilot.app.workers.wait_for_complete()
-        await pilot.pause()
-        await settle_tables(pilot)
+        await screen_ready(pilot)
         await pilot.press(*keys)
-        await pilot.app.workers.wait_for_complete()
-        await pilot.pause()
+        await screen_ready(pilot)
         await settle_tables(pilot)
 
     assert snap_compare(make_app(floor_db), terminal_size=(80, 24), run_before=run_before)
@@ -185,8 +178,6 @@ def test_screen_in_monochrome(
     async def run_before(pilot: Pilot[None]) -> None:
         await wait_for_load(pilot)
         await pilot.press(keys)
-        await pilot.app.workers.wait_for_complete()
-        await pilot.pause()
-        await settle_tables(pilot)
+        await screen_ready(pilot)
 
     assert snap_compare(make_app(floor_db), terminal_size=(80, 24), run_before=run_before)

@@ -14,7 +14,7 @@ from floorlead.tui.screens.coverage import CoverageScreen
 from floorlead.tui.screens.interval_detail import IntervalDetailScreen
 from floorlead.tui.widgets.floor_table import FloorTable
 from tests.conftest import FROZEN, TZ
-from tests.tui_helpers import make_app, settle_tables, wait_for_load, wait_until
+from tests.tui_helpers import make_app, screen_ready, wait_for_load, wait_until
 
 
 def summary(app: object) -> str:
@@ -33,8 +33,7 @@ async def test_coverage_shows_the_day_marks_now_and_opens_an_interval(
         await pilot.press("6")
         assert await wait_until(pilot, lambda: isinstance(app.screen, CoverageScreen))
         screen = app.screen
-        assert await wait_until(pilot, lambda: screen.coverage is not None)  # type: ignore[attr-defined]
-        await settle_tables(pilot)
+        await screen_ready(pilot)
         table = screen.query_one(FloorTable)
         assert table.row_count == 48
         assert table.selected_key == noon.isoformat()  # the cursor starts on now
@@ -69,8 +68,7 @@ async def test_a_what_if_shows_its_figures_first_and_escape_drops_it(
         await pilot.press("6")
         assert await wait_until(pilot, lambda: isinstance(app.screen, CoverageScreen))
         screen = app.screen
-        assert await wait_until(pilot, lambda: screen.coverage is not None)  # type: ignore[attr-defined]
-        await settle_tables(pilot)
+        await screen_ready(pilot)
         table = screen.query_one(FloorTable)
         while screen.queue != "billing":  # type: ignore[attr-defined]
             await pilot.press("f")

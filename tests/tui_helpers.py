@@ -41,6 +41,22 @@ async def wait_until(pilot: Pilot[None], condition: Callable[[], object], tries:
     return False
 
 
+async def screen_ready(pilot: Pilot[None]) -> None:
+    """Wait (bounded) for a screen that reads its own rows to have shown them, then for its
+    tables to settle."""
+    for _ in range(400):
+        await pilot.app.workers.wait_for_complete()
+        await pilot.pause()
+        if getattr(pilot.app.screen, "ready", True):
+            break
+    await settle_tables(pilot)
+    # a table that scrolled to its cursor (Coverage starts on the current interval) paints
+    # its scrollbar a frame later
+    await pilot.wait_for_scheduled_animations()
+    await pilot.pause()
+    await pilot.pause()
+
+
 async def settle_tables(pilot: Pilot[None]) -> None:
     """DataTable measures its columns when its own queue is idle; wait for that, so a
     snapshot never catches a table between adding rows and sizing columns."""

@@ -25,6 +25,7 @@ Rules, said on screen and in the help:
 from __future__ import annotations
 
 import bisect
+import math
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -345,8 +346,9 @@ class CoverageRow:
 
     @property
     def variance(self) -> float | None:
-        """Actual − forecast, as a fraction of the forecast."""
-        if self.actual is None or self.forecast <= 0:
+        """Actual − forecast, as a fraction of the forecast; none for the interval still
+        running (its contacts so far against a whole interval's forecast would mislead)."""
+        if self.actual is None or self.forecast <= 0 or self.current:
             return None
         return (self.actual - self.forecast) / self.forecast
 
@@ -436,7 +438,8 @@ def _projected(
             s = erlang.evaluate(n, erlang.traffic(volume, aht_s, seconds), aht_s, q.sl_seconds)
     except erlang.StaffingError:
         return None, None
-    return s.service_level, s.asa_s
+    # fewer agents than the traffic: the queue never empties (no finite ASA to show)
+    return s.service_level, s.asa_s if math.isfinite(s.asa_s) else None
 
 
 def coverage(

@@ -7,6 +7,7 @@ Instants are UTC ``datetime``s everywhere else; this module is where zones are a
 
 from __future__ import annotations
 
+import math
 from datetime import UTC, date, datetime, timedelta
 from types import ModuleType
 from typing import TYPE_CHECKING
@@ -110,9 +111,12 @@ def day_time_text(at: datetime, now: datetime, tz: str) -> str:
 
 def duration_text(seconds: float | None) -> str:
     """``m:ss`` under an hour, ``h:mm:ss`` under a day, ``3d 04h`` beyond (seconds of an age
-    three days old tell nothing); ``—`` when there is no figure."""
+    three days old tell nothing); ``—`` when there is no figure, ``∞`` when it never ends (a
+    queue with fewer agents than its traffic)."""
     if seconds is None:
         return "—"
+    if not math.isfinite(seconds):
+        return "∞" if seconds > 0 else "—"
     total = max(0, int(seconds))
     if total >= 86400:
         days, rest = divmod(total, 86400)

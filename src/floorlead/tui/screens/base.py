@@ -42,6 +42,8 @@ class FloorScreen(Screen[None]):
     #: True where the screen shows only queues and agents, so the board read before the
     #: database opened (an incomplete snapshot) is enough to show it
     BOARD_ONLY: ClassVar[bool] = False
+    #: False while a screen that reads its own rows waits for them (tests wait on it)
+    ready = True
 
     @property
     def floor_app(self) -> FloorleadApp:

@@ -120,6 +120,7 @@ class CoverageScreen(FloorScreen):
         #: (when read, the forecast) — kept between reads of the same day
         self._forecast: tuple[float, DayForecast] | None = None
         self.what = WhatIf(self)
+        self.ready = False
 
     def compose_body(self) -> Iterable:  # type: ignore[type-arg]
         yield Static("Reading coverage…", id="coverage-summary", classes="summary")
@@ -166,6 +167,10 @@ class CoverageScreen(FloorScreen):
             return
         self.coverage = message.coverage
         self.show_coverage()
+        self.call_after_refresh(self._shown_once)
+
+    def _shown_once(self) -> None:
+        self.ready = True
 
     def selected_id(self) -> str | None:
         return self.query_one(FloorTable).selected_key
@@ -196,8 +201,8 @@ class CoverageScreen(FloorScreen):
         )
         if not self._placed:  # the cursor starts on the current interval
             current = next((r for r in cov.rows if r.current), None)
-            if current is not None:
-                table.select_key(current.interval.start.isoformat())
+            if current is not None:  # once the new rows are measured, or it scrolls short
+                self.call_after_refresh(table.select_key, current.interval.start.isoformat())
             self._placed = True
 
     @staticmethod

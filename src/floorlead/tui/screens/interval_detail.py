@@ -52,6 +52,7 @@ class IntervalDetailScreen(FloorScreen):
         self.interval, self.queue = interval, queue
         self._loaded_once = False
         self._names: dict[str, str] = {}
+        self.ready = False
 
     def compose_body(self) -> Iterable:  # type: ignore[type-arg]
         yield Static("", id="interval-summary", classes="summary")
