@@ -25,7 +25,8 @@ def test_screen(snap_compare: Any, floor_db: FloorDatabase, keys: str) -> None:
     async def run_before(pilot: Pilot[None]) -> None:
         await wait_for_load(pilot)
         await pilot.press(keys)
-        await screen_ready(pilot)  # screens that load their own data
+        await screen_ready(pilot)
+        await at_the_top(pilot)
 
     app = make_app(floor_db)
     assert snap_compare(app, terminal_size=(110, 32), run_before=run_before)
@@ -41,6 +42,15 @@ def test_queues_at_80_by_24(snap_compare: Any, floor_db: FloorDatabase) -> None:
 SIZES = {"80x24": (80, 24), "120x40": (120, 40)}
 
 
+async def at_the_top(pilot: Pilot[None]) -> None:
+    """Coverage starts its cursor on the current interval; the scrollbar's thumb after that
+    scroll was drawn at one of two places from run to run (a Textual race not found yet), so
+    its snapshots are taken from the first row (the Pilot tests check the cursor on now)."""
+    if pilot.app.screen.__class__.__name__ == "CoverageScreen":
+        await pilot.press("home")
+        await screen_ready(pilot)
+
+
 @pytest.mark.parametrize("size", list(SIZES))
 @pytest.mark.parametrize(
     "keys",
@@ -54,6 +64,7 @@ def test_screen_at_size(snap_compare: Any, floor_db: FloorDatabase, keys: str, s
         await wait_for_load(pilot)
         await pilot.press(keys)
         await screen_ready(pilot)
+        await at_the_top(pilot)
 
     assert snap_compare(make_app(floor_db), terminal_size=SIZES[size], run_before=run_before)
 
@@ -179,5 +190,6 @@ def test_screen_in_monochrome(
         await wait_for_load(pilot)
         await pilot.press(keys)
         await screen_ready(pilot)
+        await at_the_top(pilot)
 
     assert snap_compare(make_app(floor_db), terminal_size=(80, 24), run_before=run_before)

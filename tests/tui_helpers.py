@@ -53,6 +53,9 @@ async def screen_ready(pilot: Pilot[None]) -> None:
     # a table that scrolled to its cursor (Coverage starts on the current interval) paints
     # its scrollbar a frame later
     await pilot.wait_for_scheduled_animations()
+    for table in pilot.app.screen.query(FloorTable):
+        if table.show_vertical_scrollbar:
+            table.vertical_scrollbar.refresh()
     await pilot.pause()
     await pilot.pause()
 

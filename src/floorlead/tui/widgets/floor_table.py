@@ -94,6 +94,9 @@ class FloorTable(DataTable[Cell]):
         super()._update_dimensions(new_rows)
         self._clear_caches()
         self.refresh()
+        # the scrollbar is its own widget: measured rows move its thumb too
+        if self.show_vertical_scrollbar:
+            self.vertical_scrollbar.refresh()
 
     @property
     def selected_key(self) -> str | None:
