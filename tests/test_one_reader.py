@@ -31,6 +31,8 @@ READING = (
     ("coaching", "export", "--agent", "a01"),
     ("policy", "show"),
     ("db", "check"),
+    ("coverage", "--date", "2026-11-23", "--json"),
+    ("alerts", "test", "--date", "2026-11-23", "--every", "600"),
 )
 
 
