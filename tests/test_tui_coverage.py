@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from textual.pilot import Pilot
 from textual.widgets import Static
 
 from floorlead.domain.actor import Actor
@@ -21,6 +22,17 @@ def summary(app: object) -> str:
     return str(app.screen.query_one("#coverage-summary", Static).render())  # type: ignore[attr-defined]
 
 
+async def open_coverage(pilot: Pilot[None]) -> CoverageScreen:
+    """Key 6 on a loaded floor, once the screen shows its rows."""
+    await wait_for_load(pilot)
+    await pilot.press("6")
+    assert await wait_until(pilot, lambda: isinstance(pilot.app.screen, CoverageScreen))
+    await screen_ready(pilot)
+    screen = pilot.app.screen
+    assert isinstance(screen, CoverageScreen)
+    return screen
+
+
 async def test_coverage_shows_the_day_marks_now_and_opens_an_interval(
     floor_db: FloorDatabase,
 ) -> None:
@@ -29,11 +41,7 @@ async def test_coverage_shows_the_day_marks_now_and_opens_an_interval(
     import_forecast(floor_db, rows, Actor("sam", FROZEN, TZ), "test.csv")
     app = make_app(floor_db)
     async with app.run_test(size=(120, 40)) as pilot:
-        await wait_for_load(pilot)
-        await pilot.press("6")
-        assert await wait_until(pilot, lambda: isinstance(app.screen, CoverageScreen))
-        screen = app.screen
-        await screen_ready(pilot)
+        screen = await open_coverage(pilot)
         table = screen.query_one(FloorTable)
         assert table.row_count == 48
         assert table.selected_key == noon.isoformat()  # the cursor starts on now
@@ -64,13 +72,9 @@ async def test_a_what_if_shows_its_figures_first_and_escape_drops_it(
     import_forecast(floor_db, rows, Actor("sam", FROZEN, TZ), "test.csv")
     app = make_app(floor_db)
     async with app.run_test(size=(120, 40)) as pilot:
-        await wait_for_load(pilot)
-        await pilot.press("6")
-        assert await wait_until(pilot, lambda: isinstance(app.screen, CoverageScreen))
-        screen = app.screen
-        await screen_ready(pilot)
+        screen = await open_coverage(pilot)
         table = screen.query_one(FloorTable)
-        while screen.queue != "billing":  # type: ignore[attr-defined]
+        while screen.queue != "billing":
             await pilot.press("f")
         before = float(str(table.get_cell(FROZEN.isoformat(), "scheduled")))
         from floorlead.tui.widgets.modals import ChoiceModal, PromptModal

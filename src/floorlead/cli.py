@@ -450,6 +450,14 @@ def staffing(
         )
 
 
+def floor_today(settings: Any) -> Any:
+    """Today on the floor's clock (its zone and day start)."""
+    from floorlead.domain import when
+
+    f = settings.floor
+    return when.floor_date(datetime.now(UTC), f.timezone, f.day_start)
+
+
 def parse_day(text: str, option: str) -> Any:
     from datetime import date
 

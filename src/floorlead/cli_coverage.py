@@ -9,7 +9,7 @@ from typing import Annotated, Any
 
 import typer
 
-from floorlead.cli import DbOption, app, settings_of, target_of
+from floorlead.cli import DbOption, app, floor_today, settings_of, target_of
 from floorlead.errors import FloorleadError
 
 forecast_app = typer.Typer(help="Forecasts for intraday coverage.", pretty_exceptions_enable=False)
@@ -95,14 +95,13 @@ def coverage(
     """Intraday coverage: forecast against actual, agents required against scheduled and
     staffed, for every interval of the day."""
     from floorlead.cli import parse_day
-    from floorlead.domain import when
     from floorlead.store.coverage import read_coverage
     from floorlead.store.db import open_database
 
     settings = settings_of(ctx)
     f = settings.floor
     now = datetime.now(UTC)
-    floor_day = parse_day(day, "--date") if day else when.floor_date(now, f.timezone, f.day_start)
+    floor_day = parse_day(day, "--date") if day else floor_today(settings)
     database = open_database(target_of(ctx, db), read_only=True)
     try:
         with database.connect() as conn:

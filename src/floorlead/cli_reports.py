@@ -10,7 +10,7 @@ from typing import Annotated, Any
 
 import typer
 
-from floorlead.cli import DbOption, app, settings_of, target_of
+from floorlead.cli import DbOption, app, floor_today, settings_of, target_of
 from floorlead.errors import FloorleadError
 
 report_app = typer.Typer(
@@ -47,12 +47,6 @@ def _format(fmt: str) -> str:
     return fmt
 
 
-def _today(settings: Any) -> date:
-    from floorlead.domain import when
-
-    return when.floor_date(datetime.now(UTC), settings.floor.timezone, settings.floor.day_start)
-
-
 @report_app.command("shift")
 def report_shift(
     ctx: typer.Context,
@@ -79,7 +73,7 @@ def report_shift(
 
     fmt = _format(fmt)
     settings = settings_of(ctx)
-    floor_day = parse_day(day, "--date") if day else _today(settings)
+    floor_day = parse_day(day, "--date") if day else floor_today(settings)
     try:
         start, end = shift_bounds(
             floor_day, settings.floor.timezone, shift, settings.floor.day_start
@@ -124,7 +118,7 @@ def report_week(
     if week:
         monday = _parse_week(week)
     else:
-        today = _today(settings)
+        today = floor_today(settings)
         monday = today - timedelta(days=today.weekday())
     database = open_database(target_of(ctx, db), read_only=True)
     try:
@@ -166,7 +160,7 @@ def alerts_test(
         raise FloorleadError("--every must be whole seconds from 1 to 3600.")
     settings = settings_of(ctx)
     f = settings.floor
-    floor_day = parse_day(day, "--date") if day else _today(settings)
+    floor_day = parse_day(day, "--date") if day else floor_today(settings)
     start, end = when.day_bounds(floor_day, f.timezone, f.day_start)
     stop = min(end, datetime.now(UTC))
     if stop <= start:

@@ -28,8 +28,8 @@ import bisect
 import math
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
 
 from floorlead.domain import erlang
 from floorlead.domain import metrics as mx
@@ -101,48 +101,37 @@ class Forecast:
         return bool(self.demand.get(queue))
 
 
-def _bucket(intervals: Sequence[Interval], at: datetime) -> Interval | None:
-    starts = [i.start for i in intervals]
-    i = bisect.bisect_right(starts, at) - 1
-    return intervals[i] if 0 <= i < len(intervals) and at < intervals[i].end else None
-
-
 def interval_tally(
     contacts: Iterable[mx.ContactTimes],
     intervals: Sequence[Interval],
     short_abandon_s: int,
     now: datetime | None = None,
 ) -> dict[str, dict[tuple[str, int], tuple[int, int, float]]]:
-    """Per queue and interval: (offered, handled, handle seconds), by the board's definitions
-    (a short abandon is not offered), as known at ``now``."""
-    out: dict[str, dict[tuple[str, int], list[float]]] = defaultdict(dict)
+    """Per queue and interval: (offered, handled, handle seconds) as known at ``now`` (all
+    of it without), each interval's contacts counted by the board's own
+    :func:`~floorlead.domain.metrics.queue_metrics` (a short abandon is not offered)."""
+    if not intervals:
+        return {}
     starts = [i.start for i in intervals]
-    end = intervals[-1].end if intervals else None
+    upto = now or datetime.max.replace(tzinfo=UTC)  # no instant: everything is known
+    groups: dict[tuple[str, int], list[mx.ContactTimes]] = defaultdict(list)
     for c in contacts:
-        if not intervals or c.queued_at < starts[0] or end is None or c.queued_at >= end:
-            continue
-        if now is not None and c.queued_at > now:
-            continue
-        iv = intervals[bisect.bisect_right(starts, c.queued_at) - 1]
-        row = out[c.queue_id].setdefault(iv.key, [0, 0, 0.0])
-        answered = (
-            c.answered_at if now is None or (c.answered_at and c.answered_at <= now) else None
+        if starts[0] <= c.queued_at < intervals[-1].end:
+            groups[(c.queue_id, bisect.bisect_right(starts, c.queued_at) - 1)].append(c)
+    out: dict[str, dict[tuple[str, int], tuple[int, int, float]]] = defaultdict(dict)
+    for (queue, i), group in groups.items():
+        iv = intervals[i]
+        m = mx.queue_metrics(
+            group,
+            start=iv.start,
+            end=iv.end,
+            now=upto,
+            sl_seconds=0,
+            short_abandon_s=short_abandon_s,
         )
-        abandoned = (
-            c.abandoned_at if now is None or (c.abandoned_at and c.abandoned_at <= now) else None
-        )
-        short = abandoned is not None and answered is None
-        if short and (abandoned - c.queued_at).total_seconds() < short_abandon_s:  # type: ignore[operator]
-            continue
-        row[0] += 1
-        wrapped = c.wrapped_at if now is None or (c.wrapped_at and c.wrapped_at <= now) else None
-        if answered is not None and wrapped is not None:
-            row[1] += 1
-            row[2] += (wrapped - answered).total_seconds()
-    return {
-        q: {k: (int(v[0]), int(v[1]), float(v[2])) for k, v in rows.items()}
-        for q, rows in out.items()
-    }
+        if m.offered or m.short_abandoned:
+            out[queue][iv.key] = (m.offered, m.handled, m.handle_time_s)
+    return dict(out)
 
 
 #: Per queue and interval key: (offered, handled, handle seconds) — one day's tally.
@@ -392,37 +381,33 @@ class Coverage:
     forecast_how: str
     reforecast_how: str
     share_rule: str = SHARE_RULE
-    imported: frozenset[str] = field(default_factory=frozenset)
     inputs: CoverageInputs | None = None
 
     def of(self, queue: str) -> list[CoverageRow]:
         return [r for r in self.rows if r.queue == queue]
 
 
-def _required(
-    q: QueueModel, volume: float, aht_s: float | None, seconds: float
-) -> tuple[int | None, erlang.Staffing | None]:
-    if aht_s is None or aht_s <= 0:
-        return (0, None) if volume <= 0 else (None, None)
+def _required(q: QueueModel, volume: float, aht_s: float | None, seconds: float) -> int | None:
+    """Agents the queue's SL target needs at ``volume`` and ``aht_s`` (None without an AHT)."""
     if volume <= 0:
-        return 0, None
+        return 0
+    if aht_s is None or aht_s <= 0:
+        return None
     try:
-        a = erlang.traffic(volume, aht_s, seconds)
         if q.model == "erlang_a" and q.patience_s:
-            need = erlang.agents_needed_a(
+            return erlang.agents_needed_a(
                 volume / seconds,
                 aht_s,
                 q.patience_s,
                 target_percent=q.sl_percent,
                 target_s=q.sl_seconds,
-            )
-        else:
-            need = erlang.agents_needed(
-                a, aht_s, target_percent=q.sl_percent, target_s=q.sl_seconds
-            )
+            ).agents
+        a = erlang.traffic(volume, aht_s, seconds)
+        return erlang.agents_needed(
+            a, aht_s, target_percent=q.sl_percent, target_s=q.sl_seconds
+        ).agents
     except erlang.StaffingError:
-        return None, None
-    return need.agents, need
+        return None
 
 
 def _projected(
@@ -483,7 +468,7 @@ def coverage(
             volume, aht = expected[iv.key][q.id]
             fc = forecast.of(q.id, iv.key)
             offered, handled, handle_s = actual.get(q.id, {}).get(iv.key, (0, 0, 0.0))
-            need = _required(q, volume, aht, iv.seconds)[0] if forecast.knows(q.id) else None
+            need = _required(q, volume, aht, iv.seconds) if forecast.knows(q.id) else None
             sched = staff.scheduled[iv.key].get(q.id, 0.0)
             sched = max(0.0, sched + (extra or {}).get((iv.key, q.id), 0.0))
             sl, asa = _projected(q, volume, aht, iv.seconds, sched)

@@ -107,22 +107,23 @@ def undo_call_out(db: FloorDatabase, call_out_id: int, by: Actor, day_start: str
             raise ConflictError(f"That call-out was already undone by {row.undone_by}.")
         if floor_date(row.called_at, by.zone, day_start) != floor_date(by.at, by.zone, day_start):
             raise FloorleadError("A call-out can be undone only on the day it was made.")
-        if row.schedule_id is not None:
-            conn.execute(SCHEDULE.delete().where(SCHEDULE.c.id == row.schedule_id))
-        conn.execute(
-            CALL_OUT.update()
-            .where(CALL_OUT.c.id == call_out_id)
-            .values(undone_at=by.at, undone_by=by.who)
-        )
-        audit(
-            conn,
-            by.at,
-            by.who,
-            "agent.call_out_undone",
-            "agent",
-            row.agent_id,
-            call_out=call_out_id,
-        )
+        _undo(conn, row, by)
+
+
+def _undo(conn: Any, row: Any, by: Actor) -> None:
+    """The absence block goes; the call-out stays, marked undone; one audit row."""
+    if row.schedule_id is not None:
+        conn.execute(SCHEDULE.delete().where(SCHEDULE.c.id == row.schedule_id))
+    conn.execute(
+        CALL_OUT.update().where(CALL_OUT.c.id == row.id).values(undone_at=by.at, undone_by=by.who)
+    )
+    audit(conn, by.at, by.who, "agent.call_out_undone", "agent", row.agent_id, call_out=row.id)
+
+
+def _row(r: Any, undone: bool = False) -> CallOutRow:
+    return CallOutRow(
+        r.id, r.agent_id, r.start, r.end, r.kind, r.reason, r.called_by, r.called_at, undone
+    )
 
 
 def call_outs(conn: Any, start: datetime, end: datetime) -> list[CallOutRow]:
@@ -132,33 +133,26 @@ def call_outs(conn: Any, start: datetime, end: datetime) -> list[CallOutRow]:
         .where(CALL_OUT.c.start < end, CALL_OUT.c.end > start, CALL_OUT.c.undone_at.is_(None))
         .order_by(CALL_OUT.c.start)
     ).all()
-    return [
-        CallOutRow(
-            r.id, r.agent_id, r.start, r.end, r.kind, r.reason, r.called_by, r.called_at, False
-        )
-        for r in rows
-    ]
+    return [_row(r) for r in rows]
 
 
 def undo_latest_call_out(
     db: FloorDatabase, agent_id: str, by: Actor, day_start: str = "00:00"
 ) -> CallOutRow:
-    """Undo the agent's newest call-out made today (the key on the Agents screen)."""
-    with db.connect() as conn:
+    """Undo the agent's newest call-out made today (the key on the Agents screen), in one
+    transaction."""
+    today = floor_date(by.at, by.zone, day_start)
+    with db.begin() as conn:
         rows = conn.execute(
             select(CALL_OUT)
             .where(CALL_OUT.c.agent_id == agent_id, CALL_OUT.c.undone_at.is_(None))
             .order_by(CALL_OUT.c.called_at.desc(), CALL_OUT.c.id.desc())
         ).all()
-    today = floor_date(by.at, by.zone, day_start)
-    mine = [r for r in rows if floor_date(r.called_at, by.zone, day_start) == today]
-    if not mine:
-        raise FloorleadError("This agent has no call-out made today to undo.")
-    r = mine[0]
-    undo_call_out(db, r.id, by, day_start)
-    return CallOutRow(
-        r.id, r.agent_id, r.start, r.end, r.kind, r.reason, r.called_by, r.called_at, True
-    )
+        mine = [r for r in rows if floor_date(r.called_at, by.zone, day_start) == today]
+        if not mine:
+            raise FloorleadError("This agent has no call-out made today to undo.")
+        _undo(conn, mine[0], by)
+    return _row(mine[0], undone=True)
 
 
 def call_out_span(

@@ -243,10 +243,7 @@ class EscalationsScreen(EscalationKeys, FloorScreen):
         row = next((e for e in snap.escalations if e.id == key), None) if snap else None
         if row is not None and not self.in_view(row):
             self.view = VIEWS.index("closed today") if row.closed else 0
-            box = self.query_one("#esc-search", Input)
-            box.value, self.search = "", ""
-            box.remove_class("visible")
-            box.disabled = True
+            self._close_search()
             self.floor_app.render_screen(self)
         return super().select(key)
 
@@ -262,11 +259,15 @@ class EscalationsScreen(EscalationKeys, FloorScreen):
         box = self.query_one("#esc-search", Input)
         if not self.search and not box.has_class("visible"):
             self.marked.clear()
+        self._close_search()
+        self.query_one(FloorTable).focus()
+        self.floor_app.render_screen(self)
+
+    def _close_search(self) -> None:
+        box = self.query_one("#esc-search", Input)
         box.value, self.search = "", ""
         box.remove_class("visible")
         box.disabled = True
-        self.query_one(FloorTable).focus()
-        self.floor_app.render_screen(self)
 
     def on_input_changed(self, event: Input.Changed) -> None:
         if event.input.id == "esc-search":

@@ -16,9 +16,8 @@ class FloorHeader(Horizontal):
     DEFAULT_CSS = """
     FloorHeader { height: 1; dock: top; }
     FloorHeader > #title { width: 1fr; text-wrap: nowrap; text-overflow: ellipsis; }
-    FloorHeader > #clock { width: auto; }
+    FloorHeader > #clock { width: auto; margin: 0 0 0 1; }
     FloorHeader > #feeds { width: auto; margin: 0 0 0 1; }
-    FloorHeader > #clock { margin: 0 0 0 1; }
     FloorHeader > #alerts { width: auto; margin: 0 0 0 1; display: none; }
     FloorHeader > #alerts.holding { display: block; background: $error; color: $text;
         text-style: bold; }
